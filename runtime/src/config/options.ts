@@ -1,0 +1,55 @@
+import type { DiagnosticHandler } from '../diag/diagnostics.js';
+
+/** What `new RacewayClient(...)` accepts. Every field is documented in the runtime README. */
+export interface RacewayOptions {
+  /** Collector base URL, e.g. `http://localhost:8080`. Events go to `${endpoint}/events`. */
+  endpoint?: string;
+  serviceName?: string;
+  /** Module name put on function-call events recorded through the manual API. */
+  module?: string;
+  apiKey?: string;
+  instanceId?: string;
+  environment?: string;
+  /** Flush period in ms (default 1000). */
+  flushIntervalMs?: number;
+  /** Events per POST (default 100). */
+  batchSize?: number;
+  /** Events held while the collector is slow or down (default 10 000); beyond it new events are dropped. */
+  maxQueue?: number;
+  /** `false` turns every tracking call into a no-op. */
+  enabled?: boolean;
+  /** Inject trace headers into outbound fetch / node:http requests made inside a context (default true). */
+  autoPropagate?: boolean;
+  /** Give each timer / immediate callback its own task, forked from the code that scheduled it (default true). */
+  instrumentTimers?: boolean;
+  /** Variable-name patterns whose values are never captured (strings match as `*` globs). */
+  redact?: Array<string | RegExp>;
+  /** `false` records accesses without any values. */
+  captureValues?: boolean;
+  /** Per-request timeout for the sender in ms (default 5000). */
+  requestTimeoutMs?: number;
+  /** How long `shutdown()` and the exit flush may take in ms (default 2000). */
+  shutdownTimeoutMs?: number;
+  /** Where the SDK reports its own problems (default: one line to stderr per kind of problem). */
+  onDiagnostic?: DiagnosticHandler;
+}
+
+export interface ResolvedOptions {
+  endpoint: string;
+  serviceName: string;
+  module: string;
+  apiKey: string | undefined;
+  instanceId: string;
+  environment: string;
+  flushIntervalMs: number;
+  batchSize: number;
+  maxQueue: number;
+  enabled: boolean;
+  autoPropagate: boolean;
+  instrumentTimers: boolean;
+  redact: RegExp[];
+  captureValues: boolean;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  onDiagnostic: DiagnosticHandler | undefined;
+}

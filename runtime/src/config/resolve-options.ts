@@ -1,0 +1,125 @@
+import { hostname } from 'node:os';
+import { RacewayConfigError } from '../errors.js';
+import type { RacewayOptions, ResolvedOptions } from './options.js';
+
+type Kind = 'string' | 'boolean' | 'positiveInt' | 'patterns' | 'function';
+
+/** One schema for the client options: unknown keys and wrong types are configuration errors. */
+const schema: Record<keyof RacewayOptions, Kind> = {
+  endpoint: 'string',
+  serviceName: 'string',
+  module: 'string',
+  apiKey: 'string',
+  instanceId: 'string',
+  environment: 'string',
+  flushIntervalMs: 'positiveInt',
+  batchSize: 'positiveInt',
+  maxQueue: 'positiveInt',
+  enabled: 'boolean',
+  autoPropagate: 'boolean',
+  instrumentTimers: 'boolean',
+  redact: 'patterns',
+  captureValues: 'boolean',
+  requestTimeoutMs: 'positiveInt',
+  shutdownTimeoutMs: 'positiveInt',
+  onDiagnostic: 'function',
+};
+
+function checkValue(key: string, kind: Kind, value: unknown): void {
+  const fail = (expected: string) => {
+    throw new RacewayConfigError(`option "${key}" must be ${expected}, got ${JSON.stringify(value) ?? typeof value}`);
+  };
+  switch (kind) {
+    case 'string':
+      if (typeof value !== 'string') fail('a string');
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') fail('a boolean');
+      break;
+    case 'positiveInt':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail('a positive integer');
+      break;
+    case 'patterns':
+      if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' && !(p instanceof RegExp))) {
+        fail('an array of strings or RegExps');
+      }
+      break;
+    case 'function':
+      if (typeof value !== 'function') fail('a function');
+      break;
+  }
+}
+
+/** `*` matches any run of characters; everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+export function resolveOptions(options: RacewayOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new RacewayConfigError('options must be an object');
+  }
+  for (const [key, value] of Object.entries(options)) {
+    const kind = schema[key as keyof RacewayOptions];
+    if (!kind) {
+      throw new RacewayConfigError(`unknown option "${key}"; known options: ${Object.keys(schema).join(', ')}`);
+    }
+    if (value !== undefined) checkValue(key, kind, value);
+  }
+  const endpoint = (options.endpoint ?? 'http://localhost:8080').replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new RacewayConfigError(`option "endpoint" is not a URL: ${endpoint}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RacewayConfigError(`option "endpoint" must be an http(s) URL, got ${endpoint}`);
+  }
+  return {
+    endpoint,
+    serviceName: options.serviceName ?? 'unknown-service',
+    module: options.module ?? options.serviceName ?? 'app',
+    apiKey: options.apiKey || undefined,
+    instanceId: options.instanceId ?? `${hostname()}-${process.pid}`,
+    environment: options.environment ?? process.env.NODE_ENV ?? 'development',
+    flushIntervalMs: options.flushIntervalMs ?? 1000,
+    batchSize: options.batchSize ?? 100,
+    maxQueue: options.maxQueue ?? 10_000,
+    enabled: options.enabled ?? true,
+    autoPropagate: options.autoPropagate ?? true,
+    instrumentTimers: options.instrumentTimers ?? true,
+    redact: (options.redact ?? []).map((p) => (typeof p === 'string' ? globToRegExp(p) : p)),
+    captureValues: options.captureValues ?? true,
+    requestTimeoutMs: options.requestTimeoutMs ?? 5000,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
+    onDiagnostic: options.onDiagnostic,
+  };
+}
+
+/** Options from RACEWAY_* environment variables. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RacewayOptions {
+  const options: RacewayOptions = {};
+  if (env.RACEWAY_ENDPOINT) options.endpoint = env.RACEWAY_ENDPOINT;
+  if (env.RACEWAY_SERVICE_NAME) options.serviceName = env.RACEWAY_SERVICE_NAME;
+  if (env.RACEWAY_API_KEY) options.apiKey = env.RACEWAY_API_KEY;
+  if (env.RACEWAY_MODULE) options.module = env.RACEWAY_MODULE;
+  if (env.RACEWAY_INSTANCE_ID) options.instanceId = env.RACEWAY_INSTANCE_ID;
+  if (env.RACEWAY_ENVIRONMENT) options.environment = env.RACEWAY_ENVIRONMENT;
+  if (env.RACEWAY_ENABLED !== undefined) {
+    const value = env.RACEWAY_ENABLED.trim().toLowerCase();
+    if (!['true', 'false', '1', '0', ''].includes(value)) {
+      throw new RacewayConfigError(`RACEWAY_ENABLED must be true or false, got "${env.RACEWAY_ENABLED}"`);
+    }
+    options.enabled = !(value === 'false' || value === '0');
+  }
+  if (env.RACEWAY_FLUSH_INTERVAL_MS) {
+    const n = Number(env.RACEWAY_FLUSH_INTERVAL_MS);
+    if (!Number.isInteger(n) || n <= 0) {
+      throw new RacewayConfigError(`RACEWAY_FLUSH_INTERVAL_MS must be a positive integer, got "${env.RACEWAY_FLUSH_INTERVAL_MS}"`);
+    }
+    options.flushIntervalMs = n;
+  }
+  return options;
+}

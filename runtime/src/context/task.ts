@@ -1,0 +1,40 @@
+import type { VectorClock } from '../clock/vector-clock.js';
+
+/** The trace a task belongs to, and this service's place in it. */
+export interface TraceInfo {
+  /** 32 lowercase hex digits. */
+  readonly traceId: string;
+  /** This service's span in the trace (16 hex). */
+  readonly spanId: string;
+  /** The calling service's span, when the trace came in over HTTP. */
+  readonly upstreamSpanId: string | undefined;
+  /** Incoming W3C tracestate, passed on unchanged. */
+  readonly tracestate: string | undefined;
+}
+
+/**
+ * A logical thread of execution: a request handler, a traced async call, a timer callback.
+ * Mutable fields change only on the task's own code path (JavaScript runs one segment at a time).
+ */
+export interface Task {
+  readonly id: string;
+  readonly trace: TraceInfo;
+  readonly parent: Task | undefined;
+  /** Id of the unit of intended atomicity: the outermost traced call this task is in, else the root task. */
+  readonly unit: string;
+  /** True for tasks created by a traced call. */
+  readonly traced: boolean;
+  /** Current clock snapshot, replaced copy-on-write. */
+  clock: VectorClock;
+  /** Sequence number of this task's previous event (0: none yet). */
+  lastSeq: number;
+  /** Sequence number of the parent's last event when this task was forked. */
+  readonly forkSeq: number;
+  /** Locks held, as a shared immutable array. */
+  locks: readonly string[];
+}
+
+/** What AsyncLocalStorage holds. */
+export interface TaskContext {
+  readonly task: Task;
+}

@@ -1,0 +1,61 @@
+import type { Recorder } from '../record/recorder.js';
+import { describeError } from '../record/errors-to-events.js';
+import { currentTask, forkTask, storage } from './storage.js';
+import { TaskPromise } from './task-promise.js';
+
+export interface CallSite {
+  name: string;
+  module: string;
+  location: string;
+}
+
+/**
+ * A traced async call: a child task forked from the caller, a FunctionCall event first, the error if
+ * it fails, a FunctionReturn event with the duration last. Resolves or rejects exactly as `fn` did.
+ */
+export function callTracedAsync<R>(recorder: Recorder, site: CallSite, args: unknown, fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+  const child = forkTask(currentTask(), { traced: true });
+  const started = performance.now();
+  let result: Promise<Awaited<R>>;
+  storage.run({ task: child }, () => {
+    recorder.event('FunctionCall', site.name, { module: site.module }, site.location, args, child);
+    try {
+      result = Promise.resolve(fn()) as Promise<Awaited<R>>;
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+  });
+  const finish = (ok: boolean) => {
+    recorder.event('FunctionReturn', site.name, { durationNs: Math.round((performance.now() - started) * 1e6), ok }, site.location, undefined, child);
+  };
+  const settled = result!.then(
+    (value) => {
+      finish(true);
+      return value;
+    },
+    (error: unknown) => {
+      recorder.event('Error', site.name, describeError(error), site.location, undefined, child);
+      finish(false);
+      throw error;
+    },
+  );
+  return TaskPromise.of(settled, child);
+}
+
+/** A traced synchronous call: runs in the caller's task (it is atomic anyway); records call, error, return. */
+export function callTracedSync<R>(recorder: Recorder, site: CallSite, args: unknown, fn: () => R): R {
+  const task = currentTask();
+  const started = performance.now();
+  recorder.event('FunctionCall', site.name, { module: site.module }, site.location, args, task);
+  let ok = false;
+  try {
+    const value = fn();
+    ok = true;
+    return value;
+  } catch (error) {
+    recorder.event('Error', site.name, describeError(error), site.location, undefined, task);
+    throw error;
+  } finally {
+    recorder.event('FunctionReturn', site.name, { durationNs: Math.round((performance.now() - started) * 1e6), ok }, site.location, undefined, task);
+  }
+}

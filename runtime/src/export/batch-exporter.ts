@@ -1,0 +1,206 @@
+import { reportOnce } from '../diag/diagnostics.js';
+import { originalTimers, unrefTimeout } from '../context/original-timers.js';
+import type { EventRecord, EventSink } from '../record/event-record.js';
+import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
+import type { Transport } from './transport.js';
+import type { Redactor, ServiceIdentity } from './wire-event.js';
+import { toWireEventJson } from './wire-event.js';
+
+/** A POST body stays under this size (the existing collector accepts 2 MiB). */
+export const MAX_BODY_BYTES = 1024 * 1024 - 1024;
+
+export interface ExporterStats {
+  /** Events the collector acknowledged. */
+  sent: number;
+  /** Events given up on: queue full, collector rejected them, retries or the shutdown deadline ran out. */
+  dropped: number;
+  /** Retried POSTs. */
+  retried: number;
+  /** Events waiting to be sent. */
+  queued: number;
+}
+
+export interface ExporterConfig {
+  batchSize: number;
+  maxQueue: number;
+  flushIntervalMs: number;
+  requestTimeoutMs: number;
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * Bounded queue → batches → transport, with retries. Accepting a record is a push; everything else
+ * runs on timers that never keep the process alive. At most one POST is in flight, so the collector
+ * receives each process's events in recording order.
+ */
+export class BatchExporter implements EventSink {
+  private queue: EventRecord[] = [];
+  private readonly stats_: ExporterStats = { sent: 0, dropped: 0, retried: 0, queued: 0 };
+  private pumping: Promise<void> | undefined;
+  private soon: NodeJS.Timeout | undefined;
+  private readonly interval: NodeJS.Timeout;
+  private deadline = Infinity;
+  private wake: (() => void) | undefined;
+  private stopped = false;
+  private exitFlushPending = false;
+  private readonly onBeforeExit = () => this.exitFlush();
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly identity: ServiceIdentity,
+    private readonly redactor: Redactor,
+    private readonly config: ExporterConfig,
+  ) {
+    this.interval = originalTimers.setInterval(() => void this.pump(), config.flushIntervalMs);
+    this.interval.unref();
+    process.on('beforeExit', this.onBeforeExit);
+  }
+
+  accept(record: EventRecord): void {
+    if (this.queue.length >= this.config.maxQueue || this.stopped) {
+      this.stats_.dropped++;
+      if (!this.stopped) {
+        reportOnce('queue-full', `event queue full (${this.config.maxQueue}); dropping new events until the collector catches up`);
+      }
+      return;
+    }
+    this.queue.push(record);
+    this.exitFlushPending = true;
+    if (this.queue.length >= this.config.batchSize && this.soon === undefined) {
+      this.soon = unrefTimeout(() => {
+        this.soon = undefined;
+        void this.pump();
+      }, 0);
+    }
+  }
+
+  stats(): ExporterStats {
+    return { ...this.stats_, queued: this.queue.length };
+  }
+
+  /** Sends everything queued so far; resolves when the queue is empty or given up on. */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.pumping) {
+      await this.pump();
+    }
+  }
+
+  /** Stops accepting, flushes within the deadline, counts what is left as dropped. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.deadline = Date.now() + this.config.shutdownTimeoutMs;
+    originalTimers.clearInterval(this.interval);
+    process.off('beforeExit', this.onBeforeExit);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = originalTimers.setTimeout(resolve, this.config.shutdownTimeoutMs);
+    });
+    await Promise.race([this.flush(), expired]);
+    originalTimers.clearTimeout(timer);
+    this.stopped = true;
+    this.wake?.();
+    this.stats_.dropped += this.queue.length;
+    this.queue = [];
+    this.transport.shutdown();
+  }
+
+  /** Best effort on `beforeExit`: one flush, bounded by the shutdown deadline; no loop if it fails. */
+  private exitFlush(): void {
+    if (!this.exitFlushPending || this.queue.length === 0) return;
+    this.exitFlushPending = false;
+    this.deadline = Date.now() + this.config.shutdownTimeoutMs;
+    void this.flush().finally(() => {
+      this.deadline = Infinity;
+    });
+  }
+
+  private pump(): Promise<void> {
+    this.pumping ??= this.drain().finally(() => {
+      this.pumping = undefined;
+    });
+    return this.pumping;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopped) {
+      const { bodies, count } = this.takeBatch();
+      for (const body of bodies) await this.deliver(body.text, body.records);
+      void count;
+    }
+  }
+
+  /** Takes up to batchSize records and serialises them into bodies under the size limit. */
+  private takeBatch(): { bodies: Array<{ text: string; records: string[] }>; count: number } {
+    const records = this.queue.splice(0, this.config.batchSize);
+    const bodies: Array<{ text: string; records: string[] }> = [];
+    let current: string[] = [];
+    let size = 12;
+    for (const record of records) {
+      let json: string;
+      try {
+        json = toWireEventJson(record, this.identity, this.redactor);
+      } catch {
+        this.stats_.dropped++;
+        continue;
+      }
+      if (size + json.length + 1 > MAX_BODY_BYTES && current.length > 0) {
+        bodies.push({ text: wrap(current), records: current });
+        current = [];
+        size = 12;
+      }
+      current.push(json);
+      size += json.length + 1;
+    }
+    if (current.length > 0) bodies.push({ text: wrap(current), records: current });
+    return { bodies, count: records.length };
+  }
+
+  private async deliver(body: string, events: string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const timeout = Math.max(1, Math.min(this.config.requestTimeoutMs, this.deadline - Date.now()));
+      const result = await this.transport.send(body, timeout);
+      if (result.kind === 'ok') {
+        this.stats_.sent += events.length;
+        return;
+      }
+      if (result.kind === 'too-large') {
+        if (events.length === 1) {
+          this.stats_.dropped++;
+          reportOnce('event-too-large', 'the collector refused a single event as too large (413); it was dropped');
+          return;
+        }
+        const half = Math.ceil(events.length / 2);
+        await this.deliver(wrap(events.slice(0, half)), events.slice(0, half));
+        await this.deliver(wrap(events.slice(half)), events.slice(half));
+        return;
+      }
+      if (result.kind === 'rejected') {
+        this.stats_.dropped += events.length;
+        reportOnce(`rejected-${result.reason}`, `the collector rejected a batch (${result.reason}); its ${events.length} events were dropped`);
+        return;
+      }
+      const wait = result.retryAfterMs ?? backoffMs(attempt);
+      if (attempt >= MAX_ATTEMPTS || wait > MAX_RETRY_AFTER_MS || Date.now() + wait >= this.deadline || this.stopped) {
+        this.stats_.dropped += events.length;
+        reportOnce('collector-unavailable', `cannot deliver events (${result.reason}); dropping batches until it recovers`);
+        return;
+      }
+      this.stats_.retried++;
+      await new Promise<void>((resolve) => {
+        const timer = unrefTimeout(() => {
+          this.wake = undefined;
+          resolve();
+        }, wait);
+        this.wake = () => {
+          originalTimers.clearTimeout(timer);
+          this.wake = undefined;
+          resolve();
+        };
+      });
+    }
+  }
+}
+
+function wrap(events: string[]): string {
+  return `{"events":[${events.join(',')}]}`;
+}

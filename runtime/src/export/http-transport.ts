@@ -1,0 +1,77 @@
+import http from 'node:http';
+import https from 'node:https';
+import { storage } from '../context/storage.js';
+import { isRetryableStatus, parseRetryAfter } from './retry-policy.js';
+import type { SendResult, Transport } from './transport.js';
+
+// Captured at load so later wrapping of http.request by anyone cannot route our traffic through it.
+const httpRequest = http.request;
+const httpsRequest = https.request;
+
+/** POSTs batches to `${endpoint}/events` with keep-alive, a timeout, and the internal-traffic marker. */
+export class HttpTransport implements Transport {
+  private readonly url: URL;
+  private readonly agent: http.Agent;
+
+  constructor(
+    endpoint: string,
+    private readonly apiKey: string | undefined,
+  ) {
+    this.url = new URL(`${endpoint}/events`);
+    const Agent = this.url.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  }
+
+  send(body: string, timeoutMs: number): Promise<SendResult> {
+    // Outside every context: the SDK's own traffic is not part of any trace.
+    return storage.exit(() => this.post(body, timeoutMs));
+  }
+
+  private post(body: string, timeoutMs: number): Promise<SendResult> {
+    return new Promise<SendResult>((resolve) => {
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        'x-raceway-internal': 'true',
+      };
+      if (this.apiKey) {
+        headers.authorization = `Bearer ${this.apiKey}`;
+        headers['x-raceway-key'] = this.apiKey;
+      }
+      const request = (this.url.protocol === 'https:' ? httpsRequest : httpRequest)(this.url, {
+        method: 'POST',
+        headers,
+        agent: this.agent,
+        timeout: timeoutMs,
+      });
+      let settled = false;
+      const done = (result: SendResult) => {
+        if (!settled) {
+          settled = true;
+          resolve(result);
+        }
+      };
+      request.on('response', (response) => {
+        const status = response.statusCode ?? 0;
+        response.resume();
+        response.on('error', () => undefined);
+        if (status >= 200 && status < 300) return done({ kind: 'ok' });
+        if (status === 413) return done({ kind: 'too-large' });
+        if (isRetryableStatus(status)) {
+          const after = parseRetryAfter(response.headers['retry-after']);
+          return done({ kind: 'retryable', reason: `HTTP ${status}`, ...(after !== undefined ? { retryAfterMs: after } : {}) });
+        }
+        done({ kind: 'rejected', reason: `HTTP ${status}` });
+      });
+      request.on('timeout', () => {
+        request.destroy(new Error(`timed out after ${timeoutMs} ms`));
+      });
+      request.on('error', (error) => done({ kind: 'retryable', reason: error.message || String(error) }));
+      request.end(body);
+    });
+  }
+
+  shutdown(): void {
+    this.agent.destroy();
+  }
+}

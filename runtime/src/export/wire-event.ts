@@ -1,0 +1,123 @@
+import { eventIdFor, processTag } from '../context/process-identity.js';
+import { traceIdToUuid } from '../propagation/ids.js';
+import type { EventRecord } from '../record/event-record.js';
+import { capturedToJson } from '../record/values.js';
+
+/** Who produced the events: fixed per client. */
+export interface ServiceIdentity {
+  serviceName: string;
+  environment: string;
+  instanceId: string;
+  module: string;
+}
+
+/** Decides per variable name whether values may leave the process. */
+export class Redactor {
+  private readonly cache = new Map<string, boolean>();
+  constructor(private readonly patterns: readonly RegExp[]) {}
+
+  redacts(variable: string): boolean {
+    if (this.patterns.length === 0) return false;
+    let hit = this.cache.get(variable);
+    if (hit === undefined) {
+      hit = this.patterns.some((p) => p.test(variable));
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(variable, hit);
+    }
+    return hit;
+  }
+}
+
+const REDACTED = '[redacted]';
+
+function splitLocation(location: string): { file: string; line: number } {
+  const m = /^(.*):(\d+):(\d+)$/.exec(location) ?? /^(.*):(\d+)$/.exec(location);
+  return m ? { file: m[1]!, line: Number(m[2]) } : { file: location, line: 0 };
+}
+
+function kindPayload(r: EventRecord, redactor: Redactor): Record<string, unknown> {
+  switch (r.kind) {
+    case 'StateChange': {
+      const hidden = redactor.redacts(r.name);
+      return {
+        StateChange: {
+          variable: r.name,
+          old_value: hidden ? REDACTED : capturedToJson(r.oldValue),
+          new_value: hidden ? REDACTED : capturedToJson(r.newValue),
+          location: r.location,
+          access_type: r.detail,
+        },
+      };
+    }
+    case 'FunctionCall': {
+      const d = r.detail as { module: string };
+      const { file, line } = splitLocation(r.location);
+      return {
+        FunctionCall: {
+          function_name: r.name,
+          module: d.module,
+          args: redactor.redacts(r.name) ? REDACTED : (capturedToJson(r.oldValue) ?? []),
+          file,
+          line,
+        },
+      };
+    }
+    case 'FunctionReturn': {
+      const d = r.detail as { durationNs: number; ok: boolean };
+      return { Custom: { name: 'FunctionReturn', data: { function_name: r.name, duration_ns: d.durationNs, ok: d.ok, location: r.location } } };
+    }
+    case 'LockAcquire':
+    case 'LockRelease':
+      return { [r.kind]: { lock_id: r.name, lock_type: r.detail, location: r.location } };
+    default:
+      return { [r.kind]: r.detail };
+  }
+}
+
+const isoCache = { ms: -1, text: '' };
+
+function isoTimestamp(ms: number): string {
+  if (ms !== isoCache.ms) {
+    isoCache.ms = ms;
+    isoCache.text = new Date(ms).toISOString();
+  }
+  return isoCache.text;
+}
+
+/** One record → the JSON text of a wire event (fields of the Raceway protocol plus our `raceway` block). */
+export function toWireEventJson(r: EventRecord, identity: ServiceIdentity, redactor: Redactor): string {
+  const task = r.task;
+  const event = {
+    id: eventIdFor(r.seq),
+    trace_id: traceIdToUuid(task.trace.traceId),
+    parent_id: r.prevSeq > 0 ? eventIdFor(r.prevSeq) : null,
+    timestamp: isoTimestamp(Math.floor(r.time)),
+    // Placed before any application data so the splice below can only hit the placeholder.
+    causality_vector: '\u0000CLOCK\u0000',
+    lock_set: r.locks,
+    kind: kindPayload(r, redactor),
+    metadata: {
+      thread_id: task.id,
+      process_id: process.pid,
+      service_name: identity.serviceName,
+      environment: identity.environment,
+      tags: { sdk_language: 'typescript', sdk: 'raceway-ts' },
+      instance_id: identity.instanceId,
+      distributed_span_id: task.trace.spanId,
+      upstream_span_id: task.trace.upstreamSpanId ?? null,
+    },
+    raceway: {
+      v: 1,
+      seq: r.seq,
+      process: processTag,
+      task: task.id,
+      parent_task: task.parent?.id ?? null,
+      unit: task.unit,
+      traced: task.traced,
+      segment: r.segment,
+      time_us: Math.round(r.time * 1000),
+    },
+  };
+  // The clock text is cached per snapshot; splice it in rather than re-serialising the pairs.
+  return JSON.stringify(event).replace('"\\u0000CLOCK\\u0000"', r.clock.toWireJson());
+}

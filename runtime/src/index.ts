@@ -1,0 +1,15 @@
+export { RacewayClient } from './api/client.js';
+export { captureContext, runWithContext, bindContext } from './api/context-api.js';
+export type { RacewayContext } from './api/context-api.js';
+export { getDefaultClient, replaceDefaultClient } from './api/default-client.js';
+export type { RacewayOptions } from './config/options.js';
+export { ErrorCodes, RacewayError, RacewayConfigError, RacewayContextError, RacewayLockError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export type { ExporterStats } from './export/batch-exporter.js';
+export type { AccessType } from './record/event-record.js';
+export type { MutexLike, AcquireMutex, LockUnlockMutex } from './locks/mutex-shapes.js';
+export type { DiagnosticHandler } from './diag/diagnostics.js';
+export { parseTraceparent, formatTraceparent } from './propagation/traceparent.js';
+export { parseTracestate } from './propagation/tracestate.js';
+export { decodeRacewayClock, encodeRacewayClock } from './propagation/raceway-clock.js';
+export type { RacewayClockHeader } from './propagation/raceway-clock.js';

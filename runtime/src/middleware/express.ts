@@ -1,0 +1,33 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { runInTask } from '../context/storage.js';
+import { currentTask } from '../context/storage.js';
+import { attachResponseClock, beginRequest, endRequest, isInternal, recordRequestError } from './incoming.js';
+import type { RequestHost } from './incoming.js';
+
+type Next = (error?: unknown) => void;
+
+/** Express / Connect middleware: one root task per request, request and response events. */
+export function expressMiddleware(host: RequestHost) {
+  return function racewayMiddleware(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: Next): void {
+    if (!host.enabled || isInternal(req.headers)) return next();
+    const startedAt = performance.now();
+    let task;
+    try {
+      task = beginRequest(host, req.method, req.originalUrl ?? req.url, req.headers);
+      attachResponseClock(host, res, task);
+      const t = task;
+      res.once('finish', () => endRequest(host, t, res.statusCode, startedAt));
+    } catch {
+      return next();
+    }
+    runInTask(task, next);
+  };
+}
+
+/** Express error middleware: records the error in the request's task, then passes it on. */
+export function expressErrorHandler(host: RequestHost) {
+  return function racewayErrorHandler(error: unknown, _req: IncomingMessage, _res: ServerResponse, next: Next): void {
+    if (host.enabled) recordRequestError(host, currentTask(), error);
+    next(error);
+  };
+}

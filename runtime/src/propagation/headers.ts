@@ -1,0 +1,96 @@
+import { VectorClock } from '../clock/vector-clock.js';
+import type { Task, TraceInfo } from '../context/task.js';
+import { newSpanId } from './ids.js';
+import { CLOCK_HEADER_BUDGET, decodeRacewayClock, encodeRacewayClock } from './raceway-clock.js';
+import { formatTraceparent, parseTraceparent } from './traceparent.js';
+import { parseTracestate } from './tracestate.js';
+
+export const TRACEPARENT = 'traceparent';
+export const TRACESTATE = 'tracestate';
+export const RACEWAY_CLOCK = 'raceway-clock';
+export const RACEWAY_INTERNAL = 'x-raceway-internal';
+
+/** Reads one header from Node's lower-cased header object (first value when repeated). */
+export type HeaderGetter = (name: string) => string | string[] | undefined;
+
+export interface IncomingContext {
+  /** Trace identity to continue, or undefined to start a new trace. */
+  trace: Partial<TraceInfo> | undefined;
+  /** Causality carried by the caller. */
+  clock: VectorClock | undefined;
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Incoming headers → the trace to continue and the caller's clock. Invalid headers mean "no context":
+ * a bad traceparent starts a new trace, a bad raceway-clock is ignored whole.
+ */
+export function extractIncoming(get: HeaderGetter): IncomingContext {
+  const parent = parseTraceparent(first(get(TRACEPARENT)));
+  const clockHeader = decodeRacewayClock(first(get(RACEWAY_CLOCK)));
+  const tracestate = parent ? parseTracestate(get(TRACESTATE)) : undefined;
+  if (!parent && !clockHeader) return { trace: undefined, clock: undefined };
+  // The caller minted the traceparent span for us: it becomes our span. raceway-clock fields win.
+  const trace: Partial<TraceInfo> = {
+    traceId: clockHeader?.traceId ?? parent?.traceId,
+    spanId: clockHeader?.spanId ?? parent?.spanId ?? newSpanId(),
+    upstreamSpanId: clockHeader?.parentSpanId,
+    tracestate,
+  };
+  const clock = clockHeader ? VectorClock.fromPairs(clockHeader.clock) : undefined;
+  return { trace, clock };
+}
+
+/** Encodes `clock`, dropping the least recently advanced components until the header fits the budget. */
+export function encodeClockWithinBudget(
+  trace: { traceId: string; spanId?: string; parentSpanId?: string },
+  service: string,
+  instance: string,
+  clock: VectorClock,
+  keep: string,
+): string {
+  let current = clock;
+  for (;;) {
+    const header = encodeRacewayClock({
+      traceId: trace.traceId,
+      spanId: trace.spanId,
+      parentSpanId: trace.parentSpanId,
+      service,
+      instance,
+      clock: current.toPairs(),
+    });
+    if (header.length <= CLOCK_HEADER_BUDGET || current.size <= 1) return header;
+    current = current.prune(Math.floor(current.size * 0.75), keep);
+  }
+}
+
+/**
+ * Headers for an outbound call from `task`. Sending is a release: the task's own component advances
+ * so that its later events are not ordered before what the callee does.
+ */
+export function buildOutgoing(task: Task, service: string, instance: string): Record<string, string> {
+  const childSpan = newSpanId();
+  const sent = task.clock;
+  task.clock = task.clock.tick(task.id);
+  const headers: Record<string, string> = {
+    [TRACEPARENT]: formatTraceparent(task.trace.traceId, childSpan),
+    [RACEWAY_CLOCK]: encodeClockWithinBudget(
+      { traceId: task.trace.traceId, spanId: childSpan, parentSpanId: task.trace.spanId },
+      service,
+      instance,
+      sent,
+      task.id,
+    ),
+  };
+  if (task.trace.tracestate) headers[TRACESTATE] = task.trace.tracestate;
+  return headers;
+}
+
+/** The clock a callee puts on its response, read back by the caller (our extension; others ignore it). */
+export function responseClockOf(get: HeaderGetter): VectorClock | undefined {
+  const decoded = decodeRacewayClock(first(get(RACEWAY_CLOCK)));
+  return decoded ? VectorClock.fromPairs(decoded.clock) : undefined;
+}

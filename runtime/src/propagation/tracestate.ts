@@ -1,0 +1,23 @@
+/**
+ * W3C `tracestate`: passed on unchanged when valid; dropped when it breaks the limits
+ * (more than 32 members, more than 512 characters, or a malformed member).
+ */
+const KEY = /^(?:[a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13})$/;
+const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
+
+export function parseTracestate(header: unknown): string | undefined {
+  const raw = Array.isArray(header) ? header.join(',') : header;
+  if (typeof raw !== 'string' || raw.length === 0 || raw.length > 512) return undefined;
+  const members = raw.split(',').map((m) => m.trim()).filter((m) => m.length > 0);
+  if (members.length === 0 || members.length > 32) return undefined;
+  const seen = new Set<string>();
+  for (const member of members) {
+    const eq = member.indexOf('=');
+    if (eq <= 0) return undefined;
+    const key = member.slice(0, eq);
+    const value = member.slice(eq + 1);
+    if (!KEY.test(key) || !VALUE.test(value) || seen.has(key)) return undefined;
+    seen.add(key);
+  }
+  return members.join(',');
+}

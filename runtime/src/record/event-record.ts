@@ -1,0 +1,50 @@
+import type { VectorClock } from '../clock/vector-clock.js';
+import type { Task } from '../context/task.js';
+
+export type AccessType = 'Read' | 'Write' | 'AtomicRead' | 'AtomicWrite' | 'AtomicRMW';
+
+export type EventKind =
+  | 'StateChange'
+  | 'FunctionCall'
+  | 'FunctionReturn'
+  | 'HttpRequest'
+  | 'HttpResponse'
+  | 'LockAcquire'
+  | 'LockRelease'
+  | 'Error'
+  | 'Custom';
+
+/**
+ * One recorded fact in its compact, in-memory form. Everything costly (ids, timestamps as text,
+ * JSON) is derived from it later, off the application's path, by the exporter.
+ * Field meaning per kind:
+ *  - StateChange: name = variable, detail = access type
+ *  - FunctionCall: name = function, oldValue = args summary, detail = { module, file, line }
+ *  - FunctionReturn: name = function, detail = { durationNs, ok }
+ *  - HttpRequest / HttpResponse / Error / Custom: detail = the wire payload
+ *  - LockAcquire / LockRelease: name = lock id, detail = lock type
+ */
+export class EventRecord {
+  constructor(
+    readonly seq: number,
+    readonly kind: EventKind,
+    readonly task: Task,
+    readonly clock: VectorClock,
+    readonly segment: number,
+    /** Epoch milliseconds (fractional). */
+    readonly time: number,
+    /** Sequence number of the previous event in this context; 0 for a root. */
+    readonly prevSeq: number,
+    readonly locks: readonly string[],
+    readonly name: string,
+    readonly oldValue: unknown,
+    readonly newValue: unknown,
+    readonly location: string,
+    readonly detail: unknown,
+  ) {}
+}
+
+/** Where records go: the batch exporter, or an in-memory sink in tests. */
+export interface EventSink {
+  accept(record: EventRecord): void;
+}

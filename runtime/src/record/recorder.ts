@@ -1,0 +1,47 @@
+import { currentSegment, runTimestamp } from '../clock/segments.js';
+import { state } from '../context/process-state.js';
+import { currentTask } from '../context/storage.js';
+import type { Task } from '../context/task.js';
+import type { AccessType, EventKind, EventSink } from './event-record.js';
+import { EventRecord } from './event-record.js';
+import { captureValue } from './values.js';
+
+/**
+ * The hot path. Each call reads the current task, stamps the record with pointers and counters only
+ * (no ids, no clock copies, no per-event time read) and hands it to the sink. It never throws.
+ */
+export class Recorder {
+  constructor(
+    private readonly sink: EventSink,
+    private readonly captureValues: boolean,
+  ) {}
+
+  stateChange(variable: string, oldValue: unknown, newValue: unknown, access: AccessType, location: string): void {
+    try {
+      const task = currentTask();
+      const seq = ++state.sequence; // the order in which this process really ran the code
+      const old = this.captureValues ? captureValue(oldValue) : undefined;
+      const value = this.captureValues ? captureValue(newValue) : undefined;
+      this.sink.accept(
+        new EventRecord(seq, 'StateChange', task, task.clock, currentSegment(), runTimestamp(), task.lastSeq || task.forkSeq, task.locks, variable, old, value, location, access),
+      );
+      task.lastSeq = seq;
+    } catch {
+      // Tracking must never change what the application does.
+    }
+  }
+
+  /** Any other kind of event, for `task` (default: the current task). */
+  event(kind: EventKind, name: string, detail: unknown, location = '', oldValue?: unknown, task: Task = currentTask()): void {
+    try {
+      const seq = ++state.sequence; // the order in which this process really ran the code
+      const args = oldValue === undefined || !this.captureValues ? undefined : captureValue(oldValue);
+      this.sink.accept(
+        new EventRecord(seq, kind, task, task.clock, currentSegment(), runTimestamp(), task.lastSeq || task.forkSeq, task.locks, name, args, undefined, location, detail),
+      );
+      task.lastSeq = seq;
+    } catch {
+      // Tracking must never change what the application does.
+    }
+  }
+}
