@@ -131,7 +131,7 @@ export class RacewayClient implements RequestHost, PropagationSource {
 
   /** Runs `fn` as the root task of a new trace (a job, a CLI command, a test). */
   startTrace<R>(name: string, fn: () => R): R {
-    const task = newRootTask(newTrace());
+    const task = newRootTask(newTrace(undefined, this));
     return runInTask(task, () => {
       this.recorder.event('FunctionCall', String(name), { module: this.options.module }, '', [], task);
       return fn();

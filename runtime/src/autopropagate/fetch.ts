@@ -1,6 +1,6 @@
 import { state } from '../context/process-state.js';
 import { activeTask, joinClock } from '../context/storage.js';
-import { buildOutgoing, RACEWAY_INTERNAL, responseClockOf } from '../propagation/headers.js';
+import { buildOutgoing, RACEWAY_INTERNAL, responseClockOf, TRACEPARENT } from '../propagation/headers.js';
 import type { PropagationSourceGetter } from './propagation-source.js';
 
 /**
@@ -13,12 +13,14 @@ export function installFetchPropagation(getSource: PropagationSourceGetter): voi
   const original = globalThis.fetch;
   const wrapped = function fetch(input: Parameters<typeof original>[0], init?: RequestInit): Promise<Response> {
     const task = activeTask();
-    const source = task ? getSource() : undefined;
+    const source = task ? (task.trace.origin ?? getSource()) : undefined;
     if (!task || !source?.autoPropagate) return original(input, init);
     let nextInit: RequestInit;
     try {
       const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
       if (headers.get(RACEWAY_INTERNAL) === 'true') return original(input, init);
+      // A caller that set its own traceparent chose the trace: add nothing that could contradict it.
+      if (headers.has(TRACEPARENT)) return original(input, init);
       for (const [name, value] of Object.entries(buildOutgoing(task, source.serviceName, source.instanceId))) {
         if (!headers.has(name)) headers.set(name, value);
       }

@@ -5,7 +5,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { state } from '../context/process-state.js';
 import { activeTask, joinClock } from '../context/storage.js';
 import type { Task } from '../context/task.js';
-import { buildOutgoing, RACEWAY_INTERNAL, responseClockOf } from '../propagation/headers.js';
+import { buildOutgoing, RACEWAY_INTERNAL, responseClockOf, TRACEPARENT } from '../propagation/headers.js';
 import type { PropagationSourceGetter } from './propagation-source.js';
 
 type RequestFn = typeof http.request;
@@ -15,11 +15,13 @@ const senders = new WeakMap<object, Task>();
 function inject(request: http.ClientRequest, getSource: PropagationSourceGetter): void {
   const task = activeTask();
   if (!task) return;
-  const source = getSource();
+  const source = task.trace.origin ?? getSource();
   if (!source?.autoPropagate) return;
   // Headers already written (array headers, Expect: 100-continue) cannot take more.
   if (request.headersSent || (request as unknown as { _header?: unknown })._header) return;
   if (String(request.getHeader(RACEWAY_INTERNAL) ?? '') === 'true') return;
+  // A caller that set its own traceparent chose the trace: add nothing that could contradict it.
+  if (request.hasHeader(TRACEPARENT)) return;
   for (const [name, value] of Object.entries(buildOutgoing(task, source.serviceName, source.instanceId))) {
     if (!request.hasHeader(name)) request.setHeader(name, value);
   }

@@ -3,7 +3,7 @@ import { boundary } from '../clock/segments.js';
 import { newSpanId, newTraceId } from '../propagation/ids.js';
 import { processTag } from './process-identity.js';
 import { state } from './process-state.js';
-import type { Task, TaskContext, TraceInfo } from './task.js';
+import type { Task, TraceInfo, TraceOrigin } from './task.js';
 
 /** The one context store of the process, shared by every client. */
 export const storage = state.storage;
@@ -17,12 +17,13 @@ function makeTask(id: string, trace: TraceInfo, parent: Task | undefined, unit: 
   return { id, trace, parent, unit, traced, clock, lastSeq: 0, forkSeq, locks: traced && parent ? parent.locks : [] };
 }
 
-export function newTrace(upstream?: Partial<TraceInfo>): TraceInfo {
+export function newTrace(upstream?: Partial<TraceInfo>, origin?: TraceOrigin): TraceInfo {
   return {
     traceId: upstream?.traceId ?? newTraceId(),
     spanId: upstream?.spanId ?? newSpanId(),
     upstreamSpanId: upstream?.upstreamSpanId,
     tracestate: upstream?.tracestate,
+    origin,
   };
 }
 

@@ -10,6 +10,15 @@ export interface TraceInfo {
   readonly upstreamSpanId: string | undefined;
   /** Incoming W3C tracestate, passed on unchanged. */
   readonly tracestate: string | undefined;
+  /** The client that started the trace in this process; outbound calls speak in its name. */
+  readonly origin?: TraceOrigin | undefined;
+}
+
+/** The identity a trace's outbound calls carry. */
+export interface TraceOrigin {
+  readonly serviceName: string;
+  readonly instanceId: string;
+  readonly autoPropagate: boolean;
 }
 
 /**

@@ -43,6 +43,8 @@ export class BatchExporter implements EventSink {
   private wake: (() => void) | undefined;
   private stopped = false;
   private exitFlushPending = false;
+  /** Batches taken from the queue and not yet acknowledged or given up on. */
+  private readonly inFlight = new Set<{ count: number; abandoned: boolean }>();
   private readonly onBeforeExit = () => this.exitFlush();
 
   constructor(
@@ -75,7 +77,9 @@ export class BatchExporter implements EventSink {
   }
 
   stats(): ExporterStats {
-    return { ...this.stats_, queued: this.queue.length };
+    let pending = 0;
+    for (const batch of this.inFlight) pending += batch.count;
+    return { ...this.stats_, queued: this.queue.length + pending };
   }
 
   /** Sends everything queued so far; resolves when the queue is empty or given up on. */
@@ -99,6 +103,11 @@ export class BatchExporter implements EventSink {
     originalTimers.clearTimeout(timer);
     this.stopped = true;
     this.wake?.();
+    for (const batch of this.inFlight) {
+      batch.abandoned = true;
+      this.stats_.dropped += batch.count;
+    }
+    this.inFlight.clear();
     this.stats_.dropped += this.queue.length;
     this.queue = [];
     this.transport.shutdown();
@@ -123,14 +132,20 @@ export class BatchExporter implements EventSink {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.stopped) {
-      const { bodies, count } = this.takeBatch();
-      for (const body of bodies) await this.deliver(body.text, body.records);
-      void count;
+      for (const body of this.takeBatch()) {
+        const batch = { count: body.records.length, abandoned: false };
+        this.inFlight.add(batch);
+        try {
+          await this.deliver(body.text, body.records, batch);
+        } finally {
+          this.inFlight.delete(batch);
+        }
+      }
     }
   }
 
   /** Takes up to batchSize records and serialises them into bodies under the size limit. */
-  private takeBatch(): { bodies: Array<{ text: string; records: string[] }>; count: number } {
+  private takeBatch(): Array<{ text: string; records: string[] }> {
     const records = this.queue.splice(0, this.config.batchSize);
     const bodies: Array<{ text: string; records: string[] }> = [];
     let current: string[] = [];
@@ -152,13 +167,15 @@ export class BatchExporter implements EventSink {
       size += json.length + 1;
     }
     if (current.length > 0) bodies.push({ text: wrap(current), records: current });
-    return { bodies, count: records.length };
+    return bodies;
   }
 
-  private async deliver(body: string, events: string[]): Promise<void> {
+  /** Sends one body until acknowledged or given up on; `batch.abandoned` means shutdown already counted it. */
+  private async deliver(body: string, events: string[], batch: { abandoned: boolean }): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const timeout = Math.max(1, Math.min(this.config.requestTimeoutMs, this.deadline - Date.now()));
       const result = await this.transport.send(body, timeout);
+      if (batch.abandoned) return;
       if (result.kind === 'ok') {
         this.stats_.sent += events.length;
         return;
@@ -170,8 +187,8 @@ export class BatchExporter implements EventSink {
           return;
         }
         const half = Math.ceil(events.length / 2);
-        await this.deliver(wrap(events.slice(0, half)), events.slice(0, half));
-        await this.deliver(wrap(events.slice(half)), events.slice(half));
+        await this.deliver(wrap(events.slice(0, half)), events.slice(0, half), batch);
+        await this.deliver(wrap(events.slice(half)), events.slice(half), batch);
         return;
       }
       if (result.kind === 'rejected') {

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { runInTask } from '../context/storage.js';
-import { currentTask } from '../context/storage.js';
+import { currentTask, runInTask, storage } from '../context/storage.js';
 import { attachResponseClock, beginRequest, endRequest, isInternal, recordRequestError } from './incoming.js';
 import type { RequestHost } from './incoming.js';
 
@@ -9,7 +8,8 @@ type Next = (error?: unknown) => void;
 /** Express / Connect middleware: one root task per request, request and response events. */
 export function expressMiddleware(host: RequestHost) {
   return function racewayMiddleware(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: Next): void {
-    if (!host.enabled || isInternal(req.headers)) return next();
+    if (!host.enabled) return next();
+    if (isInternal(req.headers)) return storage.exit(next);
     const startedAt = performance.now();
     let task;
     try {

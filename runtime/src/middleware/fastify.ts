@@ -22,7 +22,8 @@ export interface FastifyLike {
 
 const kTask = Symbol('raceway.task');
 const kStarted = Symbol('raceway.started');
-type Tagged = FastifyRequestLike & { [kTask]?: Task; [kStarted]?: number };
+const kInternal = Symbol('raceway.internal');
+type Tagged = FastifyRequestLike & { [kTask]?: Task; [kStarted]?: number; [kInternal]?: boolean };
 
 /**
  * Fastify 5 plugin. The request's task is entered in onRequest and entered again in preHandler:
@@ -31,7 +32,12 @@ type Tagged = FastifyRequestLike & { [kTask]?: Task; [kStarted]?: number };
 export function fastifyPlugin(host: RequestHost) {
   function racewayPlugin(fastify: FastifyLike, _options: unknown, done: Done): void {
     fastify.addHook('onRequest', ((request: Tagged, reply: FastifyReplyLike, next: Done) => {
-      if (!host.enabled || isInternal(request.headers)) return next();
+      if (!host.enabled) return next();
+      // The SDK's own traffic runs outside every trace.
+      if (isInternal(request.headers)) {
+        request[kInternal] = true;
+        return storage.exit(() => next());
+      }
       let task: Task;
       try {
         request[kStarted] = performance.now();
@@ -46,6 +52,7 @@ export function fastifyPlugin(host: RequestHost) {
     fastify.addHook('preHandler', ((request: Tagged, _reply: FastifyReplyLike, next: Done) => {
       const task = request[kTask];
       if (task) storage.run({ task }, () => next());
+      else if (request[kInternal]) storage.exit(() => next());
       else next();
     }) as never);
     fastify.addHook('onError', ((request: Tagged, _reply: FastifyReplyLike, error: Error, next: Done) => {

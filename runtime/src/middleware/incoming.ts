@@ -11,6 +11,7 @@ export interface RequestHost {
   readonly serviceName: string;
   readonly instanceId: string;
   readonly enabled: boolean;
+  readonly autoPropagate: boolean;
 }
 
 /** Request headers recorded with the request; everything else (cookies, auth) stays out. */
@@ -30,7 +31,7 @@ export function pathOf(url: string | undefined): string {
 /** Starts the request's root task (continuing the caller's trace when its headers are valid) and records the request. */
 export function beginRequest(host: RequestHost, method: string | undefined, url: string | undefined, headers: IncomingHttpHeaders): Task {
   const incoming = extractIncoming((name) => headers[name]);
-  const task = newRootTask(newTrace(incoming.trace), incoming.clock);
+  const task = newRootTask(newTrace(incoming.trace, host), incoming.clock);
   const recorded: Record<string, string> = {};
   for (const name of RECORDED_HEADERS) {
     const value = headers[name];

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { runInTask } from '../context/storage.js';
+import { runInTask, storage } from '../context/storage.js';
 import type { Task } from '../context/task.js';
 import { attachResponseClock, beginRequest, endRequest, isInternal, recordRequestError } from './incoming.js';
 import type { RequestHost } from './incoming.js';
@@ -9,7 +9,8 @@ type Listener<Req extends IncomingMessage, Res extends ServerResponse> = (req: R
 /** Wraps a node:http request listener. Returns and throws exactly what the listener does. */
 export function wrapHttpListener<Req extends IncomingMessage, Res extends ServerResponse>(host: RequestHost, listener: Listener<Req, Res>) {
   return function racewayListener(this: unknown, req: Req, res: Res): unknown {
-    if (!host.enabled || isInternal(req.headers)) return listener.call(this, req, res);
+    if (!host.enabled) return listener.call(this, req, res);
+    if (isInternal(req.headers)) return storage.exit(() => listener.call(this, req, res));
     const startedAt = performance.now();
     let task: Task;
     try {

@@ -33,6 +33,11 @@ export function extractIncoming(get: HeaderGetter): IncomingContext {
   const clockHeader = decodeRacewayClock(first(get(RACEWAY_CLOCK)));
   const tracestate = parent ? parseTracestate(get(TRACESTATE)) : undefined;
   if (!parent && !clockHeader) return { trace: undefined, clock: undefined };
+  // A traceparent naming another trace than the clock means someone set traceparent on purpose:
+  // the W3C header wins and the stale clock is ignored.
+  if (parent && clockHeader && clockHeader.traceId !== parent.traceId) {
+    return { trace: { traceId: parent.traceId, spanId: parent.spanId, upstreamSpanId: undefined, tracestate }, clock: undefined };
+  }
   // The caller minted the traceparent span for us: it becomes our span. raceway-clock fields win.
   const trace: Partial<TraceInfo> = {
     traceId: clockHeader?.traceId ?? parent?.traceId,

@@ -1,0 +1,230 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RacewayClient } from '../src/index.js';
+import * as rw from '../src/instrument/index.js';
+import { concurrent, happensBefore, stateChanges, taskOf } from './helpers/causality.js';
+import type { WireEvent } from './helpers/causality.js';
+import { TestCollector } from './helpers/collector.js';
+
+let collector: TestCollector;
+let gateway: RacewayClient; // Express
+let inventory: RacewayClient; // Fastify
+let payment: RacewayClient; // node:http
+const servers: http.Server[] = [];
+const fastifyApps: Array<{ close(): Promise<unknown> }> = [];
+let urlA = '';
+let urlB = '';
+let urlC = '';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function listen(server: http.Server): Promise<string> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const store = { stock: 5 };
+
+beforeAll(async () => {
+  collector = await new TestCollector().start();
+  const common = { endpoint: collector.url, flushIntervalMs: 60_000, onDiagnostic: () => undefined };
+  gateway = new RacewayClient({ ...common, serviceName: 'gateway' });
+  inventory = new RacewayClient({ ...common, serviceName: 'inventory' });
+  payment = new RacewayClient({ ...common, serviceName: 'payment' });
+
+  // C: node:http
+  urlC = await listen(
+    http.createServer(
+      payment.wrapHandler(async (req, res) => {
+        if (req.url === '/fail') throw new Error('payment exploded');
+        rw.write('payments.count', 0, 1, 'payment.ts:3:5');
+        await pause(5);
+        res.end(JSON.stringify({ ok: true, task: payment.currentTaskId() }));
+      }),
+    ),
+  );
+
+  // B: Fastify 5, calls C with node:http
+  const fastify = Fastify();
+  await fastify.register(inventory.fastifyPlugin());
+  fastify.post('/reserve', async (request) => {
+    const before = rw.read('db.stock', store.stock, 'inventory.ts:10:5');
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = http.request(`${urlC}/pay`, { method: 'POST' }, (res) => {
+        let data = '';
+        res.on('data', (c) => (data += c));
+        res.on('end', () => resolve(data));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    rw.write('db.stock', before, before - 1, 'inventory.ts:12:5');
+    return { reserved: true, payment: JSON.parse(body), body: request.body };
+  });
+  fastify.get('/boom', async () => {
+    throw new Error('inventory exploded');
+  });
+  await fastify.listen({ port: 0, host: '127.0.0.1' });
+  fastifyApps.push(fastify);
+  urlB = `http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`;
+
+  // A: Express 5, calls B with fetch
+  const app = express();
+  app.use(gateway.middleware());
+  app.post('/order', async (_req, res) => {
+    rw.write('orders.last', null, 'o-1', 'gateway.ts:5:5');
+    const r = await fetch(`${urlB}/reserve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"sku-1"}' });
+    const payload = await r.json();
+    rw.read('orders.last', 'o-1', 'gateway.ts:7:5');
+    res.json(payload);
+  });
+  app.get('/whoami', async (_req, res) => {
+    await pause(Math.random() * 10);
+    res.json({ task: gateway.currentTaskId() });
+  });
+  app.get('/branches', async (_req, res) => {
+    const branch = (name: string) => gateway.trackFunction(name, [], async () => {
+      await pause(2);
+      return gateway.currentTaskId();
+    });
+    const tasks = await Promise.all([branch('a'), branch('b')]);
+    res.json({ tasks, parent: gateway.currentTaskId() });
+  });
+  app.get('/own-headers', async (_req, res) => {
+    const r = await fetch(`${urlC}/pay`, { headers: { traceparent: '00-11111111111111111111111111111111-2222222222222222-01' } });
+    res.json(await r.json());
+  });
+  app.get('/fail', () => {
+    throw new Error('gateway exploded');
+  });
+  app.use(gateway.errorHandler());
+  app.use((_err: unknown, _req: unknown, res: express.Response, _next: unknown) => res.status(500).json({ error: true }));
+  urlA = await listen(http.createServer(app));
+});
+
+afterAll(async () => {
+  await Promise.all([gateway, inventory, payment].map((c) => c.shutdown()));
+  await Promise.all(fastifyApps.map((f) => f.close()));
+  for (const s of servers) s.closeAllConnections();
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await collector.stop();
+});
+
+beforeEach(() => {
+  collector.batches.length = 0;
+});
+
+async function flushAll(): Promise<WireEvent[]> {
+  await Promise.all([gateway, inventory, payment].map((c) => c.flush()));
+  return collector.events;
+}
+
+const kind = (e: WireEvent) => Object.keys(e.kind)[0];
+const service = (e: WireEvent) => e.metadata.service_name as string;
+
+describe('middlewares', () => {
+  it('carries one trace through Express → fetch → Fastify → node:http, with chained spans and causality both ways', async () => {
+    const res = await fetch(`${urlA}/order`, { method: 'POST' });
+    const body = await res.json();
+    expect(body.reserved).toBe(true);
+    expect(body.body).toEqual({ sku: 'sku-1' });
+    const events = await flushAll();
+    expect(new Set(events.map(service))).toEqual(new Set(['gateway', 'inventory', 'payment']));
+    expect(new Set(events.map((e) => e.trace_id)).size).toBe(1);
+
+    const spanOf = (s: string) => events.find((e) => service(e) === s)!.metadata;
+    expect(spanOf('inventory').upstream_span_id).toBe(spanOf('gateway').distributed_span_id);
+    expect(spanOf('payment').upstream_span_id).toBe(spanOf('inventory').distributed_span_id);
+
+    const [orderWrite, orderRead] = stateChanges(events, 'orders.last');
+    const [stockRead, stockWrite] = stateChanges(events, 'db.stock');
+    const [payWrite] = stateChanges(events, 'payments.count');
+    // caller before its outbound call → callee
+    expect(happensBefore(orderWrite!, stockRead!)).toBe(true);
+    expect(happensBefore(stockRead!, payWrite!)).toBe(true);
+    // callee → caller after it awaited the response
+    expect(happensBefore(payWrite!, stockWrite!)).toBe(true);
+    expect(happensBefore(stockWrite!, orderRead!)).toBe(true);
+  });
+
+  it('records requests without query strings and responses with integer durations', async () => {
+    await fetch(`${urlA}/whoami?token=secret`);
+    const events = await flushAll();
+    const request = events.find((e) => kind(e) === 'HttpRequest')!;
+    const response = events.find((e) => kind(e) === 'HttpResponse')!;
+    expect(request.kind.HttpRequest).toMatchObject({ method: 'GET', url: '/whoami' });
+    expect(JSON.stringify(request)).not.toContain('secret');
+    expect(response.kind.HttpResponse.status).toBe(200);
+    expect(Number.isInteger(response.kind.HttpResponse.duration_ms)).toBe(true);
+    expect(taskOf(response)).toBe(taskOf(request));
+  });
+
+  it('keeps concurrent requests in isolated contexts', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => fetch(`${urlA}/whoami`).then((r) => r.json())));
+    expect(new Set(results.map((r) => r.task)).size).toBe(20);
+    const events = await flushAll();
+    const traces = new Set(events.filter((e) => kind(e) === 'HttpRequest').map((e) => e.trace_id));
+    expect(traces.size).toBe(20);
+    for (const e of events.filter((x) => kind(x) === 'HttpResponse')) {
+      const req = events.find((x) => kind(x) === 'HttpRequest' && x.trace_id === e.trace_id)!;
+      expect(taskOf(req)).toBe(taskOf(e));
+    }
+  });
+
+  it('gives Promise.all branches distinct tasks, concurrent with each other', async () => {
+    const { tasks, parent } = await (await fetch(`${urlA}/branches`)).json();
+    expect(new Set([...tasks, parent]).size).toBe(3);
+    const events = await flushAll();
+    const [a, b] = events.filter((e) => e.kind.FunctionCall && e.kind.FunctionCall.function_name.length === 1);
+    expect(concurrent(a!, b!)).toBe(true);
+  });
+
+  it('skips requests marked X-Raceway-Internal', async () => {
+    await fetch(`${urlA}/whoami`, { headers: { 'x-raceway-internal': 'true' } });
+    await fetch(`${urlB}/reserve`, { method: 'POST', headers: { 'x-raceway-internal': 'true' } });
+    const events = await flushAll();
+    const requests = events.filter((e) => kind(e) === 'HttpRequest');
+    expect(requests.filter((e) => service(e) !== 'payment')).toEqual([]);
+    // The skipped handler's own outbound call is ordinary traffic: a fresh trace, not a continued one.
+    expect(requests.map((e) => e.parent_id)).toEqual([null]);
+  });
+
+  it('lets caller-supplied propagation headers win', async () => {
+    await fetch(`${urlA}/own-headers`);
+    const events = await flushAll();
+    const paymentRequest = events.find((e) => service(e) === 'payment' && kind(e) === 'HttpRequest')!;
+    expect(paymentRequest.trace_id).toBe('11111111-1111-1111-1111-111111111111');
+  });
+
+  it('records errors from Express, Fastify and node:http handlers', async () => {
+    expect((await fetch(`${urlA}/fail`)).status).toBe(500);
+    expect((await fetch(`${urlB}/boom`)).status).toBe(500);
+    const errors = new Set<string>();
+    const hook = (err: unknown) => errors.add(String(err));
+    process.on('unhandledRejection', hook);
+    await fetch(`${urlC}/fail`, { signal: AbortSignal.timeout(300) }).catch(() => undefined);
+    await pause(20);
+    process.off('unhandledRejection', hook);
+    const events = await flushAll();
+    const messages = events.filter((e) => kind(e) === 'Error').map((e) => `${service(e)}: ${e.kind.Error.message}`);
+    expect(messages).toEqual(expect.arrayContaining(['gateway: gateway exploded', 'inventory: inventory exploded', 'payment: payment exploded']));
+    // node:http: the listener's rejection stays unhandled, as it was without Raceway.
+    expect([...errors].some((e) => e.includes('payment exploded'))).toBe(true);
+  });
+
+  it('continues the trace of a caller using another SDK (traceparent + raceway-clock)', async () => {
+    const clock = Buffer.from(
+      JSON.stringify({ trace_id: '0af76519-16cd-43dd-8448-eb211c80319c', span_id: 'b7ad6b7169203331', parent_span_id: '00f067aa0ba902b7', service: 'py-svc', instance: 'p1', clock: [['py-svc#p1', 4]] }),
+    ).toString('base64url');
+    await fetch(`${urlA}/whoami`, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'raceway-clock': `v1;${clock}` } });
+    const [request] = (await flushAll()).filter((e) => kind(e) === 'HttpRequest');
+    expect(request!.trace_id).toBe('0af76519-16cd-43dd-8448-eb211c80319c');
+    expect(request!.metadata.distributed_span_id).toBe('b7ad6b7169203331');
+    expect(request!.metadata.upstream_span_id).toBe('00f067aa0ba902b7');
+    expect(new Map(request!.causality_vector).get('py-svc#p1')).toBe(4);
+  });
+});

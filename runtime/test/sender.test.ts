@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RacewayClient, replaceDefaultClient } from '../src/index.js';
+import { resetDiagnostics } from '../src/diag/diagnostics.js';
+import { deadEndpoint, TestCollector } from './helpers/collector.js';
+
+const clients: RacewayClient[] = [];
+const collectors: TestCollector[] = [];
+const quiet = () => undefined;
+
+function client(endpoint: string, extra: ConstructorParameters<typeof RacewayClient>[0] = {}): RacewayClient {
+  const c = new RacewayClient({ endpoint, serviceName: 'sender-test', onDiagnostic: quiet, flushIntervalMs: 60_000, ...extra });
+  replaceDefaultClient(c);
+  clients.push(c);
+  return c;
+}
+
+async function collector(): Promise<TestCollector> {
+  const c = await new TestCollector().start();
+  collectors.push(c);
+  return c;
+}
+
+function emit(c: RacewayClient, n: number, value: unknown = 1): void {
+  for (let i = 0; i < n; i++) c.trackStateChange(`v${i % 5}`, i, value, 'Write', 'a.ts:1:1');
+}
+
+afterEach(async () => {
+  resetDiagnostics();
+  await Promise.all(clients.splice(0).map((c) => c.shutdown()));
+  await Promise.all(collectors.splice(0).map((c) => c.stop()));
+});
+
+describe('batched sender', () => {
+  it('sends batches of batchSize with auth headers and the internal marker', async () => {
+    const col = await collector();
+    const c = client(col.url, { apiKey: 'secret', batchSize: 10 });
+    emit(c, 25);
+    await c.flush();
+    expect(col.batches.map((b) => b.events.length)).toEqual([10, 10, 5]);
+    expect(col.batches[0]!.headers.authorization).toBe('Bearer secret');
+    expect(col.batches[0]!.headers['x-raceway-key']).toBe('secret');
+    expect(col.batches[0]!.headers['x-raceway-internal']).toBe('true');
+    expect(c.stats()).toEqual({ sent: 25, dropped: 0, retried: 0, queued: 0 });
+  });
+
+  it('flushes on its own every flushIntervalMs', async () => {
+    const col = await collector();
+    const c = client(col.url, { flushIntervalMs: 50 });
+    emit(c, 3);
+    await col.waitForEvents(3);
+    await vi.waitFor(() => expect(c.stats().sent).toBe(3));
+  });
+
+  it('flushes as soon as a full batch is queued', async () => {
+    const col = await collector();
+    const c = client(col.url, { batchSize: 5 });
+    emit(c, 5);
+    await col.waitForEvents(5);
+  });
+
+  it('sends events in the wire shape of the Raceway protocol', async () => {
+    const col = await collector();
+    const c = client(col.url);
+    c.trackStateChange('accounts.alice.balance', 100, 90, 'Write', 'src/bank.ts:12:5');
+    await c.flush();
+    const [e] = col.events;
+    expect(e).toMatchObject({
+      kind: { StateChange: { variable: 'accounts.alice.balance', old_value: 100, new_value: 90, location: 'src/bank.ts:12:5', access_type: 'Write' } },
+      metadata: { service_name: 'sender-test', process_id: process.pid, tags: { sdk_language: 'typescript' } },
+      lock_set: [],
+    });
+    expect(e!.trace_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(new Date(e!.timestamp).toISOString()).toBe(e!.timestamp);
+    expect(Array.isArray(e!.causality_vector)).toBe(true);
+    expect(e!.causality_vector.every((p: unknown[]) => p.length === 2 && typeof p[0] === 'string' && Number.isInteger(p[1]))).toBe(true);
+  });
+
+  it('retries 500s with backoff until the collector recovers', async () => {
+    const col = await collector();
+    col.script = [{ status: 500 }, { status: 503 }];
+    const c = client(col.url);
+    emit(c, 4);
+    await c.flush();
+    expect(col.attempts).toHaveLength(3);
+    expect(c.stats()).toMatchObject({ sent: 4, retried: 2, dropped: 0 });
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const col = await collector();
+    col.script = [{ status: 429, headers: { 'retry-after': '1' } }];
+    const c = client(col.url);
+    emit(c, 2);
+    await c.flush();
+    const [first, second] = col.attempts;
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(900);
+    expect(c.stats()).toMatchObject({ sent: 2, retried: 1 });
+  });
+
+  it('drops a batch the collector refuses with another 4xx, once, and goes on', async () => {
+    const col = await collector();
+    col.script = [{ status: 400 }];
+    const seen: string[] = [];
+    const c = client(col.url, { batchSize: 3, onDiagnostic: (code) => seen.push(code) });
+    emit(c, 6);
+    await c.flush();
+    expect(col.attempts).toHaveLength(2);
+    expect(c.stats()).toMatchObject({ sent: 3, dropped: 3, retried: 0 });
+    expect(seen).toEqual(['rejected-HTTP 400']);
+  });
+
+  it('splits a batch the collector finds too large (413)', async () => {
+    const col = await collector();
+    col.script = [{ status: 413 }];
+    const c = client(col.url, { batchSize: 8 });
+    emit(c, 8);
+    await c.flush();
+    expect(col.batches.map((b) => b.events.length)).toEqual([4, 4]);
+    expect(c.stats()).toMatchObject({ sent: 8, dropped: 0 });
+  });
+
+  it('keeps every POST body under 1 MiB', async () => {
+    const col = await collector();
+    const c = client(col.url, { batchSize: 100 });
+    emit(c, 100, 'x'.repeat(2000).split('').map((_, i) => `${i}`.repeat(5)).slice(0, 40).join('|').repeat(10));
+    for (let i = 0; i < 100; i++) c.trackStateChange('big', null, { blob: Array.from({ length: 50 }, () => 'y'.repeat(2000)) }, 'Write');
+    await c.flush();
+    expect(Math.max(...col.attempts.map((a) => a.bytes))).toBeLessThan(1024 * 1024);
+    expect(c.stats()).toMatchObject({ sent: 200, dropped: 0 });
+  });
+
+  it('times out a slow collector and retries', async () => {
+    const col = await collector();
+    col.script = [{ status: 200, delayMs: 1500 }];
+    const c = client(col.url, { requestTimeoutMs: 200 });
+    emit(c, 2);
+    await c.flush();
+    expect(c.stats()).toMatchObject({ sent: 2, retried: 1 });
+  });
+
+  it('bounds memory with the collector down: drops beyond maxQueue and counts it', async () => {
+    const c = client(await deadEndpoint(), { maxQueue: 1000, batchSize: 100 });
+    emit(c, 50_000);
+    const stats = c.stats();
+    expect(stats.queued).toBeLessThanOrEqual(1000);
+    expect(stats.dropped).toBeGreaterThanOrEqual(49_000);
+    await c.shutdown();
+    expect(c.stats().queued).toBe(0);
+    expect(c.stats().sent).toBe(0);
+    expect(c.stats().dropped).toBe(50_000);
+  });
+
+  it('flushes on shutdown and drops what is recorded afterwards', async () => {
+    const col = await collector();
+    const c = client(col.url);
+    emit(c, 7);
+    await c.shutdown();
+    expect(col.events).toHaveLength(7);
+    emit(c, 1);
+    expect(c.stats()).toMatchObject({ sent: 7, dropped: 1 });
+  });
+
+  it('gives up within the shutdown deadline when the collector hangs', async () => {
+    const col = await collector();
+    col.fallback = { status: 200, delayMs: 10_000 };
+    const c = client(col.url, { shutdownTimeoutMs: 300 });
+    emit(c, 3);
+    const started = Date.now();
+    await c.shutdown();
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(c.stats()).toMatchObject({ sent: 0, dropped: 3 });
+  });
+
+  it('records nothing and sends nothing when disabled', async () => {
+    const col = await collector();
+    const c = client(col.url, { enabled: false });
+    emit(c, 10);
+    await c.flush();
+    expect(col.attempts).toHaveLength(0);
+    expect(c.stats().queued).toBe(0);
+  });
+});

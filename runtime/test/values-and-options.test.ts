@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { RacewayClient, RacewayConfigError, RacewayContextError, replaceDefaultClient } from '../src/index.js';
+import { optionsFromEnv } from '../src/config/resolve-options.js';
+import { capturedToJson, captureValue } from '../src/record/values.js';
+
+const safe = (v: unknown) => capturedToJson(captureValue(v));
+
+describe('values are serialised safely', () => {
+  it('cuts cycles', () => {
+    const a: Record<string, unknown> = { name: 'a' };
+    a.self = a;
+    expect(safe(a)).toEqual({ name: 'a', self: '[Circular]' });
+  });
+
+  it('writes BigInt, Symbol, functions, undefined, NaN and Infinity as readable values', () => {
+    expect(safe(10n)).toBe('10n');
+    expect(safe(Symbol('s'))).toBe('Symbol(s)');
+    expect(safe(function transfer() {})).toBe('[Function transfer]');
+    expect(safe(undefined)).toBeNull();
+    expect(safe(NaN)).toBe('NaN');
+    expect(safe({ big: 1n, inf: -Infinity })).toEqual({ big: '1n', inf: '-Infinity' });
+  });
+
+  it('truncates huge strings, wide and deep values with markers', () => {
+    expect(safe('x'.repeat(5000))).toMatch(/…\[\+2952 chars\]$/);
+    const wide = safe(Array.from({ length: 80 }, (_, i) => i)) as unknown[];
+    expect(wide).toHaveLength(51);
+    expect(wide[50]).toBe('…[+30 items]');
+    expect(safe({ a: { b: { c: { d: { e: 1 } } } } })).toEqual({ a: { b: { c: { d: '[Object]' } } } });
+    expect(JSON.stringify(safe(Array.from({ length: 1000 }, () => ({ a: [1, 2, 3], b: 'x'.repeat(100) })))).length).toBeLessThan(100_000);
+  });
+
+  it('copies objects when recorded, so later mutation does not rewrite history', () => {
+    const account = { balance: 100 };
+    const captured = captureValue(account);
+    account.balance = 0;
+    expect(capturedToJson(captured)).toEqual({ balance: 100 });
+  });
+
+  it('never runs getters of application objects', () => {
+    let calls = 0;
+    const obj = { get secret() { calls++; return 's'; }, plain: 1 };
+    expect(safe(obj)).toEqual({ secret: '[Getter]', plain: 1 });
+    expect(calls).toBe(0);
+  });
+
+  it('describes Maps, Sets, Dates, errors and buffers', () => {
+    expect(safe(new Map([['k', 1]]))).toEqual({ '[Map]': [['k', 1]] });
+    expect(safe(new Set([1]))).toEqual({ '[Set]': [1] });
+    expect(safe(new Date(0))).toBe('1970-01-01T00:00:00.000Z');
+    expect(safe(new RangeError('r'))).toEqual({ name: 'RangeError', message: 'r' });
+    expect(safe(Buffer.alloc(3))).toBe('[Buffer(3 bytes)]');
+  });
+});
+
+describe('redaction', () => {
+  it('keeps values of matching variables out of events', () => {
+    const c = RacewayClient.inMemory({ redact: ['users.*.password', /token/] });
+    c.trackStateChange('users.alice.password', 'old', 'hunter2', 'Write');
+    c.trackStateChange('session.token', null, 'abc', 'Write');
+    c.trackStateChange('users.alice.name', 'a', 'b', 'Write');
+    const values = c.memoryEvents().map((e: any) => e.kind.StateChange.new_value);
+    expect(values).toEqual(['[redacted]', '[redacted]', 'b']);
+  });
+
+  it('records no values at all with captureValues: false', () => {
+    const c = RacewayClient.inMemory({ captureValues: false });
+    c.trackStateChange('x', 1, 2, 'Write');
+    expect(c.memoryEvents()[0]).toMatchObject({ kind: { StateChange: { old_value: null, new_value: null } } });
+  });
+});
+
+describe('options', () => {
+  it('rejects unknown options and wrong types with a clear message', () => {
+    expect(() => new RacewayClient({ endpoit: 'x' } as never)).toThrow(/unknown option "endpoit"/);
+    expect(() => new RacewayClient({ batchSize: 0 })).toThrow(RacewayConfigError);
+    expect(() => new RacewayClient({ endpoint: 'ftp://x' })).toThrow(/http\(s\) URL/);
+    expect(() => new RacewayClient({ endpoint: 'not a url' })).toThrow(/not a URL/);
+  });
+
+  it('reads RACEWAY_* variables', () => {
+    expect(optionsFromEnv({ RACEWAY_ENDPOINT: 'http://c:1', RACEWAY_SERVICE_NAME: 's', RACEWAY_API_KEY: 'k', RACEWAY_MODULE: 'm', RACEWAY_INSTANCE_ID: 'i', RACEWAY_ENABLED: 'false' })).toEqual({
+      endpoint: 'http://c:1',
+      serviceName: 's',
+      apiKey: 'k',
+      module: 'm',
+      instanceId: 'i',
+      enabled: false,
+    });
+    expect(() => optionsFromEnv({ RACEWAY_ENABLED: 'maybe' })).toThrow(/RACEWAY_ENABLED/);
+  });
+
+  it('refuses propagationHeaders outside a context, and builds them inside one', async () => {
+    const c = RacewayClient.inMemory({ serviceName: 'p' });
+    replaceDefaultClient(c);
+    expect(() => c.propagationHeaders()).toThrow(RacewayContextError);
+    const headers = await c.startTrace('job', async () => c.propagationHeaders({ 'x-extra': '1', traceparent: 'mine' }));
+    expect(headers['raceway-clock']).toMatch(/^v1;[A-Za-z0-9_-]+$/);
+    expect(headers.traceparent).toBe('mine');
+    expect(headers['x-extra']).toBe('1');
+  });
+});
+
+describe('tracking calls never throw into the app', () => {
+  it('survives hostile values and arguments', () => {
+    const c = RacewayClient.inMemory();
+    const hostile = new Proxy({}, { ownKeys() { throw new Error('trap'); }, get() { throw new Error('trap'); } });
+    expect(() => c.trackStateChange('x', hostile, hostile, 'Write')).not.toThrow();
+    expect(() => c.trackStateChange(undefined as never, 1, 2, 'Bogus' as never)).not.toThrow();
+    expect(() => c.trackFunctionCall('f', hostile)).not.toThrow();
+    expect(() => c.memoryEvents()).not.toThrow();
+  });
+});
