@@ -27,7 +27,7 @@ import type { AccessType, EventSink } from '../record/event-record.js';
 import { Recorder } from '../record/recorder.js';
 import { getDefaultClient, setDefaultClientIfNone } from './default-client.js';
 
-const NOOP_SINK: EventSink = { accept: () => undefined };
+const NOOP_SINK: EventSink = { append: () => undefined };
 const ACCESS_TYPES = new Set(['Read', 'Write', 'AtomicRead', 'AtomicWrite', 'AtomicRMW']);
 
 /**

@@ -1,6 +1,9 @@
 import { reportOnce } from '../diag/diagnostics.js';
 import { originalTimers, unrefTimeout } from '../context/original-timers.js';
-import type { EventRecord, EventSink } from '../record/event-record.js';
+import type { VectorClock } from '../clock/vector-clock.js';
+import type { Task } from '../context/task.js';
+import type { EventKind, EventSink } from '../record/event-record.js';
+import { RecordRing } from './record-ring.js';
 import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
 import type { Transport } from './transport.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
@@ -34,7 +37,7 @@ export interface ExporterConfig {
  * receives each process's events in recording order.
  */
 export class BatchExporter implements EventSink {
-  private queue: EventRecord[] = [];
+  private readonly queue: RecordRing;
   private readonly stats_: ExporterStats = { sent: 0, dropped: 0, retried: 0, queued: 0 };
   private pumping: Promise<void> | undefined;
   private soon: NodeJS.Timeout | undefined;
@@ -53,22 +56,36 @@ export class BatchExporter implements EventSink {
     private readonly redactor: Redactor,
     private readonly config: ExporterConfig,
   ) {
+    this.queue = new RecordRing(config.maxQueue);
     this.interval = originalTimers.setInterval(() => void this.pump(), config.flushIntervalMs);
     this.interval.unref();
     process.on('beforeExit', this.onBeforeExit);
   }
 
-  accept(record: EventRecord): void {
-    if (this.queue.length >= this.config.maxQueue || this.stopped) {
+  append(
+    seq: number,
+    kind: EventKind,
+    task: Task,
+    clock: VectorClock,
+    segment: number,
+    time: number,
+    prevSeq: number,
+    locks: readonly string[],
+    name: string,
+    oldValue: unknown,
+    newValue: unknown,
+    location: string,
+    detail: unknown,
+  ): void {
+    if (this.stopped || !this.queue.push(seq, kind, task, clock, segment, time, prevSeq, locks, name, oldValue, newValue, location, detail)) {
       this.stats_.dropped++;
       if (!this.stopped) {
         reportOnce('queue-full', `event queue full (${this.config.maxQueue}); dropping new events until the collector catches up`);
       }
       return;
     }
-    this.queue.push(record);
     this.exitFlushPending = true;
-    if (this.queue.length >= this.config.batchSize && this.soon === undefined) {
+    if (this.queue.size >= this.config.batchSize && this.soon === undefined) {
       this.soon = unrefTimeout(() => {
         this.soon = undefined;
         void this.pump();
@@ -79,12 +96,12 @@ export class BatchExporter implements EventSink {
   stats(): ExporterStats {
     let pending = 0;
     for (const batch of this.inFlight) pending += batch.count;
-    return { ...this.stats_, queued: this.queue.length + pending };
+    return { ...this.stats_, queued: this.queue.size + pending };
   }
 
   /** Sends everything queued so far; resolves when the queue is empty or given up on. */
   async flush(): Promise<void> {
-    while (this.queue.length > 0 || this.pumping) {
+    while (this.queue.size > 0 || this.pumping) {
       await this.pump();
     }
   }
@@ -108,14 +125,13 @@ export class BatchExporter implements EventSink {
       this.stats_.dropped += batch.count;
     }
     this.inFlight.clear();
-    this.stats_.dropped += this.queue.length;
-    this.queue = [];
+    this.stats_.dropped += this.queue.clear();
     this.transport.shutdown();
   }
 
   /** Best effort on `beforeExit`: one flush, bounded by the shutdown deadline; no loop if it fails. */
   private exitFlush(): void {
-    if (!this.exitFlushPending || this.queue.length === 0) return;
+    if (!this.exitFlushPending || this.queue.size === 0) return;
     this.exitFlushPending = false;
     this.deadline = Date.now() + this.config.shutdownTimeoutMs;
     void this.flush().finally(() => {
@@ -131,7 +147,7 @@ export class BatchExporter implements EventSink {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0 && !this.stopped) {
+    while (this.queue.size > 0 && !this.stopped) {
       for (const body of this.takeBatch()) {
         const batch = { count: body.records.length, abandoned: false };
         this.inFlight.add(batch);
@@ -146,7 +162,7 @@ export class BatchExporter implements EventSink {
 
   /** Takes up to batchSize records and serialises them into bodies under the size limit. */
   private takeBatch(): Array<{ text: string; records: string[] }> {
-    const records = this.queue.splice(0, this.config.batchSize);
+    const records = this.queue.shift(this.config.batchSize);
     const bodies: Array<{ text: string; records: string[] }> = [];
     let current: string[] = [];
     let size = 12;

@@ -1,4 +1,5 @@
-import type { EventRecord, EventSink } from '../record/event-record.js';
+import type { EventSink } from '../record/event-record.js';
+import { EventRecord } from '../record/event-record.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
 import { toWireEventJson } from './wire-event.js';
 
@@ -11,8 +12,8 @@ export class MemorySink implements EventSink {
     private readonly redactor: Redactor,
   ) {}
 
-  accept(record: EventRecord): void {
-    this.records.push(record);
+  append(...fields: ConstructorParameters<typeof EventRecord>): void {
+    this.records.push(new EventRecord(...fields));
   }
 
   /** The events exactly as they would go on the wire. */

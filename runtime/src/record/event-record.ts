@@ -44,7 +44,21 @@ export class EventRecord {
   ) {}
 }
 
-/** Where records go: the batch exporter, or an in-memory sink in tests. */
+/** Where records go: the batch exporter, or an in-memory sink. Fields as in EventRecord. */
 export interface EventSink {
-  accept(record: EventRecord): void;
+  append(
+    seq: number,
+    kind: EventKind,
+    task: Task,
+    clock: VectorClock,
+    segment: number,
+    time: number,
+    prevSeq: number,
+    locks: readonly string[],
+    name: string,
+    oldValue: unknown,
+    newValue: unknown,
+    location: string,
+    detail: unknown,
+  ): void;
 }

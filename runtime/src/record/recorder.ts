@@ -3,7 +3,6 @@ import { state } from '../context/process-state.js';
 import { currentTask } from '../context/storage.js';
 import type { Task } from '../context/task.js';
 import type { AccessType, EventKind, EventSink } from './event-record.js';
-import { EventRecord } from './event-record.js';
 import { captureValue } from './values.js';
 
 /**
@@ -22,9 +21,7 @@ export class Recorder {
       const seq = ++state.sequence; // the order in which this process really ran the code
       const old = this.captureValues ? captureValue(oldValue) : undefined;
       const value = this.captureValues ? captureValue(newValue) : undefined;
-      this.sink.accept(
-        new EventRecord(seq, 'StateChange', task, task.clock, currentSegment(), runTimestamp(), task.lastSeq || task.forkSeq, task.locks, variable, old, value, location, access),
-      );
+      this.sink.append(seq, 'StateChange', task, task.clock, currentSegment(), runTimestamp(), task.lastSeq || task.forkSeq, task.locks, variable, old, value, location, access);
       task.lastSeq = seq;
     } catch {
       // Tracking must never change what the application does.
@@ -36,9 +33,7 @@ export class Recorder {
     try {
       const seq = ++state.sequence; // the order in which this process really ran the code
       const args = oldValue === undefined || !this.captureValues ? undefined : captureValue(oldValue);
-      this.sink.accept(
-        new EventRecord(seq, kind, task, task.clock, currentSegment(), runTimestamp(), task.lastSeq || task.forkSeq, task.locks, name, args, undefined, location, detail),
-      );
+      this.sink.append(seq, kind, task, task.clock, currentSegment(), runTimestamp(), task.lastSeq || task.forkSeq, task.locks, name, args, undefined, location, detail);
       task.lastSeq = seq;
     } catch {
       // Tracking must never change what the application does.

@@ -1,0 +1,15 @@
+// `npm run bench` runs every benchmark and prints one summary table; `--quick` is a seconds-long
+// smoke run (used by CI so the harness keeps working; it asserts nothing about speed).
+import os from 'node:os';
+import { runtimeHotPath } from './runtime-hot-path.mjs';
+
+const quick = process.argv.includes('--quick');
+const benchmarks = [runtimeHotPath];
+
+process.stdout.write(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}${quick ? ', quick run' : ''}\n`);
+const summary = [];
+for (const bench of benchmarks) summary.push(...(await bench({ quick })));
+process.stdout.write('\nSummary\n');
+for (const row of summary) {
+  process.stdout.write(`  ${row.benchmark.padEnd(22)} ${row.metric.padEnd(32)} ${row.ratio.toFixed(2).padStart(7)}x  target ${row.target}\n`);
+}
