@@ -2,6 +2,7 @@ export { RacewayClient } from './api/client.js';
 export { captureContext, runWithContext, bindContext } from './api/context-api.js';
 export type { RacewayContext } from './api/context-api.js';
 export { getDefaultClient, replaceDefaultClient } from './api/default-client.js';
+export { tracked, traced } from './api/decorators.js';
 export type { RacewayOptions } from './config/options.js';
 export { ErrorCodes, RacewayError, RacewayConfigError, RacewayContextError, RacewayLockError } from './errors.js';
 export type { ErrorCode } from './errors.js';

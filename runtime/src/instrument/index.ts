@@ -12,6 +12,11 @@ import { boundary as segmentBoundary } from '../clock/segments.js';
 import { callTracedAsync, callTracedSync } from '../context/traced-call.js';
 import { reportOnce } from '../diag/diagnostics.js';
 import type { Recorder } from '../record/recorder.js';
+import type { ArgsMode } from './args.js';
+import { argsFor } from './args.js';
+import { callMethod } from './collections.js';
+import { instanceName, trackField as trackFieldOn } from './fields.js';
+import { formatPath } from './paths.js';
 
 export const INSTRUMENT_API = 1;
 
@@ -28,7 +33,7 @@ function client(): RacewayClient {
   }
 }
 
-function recorder(): Recorder {
+export function recorder(): Recorder {
   const current = getDefaultClient<RacewayClient>();
   return (current === cached && cached ? cached : client()).recorder;
 }
@@ -67,4 +72,65 @@ export function callAsync<R>(name: string, module: string, location: string, arg
 /** A call of a traced synchronous function (or generator factory): runs in the caller's task. */
 export function callSync<R>(name: string, module: string, location: string, args: unknown, fn: () => R): R {
   return callTracedSync(recorder(), { name, module, location }, args, fn);
+}
+
+/** A traced generator started (its body runs lazily, so it is recorded, not forked). */
+export function enter(name: string, module: string, location: string, args: unknown): void {
+  recorder().event('FunctionCall', name, { module }, location, args);
+}
+
+/** A property key converted once (`ToPropertyKey`), so the access and the event name agree. */
+export function key(value: unknown): string | symbol | number {
+  if (typeof value === 'symbol' || typeof value === 'number' || typeof value === 'string') return value;
+  return String(value);
+}
+
+/** The variable name of a path with dynamic keys: `path('accounts', 'alice', 'balance')`. */
+export function path(root: string, ...keys: unknown[]): string {
+  try {
+    return formatPath(root, keys);
+  } catch {
+    return `${root}[?]`;
+  }
+}
+
+/** The value at `object[key]` for an event, without running getters or proxies' get traps. */
+export function peek(object: unknown, property: PropertyKey): unknown {
+  try {
+    let current: unknown = object;
+    for (let depth = 0; depth < 16 && current !== null && current !== undefined; depth++) {
+      if (typeof current !== 'object' && typeof current !== 'function') return undefined;
+      const d = Object.getOwnPropertyDescriptor(current, property);
+      if (d) return 'value' in d ? d.value : '[Getter]';
+      current = Object.getPrototypeOf(current);
+    }
+  } catch {
+    // A hostile proxy: no old value, the write is still recorded.
+  }
+  return undefined;
+}
+
+/** `receiver.method(...args)` on tracked state; see collections.ts for what is recorded. */
+export function method(receiver: unknown, fn: unknown, methodName: unknown, args: unknown[], receiverName: string, location: string): unknown {
+  return callMethod(recorder(), receiver, fn, methodName, args, receiverName, location);
+}
+
+/** `Class#n` for an instance, the class name for a class (static fields). */
+export function instance(object: unknown, className: string): string {
+  return instanceName(object, className);
+}
+
+/** Makes a just-defined data field a tracked accessor (emitted after each `@tracked` field). */
+export function trackField(object: object, className: string, field: string, location: string): undefined {
+  try {
+    trackFieldOn(recorder, object, className, field, location);
+  } catch {
+    // Leaves the field as it was.
+  }
+  return undefined;
+}
+
+/** The args recorded for a traced call. */
+export function args(values: unknown, mode: ArgsMode): unknown {
+  return argsFor(values, mode);
 }

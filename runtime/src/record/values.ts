@@ -38,7 +38,7 @@ export function primitiveToJson(value: unknown): unknown {
  * change later); objects are copied now, because the app may mutate them before the event is sent.
  */
 export function captureValue(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || value instanceof Snapshot) return value;
   return new Snapshot(value);
 }
 

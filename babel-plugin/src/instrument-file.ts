@@ -1,0 +1,511 @@
+import type { NodePath, types as BabelTypes } from '@babel/core';
+import type { Chain, FileScope, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions } from '@raceway/instrument-core';
+import { diagnostic, Emitter, Entry, hasOptional, INSTRUMENTED_MARKER, location } from '@raceway/instrument-core';
+import { functionHints, hintsOf, takeDecoratorHints } from './annotations.js';
+import { BabelBuilder } from './builder.js';
+
+type t = typeof BabelTypes;
+type Expr = BabelTypes.Expression;
+type Binding = NonNullable<ReturnType<NodePath['scope']['getBinding']>>;
+
+const TS_WRAPPERS = new Set(['TSNonNullExpression', 'TSAsExpression', 'TSSatisfiesExpression', 'TSTypeAssertion', 'ParenthesizedExpression']);
+
+/** Per-file state of one instrumentation pass. */
+class FilePass {
+  readonly generated = new WeakSet<object>();
+  readonly tracked = new Map<Binding, string>();
+  /** `#name` tracked per class body node → class name. */
+  readonly privateFields = new Map<BabelTypes.Node, Map<string, string>>();
+  readonly needsBoundaries = new WeakSet<object>();
+  programNeedsBoundaries = false;
+  changed = false;
+  readonly diagnostics: InstrumentDiagnostic[] = [];
+
+  constructor(
+    readonly t: t,
+    readonly program: NodePath<BabelTypes.Program>,
+    readonly file: string,
+    readonly relative: string,
+    readonly moduleName: string,
+    readonly options: ResolvedInstrumentOptions,
+    readonly entryName: string,
+  ) {}
+
+  loc(node: BabelTypes.Node): string {
+    const start = node.loc?.start;
+    return location(this.relative, start?.line ?? 0, (start?.column ?? 0) + 1);
+  }
+
+  builder(path: NodePath): BabelBuilder {
+    return new BabelBuilder(this.t, this.entryName, path, this.generated);
+  }
+
+  emitter(path: NodePath, node: BabelTypes.Node): Emitter<Expr> {
+    this.changed = true;
+    const fn = path.getFunctionParent();
+    if (fn) this.needsBoundaries.add(fn.node);
+    else this.programNeedsBoundaries = true;
+    return new Emitter(this.builder(path), this.loc(node));
+  }
+
+  warn(code: Parameters<typeof diagnostic>[0], node: BabelTypes.Node): void {
+    this.diagnostics.push(diagnostic(code, this.relative, node.loc?.start.line ?? 0, (node.loc?.start.column ?? 0) + 1));
+  }
+}
+
+function unwrap(path: NodePath): NodePath {
+  let current = path;
+  while (TS_WRAPPERS.has(current.node.type)) current = current.get('expression') as NodePath;
+  return current;
+}
+
+/** The tracked binding an identifier path refers to, if any. */
+function trackedName(pass: FilePass, path: NodePath): string | undefined {
+  if (!path.isIdentifier()) return undefined;
+  const binding = path.scope.getBinding(path.node.name);
+  return binding ? pass.tracked.get(binding) : undefined;
+}
+
+function privateClassName(pass: FilePass, path: NodePath<BabelTypes.PrivateName>): string | undefined {
+  const name = `#${path.node.id.name}`;
+  for (let p: NodePath | null = path.parentPath; p; p = p.parentPath) {
+    if (p.isClassBody()) {
+      const fields = pass.privateFields.get(p.node);
+      if (fields?.has(name)) return fields.get(name);
+    }
+  }
+  return undefined;
+}
+
+/** The tracked chain an expression path denotes (through TS-only wrappers), or undefined. */
+function chainOf(pass: FilePass, input: NodePath): Chain<Expr> | undefined {
+  const path = unwrap(input);
+  const t = pass.t;
+  const name = trackedName(pass, path);
+  if (name !== undefined) {
+    return { rootName: { kind: 'static', name }, root: path.node as Expr, rootIsIdentifier: true, segments: [] };
+  }
+  if (!path.isMemberExpression() && !path.isOptionalMemberExpression()) return undefined;
+  const node = path.node as BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression;
+  const property = path.get('property') as NodePath;
+  const optional = Boolean((node as BabelTypes.OptionalMemberExpression).optional);
+  if (property.isPrivateName()) {
+    const className = privateClassName(pass, property);
+    const inner = chainOf(pass, path.get('object') as NodePath);
+    const key: MemberKey<Expr> = { kind: 'static', name: `#${property.node.id.name}`, isPrivate: true };
+    if (inner) return { ...inner, segments: [...inner.segments, { key, optional }] };
+    if (!className) return undefined;
+    const object = unwrap(path.get('object') as NodePath).node as Expr;
+    return { rootName: { kind: 'instance', className }, root: object, rootIsIdentifier: t.isThisExpression(object), segments: [{ key, optional }] };
+  }
+  const inner = chainOf(pass, path.get('object') as NodePath);
+  if (!inner) return undefined;
+  let key: MemberKey<Expr>;
+  if (!node.computed && t.isIdentifier(node.property)) key = { kind: 'static', name: node.property.name, isPrivate: false };
+  else if (t.isStringLiteral(node.property)) key = { kind: 'static', name: node.property.value, isPrivate: false };
+  else if (t.isNumericLiteral(node.property)) key = { kind: 'static', name: String(node.property.value), isPrivate: false };
+  else key = { kind: 'dynamic', expr: node.property as Expr };
+  return { ...inner, segments: [...inner.segments, { key, optional }] };
+}
+
+/** True when `path` is consumed by an enclosing construct that handles the whole chain itself. */
+function handledByParent(path: NodePath): boolean {
+  let child = path;
+  let parent = path.parentPath;
+  while (parent && TS_WRAPPERS.has(parent.node.type)) {
+    child = parent;
+    parent = parent.parentPath;
+  }
+  if (!parent) return false;
+  const p = parent.node;
+  const c = child.node;
+  switch (p.type) {
+    case 'MemberExpression':
+    case 'OptionalMemberExpression':
+      return p.object === c;
+    case 'CallExpression':
+    case 'OptionalCallExpression':
+      return p.callee === c && (c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression');
+    case 'AssignmentExpression':
+      return p.left === c;
+    case 'UpdateExpression':
+      return true;
+    case 'UnaryExpression':
+      return p.operator === 'delete';
+    case 'BinaryExpression':
+      return p.operator === 'in' && p.right === c;
+    case 'ExportSpecifier':
+    case 'ForInStatement':
+    case 'ForOfStatement':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function replace(pass: FilePass, path: NodePath, replacement: Expr): void {
+  const parent = path.parentPath;
+  if (parent?.isObjectProperty() && parent.node.shorthand && parent.node.value === path.node) parent.node.shorthand = false;
+  pass.generated.add(replacement);
+  path.replaceWith(replacement);
+  path.skip();
+}
+
+function argItems(pass: FilePass, args: Array<BabelTypes.Node>): Array<{ expr: Expr; spread: boolean }> {
+  return args.map((a) => (pass.t.isSpreadElement(a) ? { expr: a.argument, spread: true } : { expr: a as Expr, spread: false }));
+}
+
+function staticOrDynamicKey(pass: FilePass, member: BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression): MemberKey<Expr> {
+  const t = pass.t;
+  if (t.isPrivateName(member.property)) return { kind: 'static', name: `#${member.property.id.name}`, isPrivate: true };
+  if (!member.computed && t.isIdentifier(member.property)) return { kind: 'static', name: member.property.name, isPrivate: false };
+  if (t.isStringLiteral(member.property)) return { kind: 'static', name: member.property.value, isPrivate: false };
+  return { kind: 'dynamic', expr: member.property as Expr };
+}
+
+/** Rewrites tracked targets inside a destructuring pattern to temporaries; returns the writes to emit after. */
+function rewritePatternTargets(pass: FilePass, pattern: NodePath, out: Array<{ chain: Chain<Expr>; temp: Expr; node: BabelTypes.Node }>, builder: BabelBuilder): void {
+  if (pattern.isArrayPattern()) {
+    for (const element of pattern.get('elements')) if (element.node) rewritePatternTargets(pass, element as NodePath, out, builder);
+  } else if (pattern.isObjectPattern()) {
+    for (const prop of pattern.get('properties')) {
+      if (prop.isRestElement()) rewritePatternTargets(pass, prop, out, builder);
+      else rewritePatternTargets(pass, (prop as NodePath<BabelTypes.ObjectProperty>).get('value') as NodePath, out, builder);
+    }
+  } else if (pattern.isAssignmentPattern()) {
+    rewritePatternTargets(pass, pattern.get('left') as NodePath, out, builder);
+  } else if (pattern.isRestElement()) {
+    rewritePatternTargets(pass, pattern.get('argument') as NodePath, out, builder);
+  } else {
+    const chain = chainOf(pass, pattern);
+    if (!chain) return;
+    const temp = builder.temp();
+    out.push({ chain, temp, node: pattern.node });
+    const parent = pattern.parentPath;
+    if (parent?.isObjectProperty() && parent.node.shorthand) parent.node.shorthand = false;
+    pattern.replaceWith(temp as BabelTypes.Identifier);
+  }
+}
+
+function patternHasTracked(pass: FilePass, pattern: NodePath): boolean {
+  let found = false;
+  pattern.traverse({
+    Identifier(p) {
+      if (trackedName(pass, p) !== undefined && !p.isReferencedIdentifier()) found = true;
+    },
+    MemberExpression(p) {
+      if (chainOf(pass, p)) found = true;
+    },
+  });
+  if (pattern.isIdentifier() && trackedName(pass, pattern) !== undefined) found = true;
+  return found;
+}
+
+/** Collects `@tracked` declarations, imports and class fields, and compiles field decorators. */
+function collect(pass: FilePass): void {
+  const t = pass.t;
+  pass.program.traverse({
+    VariableDeclaration(path) {
+      if (!hintsOf(path).has('tracked')) return;
+      if (path.parentPath.isForStatement() || path.parentPath.isForXStatement()) return pass.warn('RW1001', path.node);
+      for (const declarator of path.get('declarations')) {
+        for (const [name, id] of Object.entries(declarator.getBindingIdentifiers())) {
+          const binding = declarator.scope.getBinding(name);
+          if (binding && binding.identifier === id) pass.tracked.set(binding, name);
+        }
+      }
+    },
+    ImportDeclaration(path) {
+      if (!hintsOf(path).has('tracked')) return;
+      for (const spec of path.get('specifiers')) {
+        const local = spec.node.local.name;
+        const binding = spec.scope.getBinding(local);
+        const imported = spec.isImportSpecifier() ? (t.isIdentifier(spec.node.imported) ? spec.node.imported.name : spec.node.imported.value) : local;
+        if (binding) pass.tracked.set(binding, imported);
+      }
+    },
+    'ClassProperty|ClassPrivateProperty'(path: NodePath) {
+      const node = path.node as BabelTypes.ClassProperty | BabelTypes.ClassPrivateProperty;
+      const hints = takeDecoratorHints(t, node);
+      for (const h of hintsOf(path)) hints.add(h);
+      if (!hints.has('tracked')) return;
+      const classPath = path.parentPath!.parentPath as NodePath<BabelTypes.Class>;
+      const className = classPath.node.id?.name ?? (classPath.parentPath?.isVariableDeclarator() && t.isIdentifier(classPath.parentPath.node.id) ? classPath.parentPath.node.id.name : 'AnonymousClass');
+      if (t.isClassPrivateProperty(node)) {
+        const body = path.parentPath!.node;
+        if (!pass.privateFields.has(body)) pass.privateFields.set(body, new Map());
+        pass.privateFields.get(body)!.set(`#${node.key.id.name}`, className);
+        return;
+      }
+      if (node.computed || !(t.isIdentifier(node.key) || t.isStringLiteral(node.key))) return pass.warn('RW1001', node);
+      const field = t.isIdentifier(node.key) ? node.key.name : node.key.value;
+      const b = pass.builder(path);
+      const init = b.entry(Entry.trackField, [t.thisExpression(), b.str(className), b.str(field), b.str(pass.loc(node.key))]);
+      const tracker = t.classPrivateProperty(t.privateName(path.scope.generateUidIdentifier(`rwTrack_${field}`)), init, null, node.static);
+      pass.generated.add(tracker);
+      path.insertAfter(tracker);
+      pass.changed = true;
+    },
+    'ClassMethod|ClassPrivateMethod'(path: NodePath) {
+      const node = path.node as BabelTypes.ClassMethod;
+      const hints = takeDecoratorHints(t, node);
+      if (hints.has('traced')) (node as unknown as { racewayTraced: boolean }).racewayTraced = true;
+      if (hints.has('tracked')) pass.warn('RW1004', node);
+    },
+  });
+}
+
+/** Rewrites every access of tracked state (children before parents, so sub-expressions are done first). */
+function rewriteAccesses(pass: FilePass): void {
+  const t = pass.t;
+  pass.program.traverse({
+    enter(path) {
+      if (pass.generated.has(path.node)) path.skip();
+    },
+    Identifier: {
+      exit(path) {
+        if (pass.generated.has(path.node) || !path.isReferencedIdentifier()) return;
+        const name = trackedName(pass, path);
+        if (name === undefined || handledByParent(path)) return;
+        if (path.parentPath.isExportSpecifier()) return;
+        replace(pass, path, pass.emitter(path, path.node).read({ rootName: { kind: 'static', name }, root: path.node, rootIsIdentifier: true, segments: [] }));
+      },
+    },
+    'MemberExpression|OptionalMemberExpression': {
+      exit(path: NodePath) {
+        if (pass.generated.has(path.node) || handledByParent(path)) return;
+        const chain = chainOf(pass, path);
+        if (chain) replace(pass, path, pass.emitter(path, path.node).read(chain));
+      },
+    },
+    AssignmentExpression: {
+      exit(path) {
+        if (pass.generated.has(path.node)) return;
+        const left = path.get('left') as NodePath;
+        if (left.isPattern()) {
+          if (!patternHasTracked(pass, left)) return;
+          const b = pass.builder(path);
+          const targets: Array<{ chain: Chain<Expr>; temp: Expr; node: BabelTypes.Node }> = [];
+          rewritePatternTargets(pass, left, targets, b);
+          const result = b.temp();
+          const items: Expr[] = [b.assign(result, path.node)];
+          for (const target of targets) items.push(pass.emitter(path, target.node).assign(target.chain, '=', b.ref(target.temp)));
+          items.push(b.ref(result));
+          pass.generated.add(path.node);
+          replace(pass, path, b.seq(items));
+          return;
+        }
+        const chain = chainOf(pass, left);
+        if (!chain) return;
+        replace(pass, path, pass.emitter(path, path.node).assign(chain, path.node.operator, path.node.right));
+      },
+    },
+    UpdateExpression: {
+      exit(path) {
+        if (pass.generated.has(path.node)) return;
+        const chain = chainOf(pass, path.get('argument') as NodePath);
+        if (chain) replace(pass, path, pass.emitter(path, path.node).update(chain, path.node.operator, path.node.prefix));
+      },
+    },
+    UnaryExpression: {
+      exit(path) {
+        if (pass.generated.has(path.node) || path.node.operator !== 'delete') return;
+        const chain = chainOf(pass, path.get('argument') as NodePath);
+        if (!chain || chain.segments.length === 0 || hasOptional(chain)) return;
+        replace(pass, path, pass.emitter(path, path.node).del(chain));
+      },
+    },
+    BinaryExpression: {
+      exit(path) {
+        if (pass.generated.has(path.node) || path.node.operator !== 'in' || t.isPrivateName(path.node.left)) return;
+        const chain = chainOf(pass, path.get('right') as NodePath);
+        if (!chain || hasOptional(chain)) return;
+        replace(pass, path, pass.emitter(path, path.node).inOp(path.node.left as Expr, chain));
+      },
+    },
+    'CallExpression|OptionalCallExpression': {
+      exit(path: NodePath) {
+        if (pass.generated.has(path.node)) return;
+        const node = path.node as BabelTypes.CallExpression | BabelTypes.OptionalCallExpression;
+        const callee = unwrap(path.get('callee') as NodePath);
+        if (!callee.isMemberExpression() && !callee.isOptionalMemberExpression()) return;
+        const receiver = chainOf(pass, callee.get('object') as NodePath);
+        if (!receiver) return;
+        const member = callee.node as BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression;
+        const key = staticOrDynamicKey(pass, member);
+        const optionalMember = Boolean((member as BabelTypes.OptionalMemberExpression).optional);
+        const optionalCall = Boolean((node as BabelTypes.OptionalCallExpression).optional);
+        replace(pass, path, pass.emitter(path, node).methodCall(receiver, key, optionalMember, optionalCall, argItems(pass, node.arguments)));
+      },
+    },
+    VariableDeclarator: {
+      exit(path) {
+        if (pass.generated.has(path.node) || !path.node.init) return;
+        const id = path.get('id');
+        if (id.isIdentifier()) {
+          const name = trackedName(pass, id);
+          if (name === undefined) return;
+          const init = pass.emitter(path, path.node).initialize(name, path.node.init);
+          pass.generated.add(init);
+          path.node.init = init;
+          return;
+        }
+        // Destructuring declaration of tracked bindings: record each initial value after the statement.
+        const names = Object.keys(id.getBindingIdentifiers()).filter((n) => {
+          const binding = path.scope.getBinding(n);
+          return binding ? pass.tracked.has(binding) : false;
+        });
+        if (names.length === 0 || !path.parentPath.parentPath) return;
+        const statement = path.parentPath;
+        const b = pass.builder(path);
+        const writes = names.map((n) => t.expressionStatement(pass.emitter(path, path.node).initialize(pass.tracked.get(path.scope.getBinding(n)!)!, b.ref(t.identifier(n)))));
+        for (const w of writes) pass.generated.add(w);
+        if (statement.parentPath?.isExportNamedDeclaration()) statement.parentPath.insertAfter(writes);
+        else statement.insertAfter(writes);
+      },
+    },
+  });
+}
+
+function functionName(pass: FilePass, path: NodePath<BabelTypes.Function>): { name: string; at: BabelTypes.Node } {
+  const t = pass.t;
+  const node = path.node;
+  const keyName = (key: BabelTypes.Node): string =>
+    t.isIdentifier(key) ? key.name : t.isStringLiteral(key) ? key.value : t.isPrivateName(key) ? `#${key.id.name}` : '[computed]';
+  if (t.isClassMethod(node) || t.isClassPrivateMethod(node)) {
+    const cls = path.parentPath!.parentPath!.node as BabelTypes.Class;
+    const className = cls.id?.name ?? (path.parentPath!.parentPath!.parentPath?.isVariableDeclarator() ? ((path.parentPath!.parentPath!.parentPath.node as BabelTypes.VariableDeclarator).id as BabelTypes.Identifier).name : 'AnonymousClass');
+    return { name: `${className}.${keyName(node.key)}`, at: node.key };
+  }
+  if (t.isObjectMethod(node) || (path.parentPath?.isObjectProperty() && path.parentPath.node.value === node)) {
+    const key = t.isObjectMethod(node) ? node.key : (path.parentPath!.node as BabelTypes.ObjectProperty).key;
+    const objectPath = t.isObjectMethod(node) ? path.parentPath : path.parentPath!.parentPath;
+    const holder = objectPath?.parentPath;
+    const prefix = holder?.isVariableDeclarator() && t.isIdentifier(holder.node.id) ? `${holder.node.id.name}.` : '';
+    return { name: `${prefix}${keyName(key)}`, at: t.isObjectMethod(node) ? node.key : node };
+  }
+  if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id) return { name: node.id.name, at: node.id };
+  const parent = path.parentPath;
+  if (parent?.isVariableDeclarator() && t.isIdentifier(parent.node.id)) return { name: parent.node.id.name, at: node };
+  if (parent?.isAssignmentExpression() && t.isMemberExpression(parent.node.left) && t.isIdentifier(parent.node.left.property)) return { name: parent.node.left.property.name, at: node };
+  return { name: 'anonymous', at: node };
+}
+
+function argsOf(pass: FilePass, b: BabelBuilder, params: BabelTypes.Node[]): Expr {
+  const t = pass.t;
+  if (pass.options.trackArgs === 'none') return b.array([]);
+  const items = params.map((p) => {
+    if (t.isIdentifier(p)) return { expr: b.ref(p), spread: false };
+    if (t.isAssignmentPattern(p) && t.isIdentifier(p.left)) return { expr: b.ref(p.left), spread: false };
+    if (t.isRestElement(p) && t.isIdentifier(p.argument)) return { expr: b.ref(p.argument), spread: true };
+    if (t.isTSParameterProperty(p)) {
+      const inner = p.parameter;
+      const id = t.isIdentifier(inner) ? inner : t.isAssignmentPattern(inner) && t.isIdentifier(inner.left) ? inner.left : undefined;
+      if (id) return { expr: b.ref(t.identifier(id.name)), spread: false };
+    }
+    return { expr: b.str('[pattern]'), spread: false };
+  });
+  return b.entry(Entry.args, [b.array(items), b.str(pass.options.trackArgs)]);
+}
+
+/** Wraps traced functions so each call is recorded (and an async one runs as a child task). */
+function wrapTraced(pass: FilePass): void {
+  const t = pass.t;
+  pass.program.traverse({
+    Function: {
+      exit(path) {
+        const node = path.node;
+        if (pass.generated.has(node)) return;
+        const decorated = (node as unknown as { racewayTraced?: boolean }).racewayTraced === true;
+        if (!decorated && !functionHints(path).has('traced')) return;
+        if (t.isClassMethod(node) && (node.kind === 'constructor' || node.kind === 'get' || node.kind === 'set')) return pass.warn('RW1002', node);
+        const { name, at } = functionName(pass, path);
+        const b = pass.builder(path);
+        const site = [b.str(name), b.str(pass.moduleName), b.str(pass.loc(at))];
+        const args = argsOf(pass, b, node.params);
+        pass.changed = true;
+        if (node.generator) {
+          const body = node.body as BabelTypes.BlockStatement;
+          const enter = t.expressionStatement(b.entry(Entry.enter, [...site, args]));
+          pass.generated.add(enter);
+          body.body.unshift(enter);
+          pass.needsBoundaries.add(node);
+          return;
+        }
+        const innerBody = t.isBlockStatement(node.body) ? node.body : (node.body as Expr);
+        const inner = t.arrowFunctionExpression([], innerBody, node.async);
+        pass.needsBoundaries.add(inner);
+        const call = b.entry(node.async ? Entry.callAsync : Entry.callSync, [...site, args, inner]);
+        if (t.isArrowFunctionExpression(node) && !t.isBlockStatement(node.body)) node.body = call;
+        else node.body = t.blockStatement([t.returnStatement(call)]);
+        pass.generated.add(node);
+      },
+    },
+  });
+}
+
+/** After an await or yield in a function that touches tracked state, a new segment begins. */
+function markBoundaries(pass: FilePass): void {
+  const t = pass.t;
+  const needs = (path: NodePath) => {
+    const fn = path.getFunctionParent();
+    return fn ? pass.needsBoundaries.has(fn.node) : pass.programNeedsBoundaries;
+  };
+  const done = new WeakSet<object>();
+  pass.program.traverse({
+    'AwaitExpression|YieldExpression': {
+      exit(path: NodePath) {
+        if (done.has(path.node) || !needs(path)) return;
+        done.add(path.node);
+        const b = pass.builder(path);
+        const wrapped = b.entry(Entry.resume, [path.node as Expr]);
+        path.replaceWith(wrapped);
+        path.skip();
+      },
+    },
+    ForOfStatement: {
+      exit(path) {
+        if (!path.node.await || done.has(path.node) || !needs(path)) return;
+        done.add(path.node);
+        const b = pass.builder(path);
+        const mark = t.expressionStatement(b.entry(Entry.boundary, []));
+        const body = path.node.body;
+        path.node.body = t.isBlockStatement(body) ? t.blockStatement([mark, ...body.body]) : t.blockStatement([mark, body]);
+      },
+    },
+  });
+}
+
+function usesCommonJs(t: t, program: BabelTypes.Program, file: string): boolean {
+  if (/\.c[jt]s$/.test(file)) return true;
+  if (/\.m[jt]s$/.test(file)) return false;
+  if (program.body.some((s) => t.isImportDeclaration(s) || t.isExportDeclaration(s))) return false;
+  return program.sourceType === 'script';
+}
+
+export interface PassResult {
+  changed: boolean;
+  diagnostics: InstrumentDiagnostic[];
+}
+
+/** Instruments one program. `scope` decides file inclusion and naming. */
+export function instrumentProgram(t: t, program: NodePath<BabelTypes.Program>, file: string, code: string, scope: FileScope, options: ResolvedInstrumentOptions): PassResult {
+  const none: PassResult = { changed: false, diagnostics: [] };
+  if (!scope.accepts(file) || !/@trac(?:ked|ed)\b/.test(code) || code.includes(INSTRUMENTED_MARKER)) return none;
+  const entryName = program.scope.generateUid('raceway');
+  const pass = new FilePass(t, program, file, scope.relative(file), scope.moduleName(file), options, entryName);
+  collect(pass);
+  rewriteAccesses(pass);
+  wrapTraced(pass);
+  markBoundaries(pass);
+  if (!pass.changed) return { changed: false, diagnostics: pass.diagnostics };
+  const source = t.stringLiteral(options.runtimeModule);
+  const declaration = usesCommonJs(t, program.node, file)
+    ? t.variableDeclaration('const', [t.variableDeclarator(t.identifier(entryName), t.callExpression(t.identifier('require'), [source]))])
+    : t.importDeclaration([t.importNamespaceSpecifier(t.identifier(entryName))], source);
+  t.addComment(declaration, 'leading', ` ${INSTRUMENTED_MARKER} `, false);
+  const [inserted] = program.unshiftContainer('body', declaration);
+  program.scope.registerDeclaration(inserted as NodePath);
+  program.scope.crawl();
+  return { changed: true, diagnostics: pass.diagnostics };
+}

@@ -1,0 +1,71 @@
+import type { Recorder } from '../record/recorder.js';
+import { entryName } from './paths.js';
+
+const ARRAY_MUTATORS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin']);
+const MAP_READS = new Set(['get', 'has']);
+const SET_WRITES = new Set(['add', 'delete']);
+
+const mapProto = Map.prototype as unknown as Record<string, unknown>;
+const setProto = Set.prototype as unknown as Record<string, unknown>;
+const arrayProto = Array.prototype as unknown as Record<string, unknown>;
+const mapGet = Map.prototype.get;
+const mapHas = Map.prototype.has;
+const setHas = Set.prototype.has;
+
+/**
+ * Calls `fn` on `receiver` exactly as `receiver.method(...args)` would, and records what the call did
+ * to tracked state: Map/Set entry reads and writes, array mutations as writes of the array, any other
+ * method as a read of the receiver. Only the built-in methods are interpreted; an override is a plain call.
+ */
+export function callMethod(recorder: Recorder, receiver: unknown, fn: unknown, method: unknown, args: unknown[], receiverName: string, location: string): unknown {
+  if (typeof fn !== 'function') {
+    throw new TypeError(`${receiverName}.${String(method)} is not a function`);
+  }
+  const name = typeof method === 'symbol' ? method.toString() : String(method);
+  if (receiver instanceof Map && fn === mapProto[name]) {
+    const key = args[0];
+    if (MAP_READS.has(name)) {
+      const result = Reflect.apply(fn, receiver, args);
+      recorder.stateChange(entryName(receiverName, key), undefined, name === 'get' ? result : mapGet.call(receiver, key), 'Read', location);
+      return result;
+    }
+    if (name === 'set' || name === 'delete') {
+      const existed = mapHas.call(receiver, key);
+      const old = mapGet.call(receiver, key);
+      const result = Reflect.apply(fn, receiver, args);
+      if (name === 'set' || existed) recorder.stateChange(entryName(receiverName, key), old, name === 'set' ? args[1] : undefined, 'Write', location);
+      else recorder.stateChange(entryName(receiverName, key), undefined, undefined, 'Read', location);
+      return result;
+    }
+    if (name === 'clear') {
+      const result = Reflect.apply(fn, receiver, args);
+      recorder.stateChange(receiverName, undefined, receiver, 'Write', location);
+      return result;
+    }
+  } else if (receiver instanceof Set && fn === setProto[name]) {
+    const value = args[0];
+    if (name === 'has') {
+      const result = Reflect.apply(fn, receiver, args);
+      recorder.stateChange(entryName(receiverName, value), undefined, result, 'Read', location);
+      return result;
+    }
+    if (SET_WRITES.has(name)) {
+      const had = setHas.call(receiver, value);
+      const result = Reflect.apply(fn, receiver, args);
+      recorder.stateChange(entryName(receiverName, value), had, setHas.call(receiver, value), 'Write', location);
+      return result;
+    }
+    if (name === 'clear') {
+      const result = Reflect.apply(fn, receiver, args);
+      recorder.stateChange(receiverName, undefined, receiver, 'Write', location);
+      return result;
+    }
+  } else if (Array.isArray(receiver) && fn === arrayProto[name] && ARRAY_MUTATORS.has(name)) {
+    const result = Reflect.apply(fn, receiver, args);
+    recorder.stateChange(receiverName, undefined, receiver, 'Write', location);
+    return result;
+  }
+  const result = Reflect.apply(fn, receiver, args);
+  recorder.stateChange(receiverName, receiver, receiver, 'Read', location);
+  return result;
+}

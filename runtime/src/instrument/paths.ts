@@ -1,0 +1,32 @@
+/**
+ * Variable-name notation, identical to @raceway/instrument-core's `formatKey` (a test checks both):
+ * `.key` for identifier keys (and #private names), `[key]` for any other key.
+ */
+const IDENTIFIER = /^#?[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+export function keyText(key: unknown): string {
+  return typeof key === 'symbol' ? key.toString() : String(key);
+}
+
+export function formatKey(key: unknown): string {
+  const text = keyText(key);
+  return IDENTIFIER.test(text) ? `.${text}` : `[${text}]`;
+}
+
+/** `accounts` + ['alice', 'balance'] → `accounts.alice.balance` */
+export function formatPath(root: string, keys: readonly unknown[]): string {
+  let name = root;
+  for (const k of keys) name += formatKey(k);
+  return name;
+}
+
+/** Map and Set entries are always bracketed: they are not properties. */
+export function entryName(collection: string, key: unknown): string {
+  let text: string;
+  try {
+    text = typeof key === 'object' && key !== null ? '[object]' : keyText(key);
+  } catch {
+    text = '[key]';
+  }
+  return `${collection}[${text}]`;
+}

@@ -1,0 +1,336 @@
+import type * as TS from 'typescript';
+import type { Chain, FileScope, ResolvedInstrumentOptions } from '@raceway/instrument-core';
+import { TsBuilder } from './builder.js';
+import type { FileState } from './visitor.js';
+import {
+  chainOf, className, collect, compoundText, decoratorHints, emitter, Entry, handledByParent, hasOptional, hintsAt,
+  INSTRUMENTED_MARKER, isAssignmentOperator, isReference, loc, trackedName, trackedPrivate, unwrap, warn,
+} from './visitor.js';
+
+type Expr = TS.Expression;
+
+function isTracedFunction(s: FileState, node: TS.Node): boolean {
+  const ts = s.ts;
+  if (!ts.isFunctionLike(node) || !('body' in node) || !node.body) return false;
+  if (ts.isMethodDeclaration(node) && decoratorHints(s, node).hints.has('traced')) return true;
+  if (hintsAt(s, node).has('traced')) return true;
+  const p = node.parent;
+  if ((ts.isFunctionExpression(node) || ts.isArrowFunction(node)) && p && ts.isVariableDeclaration(p) && p.initializer === node) {
+    const list = p.parent;
+    if (ts.isVariableDeclarationList(list) && list.declarations.length === 1 && ts.isVariableStatement(list.parent)) return hintsAt(s, list.parent).has('traced');
+  }
+  return false;
+}
+
+/** Functions (and the file itself) in which awaits and yields become segment boundaries. */
+function markBoundaryScopes(s: FileState): void {
+  const ts = s.ts;
+  const scopeOf = (node: TS.Node): TS.Node => ts.findAncestor(node.parent, (n) => ts.isFunctionLike(n) && 'body' in n) ?? s.sf;
+  const visit = (node: TS.Node): void => {
+    if (ts.isIdentifier(node) && isReference(ts, node) && trackedName(s, node) !== undefined) s.needsBoundaries.add(scopeOf(node));
+    if (ts.isPrivateIdentifier(node) && trackedPrivate(s, node)) s.needsBoundaries.add(scopeOf(node));
+    if (isTracedFunction(s, node)) s.needsBoundaries.add(node);
+    ts.forEachChild(node, visit);
+  };
+  visit(s.sf);
+}
+
+function functionName(s: FileState, node: TS.FunctionLikeDeclaration): { name: string; at: TS.Node } {
+  const ts = s.ts;
+  const keyName = (key: TS.PropertyName): string =>
+    ts.isIdentifier(key) || ts.isStringLiteral(key) || ts.isNumericLiteral(key) ? key.text : ts.isPrivateIdentifier(key) ? key.text : '[computed]';
+  if (ts.isMethodDeclaration(node) && ts.isClassLike(node.parent)) return { name: `${className(ts, node.parent)}.${keyName(node.name)}`, at: node.name };
+  if (ts.isMethodDeclaration(node) || (node.parent && ts.isPropertyAssignment(node.parent) && node.parent.initializer === node)) {
+    const key = ts.isMethodDeclaration(node) ? node.name : (node.parent as TS.PropertyAssignment).name;
+    const literal = ts.isMethodDeclaration(node) ? node.parent : node.parent.parent;
+    const holder = literal.parent;
+    const prefix = holder && ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) ? `${holder.name.text}.` : '';
+    return { name: `${prefix}${keyName(key)}`, at: ts.isMethodDeclaration(node) ? node.name : node };
+  }
+  if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.name) return { name: node.name.text, at: node.name };
+  const p = node.parent;
+  if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return { name: p.name.text, at: node };
+  if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left) && ts.isIdentifier(p.left.name)) return { name: p.left.name.text, at: node };
+  return { name: 'anonymous', at: node };
+}
+
+function argsOf(s: FileState, params: readonly TS.ParameterDeclaration[]): Expr {
+  const ts = s.ts;
+  const b = s.builder;
+  if (s.options.trackArgs === 'none') return b.array([]);
+  const items = params
+    .filter((p) => !(ts.isIdentifier(p.name) && p.name.text === 'this'))
+    .map((p) => {
+      if (ts.isIdentifier(p.name)) return { expr: s.context.factory.createIdentifier(p.name.text) as Expr, spread: Boolean(p.dotDotDotToken) };
+      return { expr: b.str('[pattern]'), spread: false };
+    });
+  return b.entry(Entry.args, [b.array(items), b.str(s.options.trackArgs)]);
+}
+
+function hasModifier(ts: typeof TS, node: TS.Node, kind: TS.SyntaxKind): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
+}
+
+/** Wraps a traced function (already instrumented inside) so that calls are recorded. */
+function wrapTraced(s: FileState, original: TS.FunctionLikeDeclaration, updated: TS.FunctionLikeDeclaration): TS.Node {
+  const ts = s.ts;
+  const f = s.context.factory;
+  if (ts.isConstructorDeclaration(original) || ts.isGetAccessor(original) || ts.isSetAccessor(original)) {
+    warn(s, 'RW1002', original);
+    return updated;
+  }
+  const { name, at } = functionName(s, original);
+  const b = s.builder;
+  const site = [b.str(name), b.str(s.moduleName), b.str(loc(s, at))];
+  const args = argsOf(s, original.parameters);
+  s.changed = true;
+  const isAsync = hasModifier(ts, original, ts.SyntaxKind.AsyncKeyword);
+  const body = updated.body!;
+  let newBody: TS.ConciseBody;
+  if (original.asteriskToken) {
+    const block = body as TS.Block;
+    newBody = f.updateBlock(block, [f.createExpressionStatement(b.entry(Entry.enter, [...site, args])), ...block.statements]);
+  } else {
+    const inner = f.createArrowFunction(isAsync ? [f.createModifier(ts.SyntaxKind.AsyncKeyword)] : undefined, undefined, [], undefined, f.createToken(ts.SyntaxKind.EqualsGreaterThanToken), body);
+    const call = b.entry(isAsync ? Entry.callAsync : Entry.callSync, [...site, args, inner]);
+    newBody = ts.isArrowFunction(updated) && !ts.isBlock(updated.body) ? call : f.createBlock([f.createReturnStatement(call)], true);
+  }
+  if (ts.isFunctionDeclaration(updated)) return f.updateFunctionDeclaration(updated, updated.modifiers, updated.asteriskToken, updated.name, updated.typeParameters, updated.parameters, updated.type, newBody as TS.Block);
+  if (ts.isFunctionExpression(updated)) return f.updateFunctionExpression(updated, updated.modifiers, updated.asteriskToken, updated.name, updated.typeParameters, updated.parameters, updated.type, newBody as TS.Block);
+  if (ts.isArrowFunction(updated)) return f.updateArrowFunction(updated, updated.modifiers, updated.typeParameters, updated.parameters, updated.type, updated.equalsGreaterThanToken, newBody);
+  if (ts.isMethodDeclaration(updated)) {
+    const { rest } = decoratorHints(s, updated);
+    return f.updateMethodDeclaration(updated, rest, updated.asteriskToken, updated.name, updated.questionToken, updated.typeParameters, updated.parameters, updated.type, newBody as TS.Block);
+  }
+  return updated;
+}
+
+/** Replaces tracked targets of a destructuring literal by temporaries; the writes are emitted after. */
+function rewritePattern(s: FileState, original: Expr, updated: Expr, out: Array<{ chain: Chain<Expr>; temp: Expr; at: TS.Node }>): Expr {
+  const ts = s.ts;
+  const f = s.context.factory;
+  const o = unwrap(ts, original);
+  const u = unwrap(ts, updated);
+  if (ts.isArrayLiteralExpression(o) && ts.isArrayLiteralExpression(u)) {
+    return f.updateArrayLiteralExpression(u, u.elements.map((el, i) => rewritePattern(s, o.elements[i]!, el, out)));
+  }
+  if (ts.isObjectLiteralExpression(o) && ts.isObjectLiteralExpression(u)) {
+    return f.updateObjectLiteralExpression(u, u.properties.map((prop, i) => {
+      const op = o.properties[i]!;
+      if (ts.isPropertyAssignment(op) && ts.isPropertyAssignment(prop)) return f.updatePropertyAssignment(prop, prop.name, rewritePattern(s, op.initializer, prop.initializer, out));
+      if (ts.isShorthandPropertyAssignment(op) && ts.isShorthandPropertyAssignment(prop)) {
+        const name = trackedName(s, op.name);
+        if (name === undefined) return prop;
+        const temp = s.builder.temp();
+        out.push({ chain: { rootName: { kind: 'static', name }, root: op.name, rootIsIdentifier: true, segments: [] }, temp, at: op.name });
+        const value = prop.objectAssignmentInitializer ? f.createAssignment(temp, prop.objectAssignmentInitializer) : temp;
+        return f.createPropertyAssignment(f.createIdentifier(op.name.text), value);
+      }
+      if (ts.isSpreadAssignment(op) && ts.isSpreadAssignment(prop)) return f.updateSpreadAssignment(prop, rewritePattern(s, op.expression, prop.expression, out));
+      return prop;
+    }));
+  }
+  if (ts.isSpreadElement(o) && ts.isSpreadElement(u)) return f.updateSpreadElement(u, rewritePattern(s, o.expression, u.expression, out));
+  if (ts.isBinaryExpression(o) && ts.isBinaryExpression(u) && o.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    return f.updateBinaryExpression(u, rewritePattern(s, o.left, u.left, out), u.operatorToken, u.right);
+  }
+  const chain = chainOf(s, o, u);
+  if (!chain) return updated;
+  const temp = s.builder.temp();
+  out.push({ chain, temp, at: o });
+  return temp;
+}
+
+function patternHasTracked(s: FileState, node: TS.Node): boolean {
+  const ts = s.ts;
+  let found = false;
+  const visit = (n: TS.Node): void => {
+    if (found) return;
+    if (ts.isIdentifier(n) && trackedName(s, n) !== undefined) found = true;
+    else if (ts.isPrivateIdentifier(n) && trackedPrivate(s, n)) found = true;
+    else ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+function boundNames(ts: typeof TS, name: TS.BindingName, out: TS.Identifier[]): TS.Identifier[] {
+  if (ts.isIdentifier(name)) out.push(name);
+  else for (const el of name.elements) if (!ts.isOmittedExpression(el)) boundNames(ts, el.name, out);
+  return out;
+}
+
+function needsBoundary(s: FileState, original: TS.Node): boolean {
+  const ts = s.ts;
+  const scope = ts.findAncestor(original.parent, (n) => ts.isFunctionLike(n) && 'body' in n) ?? s.sf;
+  return s.needsBoundaries.has(scope);
+}
+
+function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
+  const ts = s.ts;
+  const f = s.context.factory;
+  const visit = (node: TS.Node): TS.VisitResult<TS.Node> => {
+    if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return node;
+
+    // `{ x }` with x tracked: the shorthand must become `x: <read>`.
+    if (ts.isShorthandPropertyAssignment(node)) {
+      const name = trackedName(s, node.name);
+      if (name !== undefined && !patternContext(ts, node)) {
+        const read = emitter(s, node.name).read({ rootName: { kind: 'static', name }, root: node.name, rootIsIdentifier: true, segments: [] });
+        return f.createPropertyAssignment(f.createIdentifier(node.name.text), read);
+      }
+    }
+
+    const updated = ts.visitEachChild(node, visit, s.context);
+
+    if (ts.isIdentifier(node)) {
+      if (!isReference(ts, node) || handledByParent(ts, node)) return updated;
+      const name = trackedName(s, node);
+      if (name === undefined) return updated;
+      return emitter(s, node).read({ rootName: { kind: 'static', name }, root: node, rootIsIdentifier: true, segments: [] });
+    }
+    if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
+      if (handledByParent(ts, node)) return updated;
+      const chain = chainOf(s, node, updated as Expr);
+      return chain ? emitter(s, node).read(chain) : updated;
+    }
+    if (ts.isBinaryExpression(node) && ts.isBinaryExpression(updated)) {
+      const kind = node.operatorToken.kind;
+      if (isAssignmentOperator(ts, kind)) {
+        const left = unwrap(ts, node.left);
+        if (kind === ts.SyntaxKind.EqualsToken && (ts.isArrayLiteralExpression(left) || ts.isObjectLiteralExpression(left))) {
+          if (!patternHasTracked(s, left)) return updated;
+          const targets: Array<{ chain: Chain<Expr>; temp: Expr; at: TS.Node }> = [];
+          const pattern = rewritePattern(s, node.left, updated.left, targets);
+          const result = s.builder.temp();
+          const items: Expr[] = [s.builder.assign(result, f.createParenthesizedExpression(f.createAssignment(pattern, updated.right)))];
+          for (const t of targets) items.push(emitter(s, t.at).assign(t.chain, '=', t.temp));
+          items.push(result);
+          s.changed = true;
+          return s.builder.seq(items);
+        }
+        const chain = chainOf(s, node.left, updated.left);
+        if (!chain) return updated;
+        return emitter(s, node).assign(chain, compoundText(ts, kind), updated.right);
+      }
+      if (kind === ts.SyntaxKind.InKeyword && !ts.isPrivateIdentifier(node.left)) {
+        const chain = chainOf(s, node.right, updated.right);
+        if (!chain || hasOptional(chain)) return updated;
+        return emitter(s, node).inOp(updated.left, chain);
+      }
+      return updated;
+    }
+    if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) && (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
+      const u = updated as TS.PrefixUnaryExpression | TS.PostfixUnaryExpression;
+      const chain = chainOf(s, node.operand as Expr, u.operand as Expr);
+      if (!chain) return updated;
+      return emitter(s, node).update(chain, node.operator === ts.SyntaxKind.PlusPlusToken ? '++' : '--', ts.isPrefixUnaryExpression(node));
+    }
+    if (ts.isDeleteExpression(node) && ts.isDeleteExpression(updated)) {
+      const chain = chainOf(s, node.expression, updated.expression);
+      if (!chain || chain.segments.length === 0 || hasOptional(chain)) return updated;
+      return emitter(s, node).del(chain);
+    }
+    if (ts.isCallExpression(node) && ts.isCallExpression(updated)) {
+      const callee = unwrap(ts, node.expression);
+      const ucallee = unwrap(ts, updated.expression);
+      if (!(ts.isPropertyAccessExpression(callee) || ts.isElementAccessExpression(callee))) return updated;
+      if (!(ts.isPropertyAccessExpression(ucallee) || ts.isElementAccessExpression(ucallee))) return updated;
+      const receiver = chainOf(s, callee.expression, ucallee.expression);
+      if (!receiver) return updated;
+      let key: { kind: 'static'; name: string; isPrivate: boolean } | { kind: 'dynamic'; expr: Expr };
+      if (ts.isPropertyAccessExpression(callee)) key = { kind: 'static', name: callee.name.text, isPrivate: ts.isPrivateIdentifier(callee.name) };
+      else if (ts.isStringLiteral(callee.argumentExpression)) key = { kind: 'static', name: callee.argumentExpression.text, isPrivate: false };
+      else key = { kind: 'dynamic', expr: (ucallee as TS.ElementAccessExpression).argumentExpression };
+      const args = updated.arguments.map((a) => (ts.isSpreadElement(a) ? { expr: a.expression, spread: true } : { expr: a, spread: false }));
+      return emitter(s, node).methodCall(receiver, key, Boolean(callee.questionDotToken), Boolean(node.questionDotToken), args);
+    }
+    if (ts.isVariableDeclaration(node) && ts.isVariableDeclaration(updated) && updated.initializer && ts.isIdentifier(node.name)) {
+      const name = trackedName(s, node.name);
+      if (name === undefined || ts.isForInStatement(node.parent.parent) || ts.isForOfStatement(node.parent.parent)) return updated;
+      return f.updateVariableDeclaration(updated, updated.name, updated.exclamationToken, updated.type, emitter(s, node).initialize(name, updated.initializer));
+    }
+    if (ts.isVariableStatement(node) && ts.isVariableStatement(updated)) {
+      const writes: TS.Statement[] = [];
+      for (const d of node.declarationList.declarations) {
+        if (ts.isIdentifier(d.name) || !d.initializer) continue;
+        for (const id of boundNames(ts, d.name, [])) {
+          const name = trackedName(s, id);
+          if (name !== undefined) writes.push(f.createExpressionStatement(emitter(s, d).initialize(name, f.createIdentifier(id.text))));
+        }
+      }
+      return writes.length ? [updated, ...writes] : updated;
+    }
+    if (ts.isPropertyDeclaration(node) && ts.isPropertyDeclaration(updated)) {
+      const { hints, rest } = decoratorHints(s, updated);
+      if (!hints.has('tracked') && !hintsAt(s, node).has('tracked')) return updated;
+      const stripped = f.updatePropertyDeclaration(updated, rest, updated.name, updated.questionToken ?? updated.exclamationToken, updated.type, updated.initializer);
+      if (ts.isPrivateIdentifier(node.name)) return stripped;
+      if (!(ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
+        warn(s, 'RW1001', node);
+        return stripped;
+      }
+      const isStatic = hasModifier(ts, node, ts.SyntaxKind.StaticKeyword);
+      const b = s.builder;
+      const init = b.entry(Entry.trackField, [f.createThis(), b.str(className(ts, node.parent as TS.ClassLikeDeclaration)), b.str(node.name.text), b.str(loc(s, node.name))]);
+      const tracker = f.createPropertyDeclaration(isStatic ? [f.createModifier(ts.SyntaxKind.StaticKeyword)] : undefined, f.createPrivateIdentifier(`#rwTrack_${node.name.text}`), undefined, undefined, init);
+      s.changed = true;
+      return [stripped, tracker];
+    }
+    if (ts.isMethodDeclaration(node) && !isTracedFunction(s, node)) {
+      const { hints, rest } = decoratorHints(s, updated as TS.MethodDeclaration);
+      if (hints.has('tracked')) warn(s, 'RW1004', node);
+      return updated;
+    }
+    if (ts.isFunctionLike(node) && isTracedFunction(s, node)) {
+      return wrapTraced(s, node as TS.FunctionLikeDeclaration, updated as TS.FunctionLikeDeclaration);
+    }
+    if ((ts.isAwaitExpression(node) || ts.isYieldExpression(node)) && needsBoundary(s, node)) {
+      s.changed = true;
+      return s.builder.entry(Entry.resume, [updated as Expr]);
+    }
+    if (ts.isForOfStatement(node) && node.awaitModifier && ts.isForOfStatement(updated) && needsBoundary(s, node)) {
+      const mark = f.createExpressionStatement(s.builder.entry(Entry.boundary, []));
+      const body = ts.isBlock(updated.statement) ? f.updateBlock(updated.statement, [mark, ...updated.statement.statements]) : f.createBlock([mark, updated.statement], true);
+      s.changed = true;
+      return f.updateForOfStatement(updated, updated.awaitModifier, updated.initializer, updated.expression, body);
+    }
+    return updated;
+  };
+  return visit;
+}
+
+/** Shorthand properties that are destructuring targets are handled by the assignment. */
+function patternContext(ts: typeof TS, node: TS.ShorthandPropertyAssignment): boolean {
+  let child: TS.Node = node.parent;
+  let p = child.parent;
+  while (p && (ts.isArrayLiteralExpression(p) || ts.isObjectLiteralExpression(p) || ts.isPropertyAssignment(p) || ts.isSpreadElement(p) || ts.isSpreadAssignment(p) || ts.isParenthesizedExpression(p))) {
+    child = p;
+    p = p.parent;
+  }
+  return Boolean(p && ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.left === child);
+}
+
+/** Instruments one source file; returns it unchanged when it has nothing to instrument. */
+export function transformSourceFile(ts: typeof TS, program: TS.Program, context: TS.TransformationContext, sf: TS.SourceFile, scope: FileScope, options: ResolvedInstrumentOptions, report: (s: FileState) => void): TS.SourceFile {
+  const text = sf.text;
+  if (sf.isDeclarationFile || !scope.accepts(sf.fileName) || !/@trac(?:ked|ed)\b/.test(text) || text.includes(INSTRUMENTED_MARKER)) return sf;
+  const f = context.factory;
+  const entry = f.createUniqueName('raceway');
+  const s: FileState = {
+    ts, sf, checker: program.getTypeChecker(), context, options,
+    relative: scope.relative(sf.fileName), moduleName: scope.moduleName(sf.fileName),
+    entry, builder: new TsBuilder(ts, context, entry), tracked: new Map(), privateFields: new Map(),
+    needsBoundaries: new Set(), changed: false, diagnostics: [],
+  };
+  collect(s);
+  markBoundaryScopes(s);
+  const statements = ts.visitLexicalEnvironment(sf.statements, makeVisitor(s), context);
+  report(s);
+  if (!s.changed) return sf;
+  const importDecl = f.createImportDeclaration(undefined, f.createImportClause(false as never, undefined, f.createNamespaceImport(entry)), f.createStringLiteral(options.runtimeModule));
+  ts.addSyntheticLeadingComment(importDecl, ts.SyntaxKind.MultiLineCommentTrivia, ` ${INSTRUMENTED_MARKER} `, true);
+  return f.updateSourceFile(sf, [importDecl, ...statements]);
+}
+
+export type { ResolvedInstrumentOptions };
