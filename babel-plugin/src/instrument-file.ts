@@ -137,7 +137,13 @@ function handledByParent(path: NodePath): boolean {
     case 'ExportSpecifier':
     case 'ForInStatement':
     case 'ForOfStatement':
+    case 'ArrayPattern':
+    case 'RestElement':
       return true;
+    case 'AssignmentPattern':
+      return p.left === c;
+    case 'ObjectProperty':
+      return p.value === c && parent.parentPath?.isObjectPattern() === true;
     default:
       return false;
   }
@@ -351,7 +357,8 @@ function rewriteAccesses(pass: FilePass): void {
           return;
         }
         // Destructuring declaration of tracked bindings: record each initial value after the statement.
-        const names = Object.keys(id.getBindingIdentifiers()).filter((n) => {
+        const bound = id.getBindingIdentifiers() as Record<string, BabelTypes.Identifier>;
+        const names = Object.keys(bound).sort((x, y) => (bound[x]!.start ?? 0) - (bound[y]!.start ?? 0)).filter((n) => {
           const binding = path.scope.getBinding(n);
           return binding ? pass.tracked.has(binding) : false;
         });

@@ -4,7 +4,7 @@ import { TsBuilder } from './builder.js';
 import type { FileState } from './visitor.js';
 import {
   chainOf, className, collect, compoundText, decoratorHints, emitter, Entry, handledByParent, hasOptional, hintsAt,
-  INSTRUMENTED_MARKER, isAssignmentOperator, isReference, loc, trackedName, trackedPrivate, unwrap, warn,
+  INSTRUMENTED_MARKER, isAssignmentOperator, isInPattern, isReference, loc, trackedName, trackedPrivate, unwrap, warn,
 } from './visitor.js';
 
 type Expr = TS.Expression;
@@ -197,6 +197,8 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
     if (ts.isBinaryExpression(node) && ts.isBinaryExpression(updated)) {
       const kind = node.operatorToken.kind;
       if (isAssignmentOperator(ts, kind)) {
+        // A default value inside a destructuring target (`{ a = 1 } = o`) is not an assignment.
+        if (kind === ts.SyntaxKind.EqualsToken && isInPattern(ts, node)) return updated;
         const left = unwrap(ts, node.left);
         if (kind === ts.SyntaxKind.EqualsToken && (ts.isArrayLiteralExpression(left) || ts.isObjectLiteralExpression(left))) {
           if (!patternHasTracked(s, left)) return updated;

@@ -25,7 +25,9 @@ interface FileState {
 }
 
 function hintsAt(s: FileState, node: TS.Node): Set<Hint> {
-  const ranges = s.ts.getLeadingCommentRanges(s.sf.text, node.pos) ?? [];
+  // A comment on the same line as the previous token counts as that token's trailing comment for
+  // TypeScript (`const f = /** @traced */ () => {}`); both kinds before the node are its hints.
+  const ranges = [...(s.ts.getTrailingCommentRanges(s.sf.text, node.pos) ?? []), ...(s.ts.getLeadingCommentRanges(s.sf.text, node.pos) ?? [])];
   return hintsInComments(ranges.map((r) => s.sf.text.slice(r.pos, r.end)));
 }
 
@@ -248,5 +250,5 @@ export function emitter(s: FileState, at: TS.Node): Emitter<Expr> {
 }
 
 export type { FileState };
-export { chainOf, className, collect, decoratorHints, handledByParent, hintsAt, isReference, loc, trackedName, unwrap, warn, compoundText, isAssignmentOperator, trackedPrivate };
+export { isInPattern, chainOf, className, collect, decoratorHints, handledByParent, hintsAt, isReference, loc, trackedName, unwrap, warn, compoundText, isAssignmentOperator, trackedPrivate };
 export { INSTRUMENTED_MARKER, Entry, hasOptional };

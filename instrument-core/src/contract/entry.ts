@@ -13,8 +13,6 @@ export const Entry = {
   boundary: 'boundary',
   /** resume(value) → value, with a boundary: wraps `await x` / `yield x` */
   resume: 'resume',
-  /** key(k) → the property key, converted once */
-  key: 'key',
   /** path(root, ...keys) → the variable name for a dynamic path */
   path: 'path',
   /** peek(object, key) → the current value without running getters */

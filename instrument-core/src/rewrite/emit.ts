@@ -7,11 +7,12 @@ import type { Chain } from './chain.js';
  * The rewrite rules, written once for both hosts. Each rule turns an access of tracked state into an
  * expression that evaluates every original sub-expression exactly once and in the original order,
  * produces the original value, and reports the access to the runtime entry. Object and key values go
- * through temporaries; dynamic keys are converted to property keys once (`key()`), and the converted
- * key is what both the access and the event name use.
+ * through temporaries. A dynamic key is evaluated once and left for the engine to convert at each
+ * access, as the original would (`o[k] += 1` converts `k` twice); the event name is made from the key
+ * without converting objects, so naming never runs application code.
  */
 
-/** A key as used after evaluation: a static name, or the temporary holding a converted dynamic key. */
+/** A key as used after evaluation: a static name, or the temporary holding a dynamic key's value. */
 type UsedKey<E> = { kind: 'static'; name: string; isPrivate: boolean } | { kind: 'temp'; temp: E };
 
 interface Walked<E> {
@@ -50,11 +51,11 @@ export class Emitter<E> {
     return this.b.member(this.b.ref(object), key.kind === 'static' ? { kind: 'static', name: key.name, isPrivate: key.isPrivate } : { kind: 'dynamic', expr: this.b.ref(key.temp) });
   }
 
-  /** Converts a segment key: static stays, dynamic becomes `tmp = key(expr)` (pushed to `steps`). */
+  /** A segment key: static stays, dynamic is evaluated into a temporary (pushed to `steps`). */
   private useKey(key: MemberKey<E>, steps: E[]): UsedKey<E> {
     if (key.kind === 'static') return key;
     const temp = this.b.temp();
-    steps.push(this.b.assign(temp, this.b.entry(Entry.key, [key.expr])));
+    steps.push(this.b.assign(temp, key.expr));
     return { kind: 'temp', temp };
   }
 
@@ -200,7 +201,7 @@ export class Emitter<E> {
   inOp(key: E, chain: Chain<E>): E {
     const b = this.b;
     const k = b.temp();
-    const first = b.assign(k, b.entry(Entry.key, [key]));
+    const first = b.assign(k, key);
     const rest = this.walk(chain, chain.segments.length, (w) => {
       const result = b.temp();
       return b.seq([

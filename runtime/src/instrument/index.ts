@@ -79,12 +79,6 @@ export function enter(name: string, module: string, location: string, args: unkn
   recorder().event('FunctionCall', name, { module }, location, args);
 }
 
-/** A property key converted once (`ToPropertyKey`), so the access and the event name agree. */
-export function key(value: unknown): string | symbol | number {
-  if (typeof value === 'symbol' || typeof value === 'number' || typeof value === 'string') return value;
-  return String(value);
-}
-
 /** The variable name of a path with dynamic keys: `path('accounts', 'alice', 'balance')`. */
 export function path(root: string, ...keys: unknown[]): string {
   try {
@@ -95,12 +89,14 @@ export function path(root: string, ...keys: unknown[]): string {
 }
 
 /** The value at `object[key]` for an event, without running getters or proxies' get traps. */
-export function peek(object: unknown, property: PropertyKey): unknown {
+export function peek(object: unknown, property: unknown): unknown {
+  // An object key would be converted by the lookup, running its toString: no old value then.
+  if ((typeof property === 'object' && property !== null) || typeof property === 'function') return undefined;
   try {
     let current: unknown = object;
     for (let depth = 0; depth < 16 && current !== null && current !== undefined; depth++) {
       if (typeof current !== 'object' && typeof current !== 'function') return undefined;
-      const d = Object.getOwnPropertyDescriptor(current, property);
+      const d = Object.getOwnPropertyDescriptor(current, property as PropertyKey);
       if (d) return 'value' in d ? d.value : '[Getter]';
       current = Object.getPrototypeOf(current);
     }

@@ -4,8 +4,11 @@
  */
 const IDENTIFIER = /^#?[A-Za-z_$][A-Za-z0-9_$]*$/;
 
+/** Text of a key for a name. Objects are not converted: their toString could run application code. */
 export function keyText(key: unknown): string {
-  return typeof key === 'symbol' ? key.toString() : String(key);
+  if (typeof key === 'symbol') return key.toString();
+  if ((typeof key === 'object' && key !== null) || typeof key === 'function') return '[object]';
+  return String(key);
 }
 
 export function formatKey(key: unknown): string {
@@ -22,11 +25,5 @@ export function formatPath(root: string, keys: readonly unknown[]): string {
 
 /** Map and Set entries are always bracketed: they are not properties. */
 export function entryName(collection: string, key: unknown): string {
-  let text: string;
-  try {
-    text = typeof key === 'object' && key !== null ? '[object]' : keyText(key);
-  } catch {
-    text = '[key]';
-  }
-  return `${collection}[${text}]`;
+  return `${collection}[${keyText(key)}]`;
 }

@@ -1,0 +1,10 @@
+// Loaded with `node --import` before a conformance program: records every event in memory and writes
+// the wire events to RACEWAY_EVENTS_OUT when the process exits.
+import { writeFileSync } from 'node:fs';
+import { RacewayClient, replaceDefaultClient } from '@raceway/runtime';
+
+const client = RacewayClient.inMemory({ serviceName: 'conformance' });
+replaceDefaultClient(client);
+process.on('exit', () => {
+  writeFileSync(process.env.RACEWAY_EVENTS_OUT, JSON.stringify(client.memoryEvents()));
+});
