@@ -21,6 +21,8 @@ export function functionHints(path: NodePath): Set<Hint> {
   const own = hintsOf(path);
   if (own.size > 0) return own;
   const declarator = path.parentPath;
+  // `{ /** @traced */ key: () => {} }`: the comment belongs to the property.
+  if (declarator?.isObjectProperty() && declarator.node.value === path.node) return hintsOf(declarator);
   if (declarator?.isVariableDeclarator() && declarator.node.init === path.node) {
     const declaration = declarator.parentPath!;
     if (declaration.node && (declaration.node as BabelTypes.VariableDeclaration).declarations.length === 1) return hintsOf(declaration);

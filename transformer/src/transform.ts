@@ -15,6 +15,8 @@ function isTracedFunction(s: FileState, node: TS.Node): boolean {
   if (ts.isMethodDeclaration(node) && decoratorHints(s, node).hints.has('traced')) return true;
   if (hintsAt(s, node).has('traced')) return true;
   const p = node.parent;
+  // `{ /** @traced */ key: () => {} }`: the comment belongs to the property.
+  if ((ts.isFunctionExpression(node) || ts.isArrowFunction(node)) && p && ts.isPropertyAssignment(p) && p.initializer === node) return hintsAt(s, p).has('traced');
   if ((ts.isFunctionExpression(node) || ts.isArrowFunction(node)) && p && ts.isVariableDeclaration(p) && p.initializer === node) {
     const list = p.parent;
     if (ts.isVariableDeclarationList(list) && list.declarations.length === 1 && ts.isVariableStatement(list.parent)) return hintsAt(s, list.parent).has('traced');

@@ -232,7 +232,9 @@ export class Emitter<E> {
         this.name(receiver, w.rootRef, w.keys),
         this.loc(),
       ]);
-      steps.push(optionalCall ? b.cond(b.isNullish(b.ref(fn)), b.undef(), call) : call);
+      // `receiver.method?.()` with no method: the receiver was still read.
+      const noMethod = () => b.seq([b.entry(Entry.read, [this.name(receiver, w.rootRef, w.keys), b.ref(w.value), this.loc()]), b.undef()]);
+      steps.push(optionalCall ? b.cond(b.isNullish(b.ref(fn)), noMethod(), call) : call);
       const body = b.seq(steps);
       if (!optionalMember) return body;
       const shortCircuit = b.seq([b.entry(Entry.read, [this.name(receiver, w.rootRef, w.keys), b.ref(w.value), this.loc()]), b.undef()]);
