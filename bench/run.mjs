@@ -1,10 +1,11 @@
 // `npm run bench` runs every benchmark and prints one summary table; `--quick` is a seconds-long
 // smoke run (used by CI so the harness keeps working; it asserts nothing about speed).
 import os from 'node:os';
+import { instrumentation } from './instrumentation.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
 
 const quick = process.argv.includes('--quick');
-const benchmarks = [runtimeHotPath];
+const benchmarks = [runtimeHotPath, instrumentation];
 
 process.stdout.write(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}${quick ? ', quick run' : ''}\n`);
 const summary = [];
