@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const harness = path.join(repo, 'test', 'conformance', 'harness.mjs');
+mkdirSync(path.join(repo, 'test-output', 'maps'), { recursive: true });
 
 function babelOut(code: string, filename: string, options: Record<string, unknown> | false = {}, extra: babel.TransformOptions = {}): string {
   const plugins: babel.PluginItem[] = options === false ? [] : [[racewayBabelPlugin, { root: path.dirname(filename), ...options }]];
