@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import type { Occurrence, Race, Severity } from './race.js';
+
+/** `accounts.alice.balance` + `accounts.bob.balance` → `accounts.*.balance` */
+function mergeNames(names: string[]): string {
+  const unique = [...new Set(names)];
+  if (unique.length === 1) return unique[0]!;
+  const split = unique.map((n) => n.split(/(?=[.[])/));
+  const length = Math.max(...split.map((s) => s.length));
+  if (split.some((s) => s.length !== length)) return unique.sort().join(' | ');
+  const parts: string[] = [];
+  for (let i = 0; i < length; i++) {
+    const at = new Set(split.map((s) => s[i]!));
+    if (at.size === 1) parts.push([...at][0]!);
+    else parts.push(split[0]![i]!.startsWith('[') ? '[*]' : '.*');
+  }
+  return parts.join('');
+}
+
+function severityOf(o: Occurrence): Severity {
+  if (o.kind === 'unordered-initialization') return 'warning';
+  return o.observed ? 'critical' : 'warning';
+}
+
+/** Groups occurrences by (kind, observed, code-location set): one report line per group, never per pair. */
+export function groupRaces(occurrences: Occurrence[]): Race[] {
+  const groups = new Map<string, Occurrence[]>();
+  for (const o of occurrences) {
+    const locations = [...new Set(o.accesses.map((a) => `${a.write ? 'W' : 'R'}@${a.location}`))].sort();
+    const key = `${o.kind}|${o.observed}|${locations.join(',')}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(o);
+  }
+  const races: Race[] = [];
+  for (const [key, list] of groups) {
+    const example = list[0]!;
+    const variables = example.accesses.map((_, i) => mergeNames(list.map((o) => o.accesses[i]?.variable ?? '')));
+    const variable = [...new Set(variables)].join(', ');
+    races.push({
+      id: createHash('sha1').update(key).digest('hex').slice(0, 12),
+      severity: severityOf(example),
+      kind: example.kind,
+      variable,
+      observed: example.observed,
+      occurrences: list.length,
+      accesses: example.accesses,
+      roles: example.roles,
+      orderFromTimestamps: example.orderFromTimestamps,
+      traces: [...new Set(list.flatMap((o) => o.accesses.map((a) => a.traceId)))].slice(0, 10),
+      services: [...new Set(list.flatMap((o) => o.accesses.map((a) => a.service)))].sort(),
+    });
+  }
+  const rank = { critical: 0, warning: 1, info: 2 };
+  return races.sort((a, b) => rank[a.severity] - rank[b.severity] || b.occurrences - a.occurrences || a.variable.localeCompare(b.variable));
+}

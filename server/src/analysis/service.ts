@@ -1,0 +1,25 @@
+import type { EventStore } from '../store/event-store.js';
+import type { AnalysisResult } from './analyze.js';
+import { analyze } from './analyze.js';
+import { accessesFrom } from './from-events.js';
+
+/** Runs the analysis over the store, again only when events arrived since the last run. */
+export class AnalysisService {
+  private cached: { events: number; result: AnalysisResult } | undefined;
+
+  constructor(private readonly store: EventStore) {}
+
+  current(): AnalysisResult {
+    const { events } = this.store.counts();
+    if (this.cached?.events === events) return this.cached.result;
+    const result = analyze(accessesFrom(this.store.allEvents(['StateChange'])));
+    this.cached = { events, result };
+    return result;
+  }
+
+  forTrace(traceId: string): AnalysisResult {
+    const id = traceId.toLowerCase();
+    const all = this.current();
+    return { races: all.races.filter((r) => r.traces.includes(id)) };
+  }
+}

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { toReport } from '../analysis/report.js';
+import type { RaceReport } from '../analysis/report.js';
+import { renderReport } from './render.js';
+import { parseDuration, startServer } from './server-process.js';
+
+const USAGE = `usage:
+  raceway serve [--host 127.0.0.1] [--port 8080] [--db .raceway/raceway.db | --db :memory:] [--api-key K]... [--retain 7d]
+  raceway run [--json FILE] [--fail-on-race] [--db PATH] [--ui] [--port N] -- <command ...>
+  raceway races [--endpoint URL] [--api-key K] [--json]
+  raceway check [--endpoint URL] [--api-key K] [--json]     (exits 3 when any race exists)
+`;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function keysFrom(values: string[] | undefined): string[] {
+  const fromEnv = (process.env.RACEWAY_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  return [...(values ?? []), ...fromEnv];
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '8080' },
+      db: { type: 'string', default: '.raceway/raceway.db' },
+      'api-key': { type: 'string', multiple: true },
+      retain: { type: 'string' },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
+  const apiKeys = keysFrom(values['api-key']);
+  const server = await startServer({ host: values.host!, port, db: values.db!, apiKeys, ...(values.retain ? { retainMs: parseDuration(values.retain) } : {}) });
+  process.stdout.write(`raceway listening on ${server.url} (events: POST ${server.url}/events, store: ${values.db})\n`);
+  process.stdout.write(`web UI: ${server.url}/\n`);
+  if (!LOOPBACK.has(values.host!) && apiKeys.length === 0) {
+    process.stderr.write(`\n!!! WARNING: listening on ${values.host} without any API key: anyone who can reach this address can read and write your traces.\n!!! Pass --api-key or set RACEWAY_API_KEYS.\n\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}
+
+async function run(args: string[]): Promise<number> {
+  const split = args.indexOf('--');
+  const own = split === -1 ? args : args.slice(0, split);
+  const command = split === -1 ? [] : args.slice(split + 1);
+  const { values } = parseArgs({
+    args: own,
+    options: {
+      json: { type: 'string' },
+      'fail-on-race': { type: 'boolean', default: false },
+      db: { type: 'string', default: ':memory:' },
+      ui: { type: 'boolean', default: false },
+      port: { type: 'string', default: '0' },
+    },
+  });
+  if (command.length === 0) throw new Error(`raceway run needs a command after --\n${USAGE}`);
+  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [] });
+  const tty = process.stderr.isTTY;
+  if (tty) process.stderr.write(`raceway: collecting on ${server.url} while running: ${command.join(' ')}\n`);
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, RACEWAY_ENDPOINT: server.url } });
+    child.on('error', (error) => {
+      process.stderr.write(`raceway: cannot start ${command[0]}: ${error.message}\n`);
+      resolve(127);
+    });
+    child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1)));
+  });
+  // The command's exit flush is acknowledged before it exits; leave in-flight requests a moment.
+  await new Promise((r) => setTimeout(r, 200));
+  const report = toReport(server.analysis.current().races, server.store.counts());
+  process.stdout.write(renderReport(report, { color: Boolean(process.stdout.isTTY), root: process.cwd() }));
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (values.ui) {
+    process.stdout.write(`raceway: results stay available at ${server.url}/ (Ctrl-C to stop)\n`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  await server.close();
+  if (values['fail-on-race'] && report.races.length > 0) return 3;
+  return code;
+}
+
+async function fetchReport(args: string[]): Promise<{ report: RaceReport; json: boolean }> {
+  const { values } = parseArgs({
+    args,
+    options: { endpoint: { type: 'string', default: process.env.RACEWAY_ENDPOINT ?? 'http://127.0.0.1:8080' }, 'api-key': { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  const key = values['api-key'] ?? process.env.RACEWAY_API_KEY;
+  const response = await fetch(`${values.endpoint!.replace(/\/+$/, '')}/api/races`, { headers: key ? { authorization: `Bearer ${key}` } : {} }).catch((error: Error) => {
+    throw new Error(`cannot reach ${values.endpoint}: ${error.message}`);
+  });
+  const body = (await response.json()) as { success: boolean; data: RaceReport; error: string | null };
+  if (!response.ok) throw new Error(`${values.endpoint} answered ${response.status}: ${body.error}`);
+  return { report: body.data, json: values.json! };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serve(rest);
+    case 'run':
+      return run(rest);
+    case 'races':
+    case 'check': {
+      const { report, json } = await fetchReport(rest);
+      process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, { color: Boolean(process.stdout.isTTY), root: process.cwd() }));
+      return command === 'check' && report.races.length > 0 ? 3 : 0;
+    }
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`raceway: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}

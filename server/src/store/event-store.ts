@@ -1,0 +1,44 @@
+import type { WireEvent } from '../analysis/from-events.js';
+
+export interface StoredEvent extends WireEvent {
+  [key: string]: unknown;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  services: string[];
+  events: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface ServiceSummary {
+  name: string;
+  events: number;
+  traces: number;
+}
+
+export interface ServiceEdge {
+  from: string;
+  to: string;
+  calls: number;
+}
+
+/**
+ * Where events live. The embedded SQLite store implements it; a PostgreSQL store for several server
+ * instances can implement the same interface.
+ */
+export interface EventStore {
+  /** Stores events durably (committed before it returns); a repeated id is ignored. */
+  insert(events: StoredEvent[]): { inserted: number; duplicates: number };
+  /** Every event, in arrival order (streamed). */
+  allEvents(kinds?: string[]): Iterable<StoredEvent>;
+  traceEvents(traceId: string): StoredEvent[];
+  traces(page: number, pageSize: number, service?: string): { traces: TraceSummary[]; total: number };
+  services(): ServiceSummary[];
+  edges(): ServiceEdge[];
+  counts(): { events: number; traces: number };
+  /** Deletes traces last seen before `cutoffMs` (epoch ms); returns how many events went. */
+  prune(cutoffMs: number): number;
+  close(): void;
+}
