@@ -15,6 +15,6 @@ export function analyze(input: Access[]): AnalysisResult {
   accesses.forEach((a, i) => (a.index = i));
   const observed = observedViolations(accesses);
   const predicted = predictedViolations(accesses, observed);
-  const unordered = unorderedInitializations(accesses);
+  const unordered = unorderedInitializations(accesses, observed);
   return { races: groupRaces([...observed, ...predicted, ...unordered]) };
 }

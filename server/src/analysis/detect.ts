@@ -161,8 +161,11 @@ export function predictedViolations(accesses: Access[], observed: Occurrence[]):
  * Unordered initialisation: a read saw a variable not yet initialised (null/undefined) before the first
  * write that gives it a value, and that write is not ordered before the read by happens-before.
  */
-export function unorderedInitializations(accesses: Access[]): Occurrence[] {
+export function unorderedInitializations(accesses: Access[], observed: Occurrence[] = []): Occurrence[] {
   const out: Occurrence[] = [];
+  // A read already shown as part of an atomicity violation is not reported a second time.
+  const explained = new Set<string>();
+  for (const o of observed) for (const a of o.accesses) explained.add(a.eventId);
   const emptyReads = new Map<string, Access[]>();
   const initialized = new Set<string>();
   for (const a of accesses) {
@@ -178,7 +181,7 @@ export function unorderedInitializations(accesses: Access[]): Occurrence[] {
     if (a.value === null || a.value === undefined) continue;
     initialized.add(a.variable);
     for (const r of emptyReads.get(a.variable) ?? []) {
-      if (unitKey(r) === unitKey(a) || happensBefore(r, a)) continue;
+      if (unitKey(r) === unitKey(a) || happensBefore(r, a) || (explained.has(r.eventId) && explained.has(a.eventId))) continue;
       out.push({ kind: 'unordered-initialization', observed: true, accesses: [r, a], roles: ['A', 'B'], orderFromTimestamps: r.process !== a.process });
     }
   }
