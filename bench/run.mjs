@@ -1,11 +1,13 @@
 // `npm run bench` runs every benchmark and prints one summary table; `--quick` is a seconds-long
 // smoke run (used by CI so the harness keeps working; it asserts nothing about speed).
 import os from 'node:os';
+import { analysisScaling } from './analysis.mjs';
+import { ingest } from './ingest.mjs';
 import { instrumentation } from './instrumentation.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
 
 const quick = process.argv.includes('--quick');
-const benchmarks = [runtimeHotPath, instrumentation];
+const benchmarks = [runtimeHotPath, instrumentation, ingest, analysisScaling];
 
 process.stdout.write(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}${quick ? ', quick run' : ''}\n`);
 const summary = [];

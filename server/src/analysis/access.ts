@@ -10,6 +10,8 @@ export interface Access {
   seq: number;
   task: string;
   unit: string;
+  /** `process|unit`: the unit, unique across processes (precomputed: it is compared in every pass). */
+  unitKey: string;
   /** Unique per synchronous segment (process-qualified). */
   segment: string;
   time: number;

@@ -33,15 +33,14 @@ function conflicting(footprints: Map<string, Footprint>, x: Access): Access | un
 function groupByUnit(accesses: Access[]): Map<string, Access[]> {
   const units = new Map<string, Access[]>();
   for (const a of accesses) {
-    const key = `${a.process}|${a.unit}`;
-    let list = units.get(key);
-    if (!list) units.set(key, (list = []));
+    let list = units.get(a.unitKey);
+    if (!list) units.set(a.unitKey, (list = []));
     list.push(a);
   }
   return units;
 }
 
-const unitKey = (a: Access) => `${a.process}|${a.unit}`;
+const unitKey = (a: Access) => a.unitKey;
 
 /**
  * Observed atomicity violations: in the real order, an access of unit B lands in a gap of unit A

@@ -39,6 +39,7 @@ export function accessesFrom(events: Iterable<WireEvent>): Access[] {
       seq: r?.seq ?? arrival,
       task,
       unit: r?.unit ?? task,
+      unitKey: `${process}|${r?.unit ?? task}`,
       segment: r?.segment !== undefined ? `${process}:${r.segment}` : `event:${e.id}`,
       time: r?.time_us !== undefined ? r.time_us / 1000 : Date.parse(e.timestamp),
       clock: new Map(e.causality_vector),

@@ -26,8 +26,10 @@ function severityOf(o: Occurrence): Severity {
 export function groupRaces(occurrences: Occurrence[]): Race[] {
   const groups = new Map<string, Occurrence[]>();
   for (const o of occurrences) {
-    const locations = [...new Set(o.accesses.map((a) => `${a.write ? 'W' : 'R'}@${a.location}`))].sort();
-    const key = `${o.kind}|${o.observed}|${locations.join(',')}`;
+    const parts: string[] = [];
+    for (const a of o.accesses) parts.push(`${a.write ? 'W' : 'R'}@${a.location}`);
+    parts.sort();
+    const key = `${o.kind}|${o.observed}|${parts.join(',')}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(o);
@@ -35,7 +37,22 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
   const races: Race[] = [];
   for (const [key, list] of groups) {
     const example = list[0]!;
-    const variables = example.accesses.map((_, i) => mergeNames(list.map((o) => o.accesses[i]?.variable ?? '')));
+    const variables = example.accesses.map((_, i) => {
+      const names = new Set<string>();
+      for (const o of list) {
+        names.add(o.accesses[i]?.variable ?? '');
+        if (names.size > 50) break;
+      }
+      return mergeNames([...names]);
+    });
+    const traces = new Set<string>();
+    const services = new Set<string>();
+    for (const o of list) {
+      for (const a of o.accesses) {
+        if (traces.size < 10) traces.add(a.traceId);
+        services.add(a.service);
+      }
+    }
     const variable = [...new Set(variables)].join(', ');
     races.push({
       id: createHash('sha1').update(key).digest('hex').slice(0, 12),
@@ -47,8 +64,8 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
       accesses: example.accesses,
       roles: example.roles,
       orderFromTimestamps: example.orderFromTimestamps,
-      traces: [...new Set(list.flatMap((o) => o.accesses.map((a) => a.traceId)))].slice(0, 10),
-      services: [...new Set(list.flatMap((o) => o.accesses.map((a) => a.service)))].sort(),
+      traces: [...traces],
+      services: [...services].sort(),
     });
   }
   const rank = { critical: 0, warning: 1, info: 2 };

@@ -4,6 +4,7 @@ import { AnalysisService } from '../analysis/service.js';
 import { toReport } from '../analysis/report.js';
 import { errorBody } from '../errors/catalogue.js';
 import type { ErrorCode } from '../errors/catalogue.js';
+import { GroupCommit } from '../ingest/group-commit.js';
 import { validateEvent } from '../ingest/validate-event.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
 import { makeKeyCheck } from './auth.js';
@@ -26,6 +27,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAX_BODY_BYTES });
   const analysis = new AnalysisService(options.store);
   const authorized = makeKeyCheck(options.apiKeys ?? []);
+  const commits = new GroupCommit(options.store);
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.url === '/health' || request.url.startsWith('/health?')) return;
@@ -52,7 +54,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
       if (reason) rejected.push({ index, reason });
       else valid.push(event as StoredEvent);
     });
-    const { inserted, duplicates } = options.store.insert(valid);
+    const { inserted, duplicates } = await commits.submit(valid);
     return { success: rejected.length === 0, data: { accepted: valid.length, inserted, duplicates, rejected: rejected.length, errors: rejected.slice(0, 100) }, error: rejected.length ? `${rejected.length} event(s) rejected` : null };
   });
 

@@ -31,6 +31,8 @@ export interface ServiceEdge {
 export interface EventStore {
   /** Stores events durably (committed before it returns); a repeated id is ignored. */
   insert(events: StoredEvent[]): { inserted: number; duplicates: number };
+  /** Several batches in one transaction (group commit), with a result per batch. */
+  insertBatches(batches: StoredEvent[][]): Array<{ inserted: number; duplicates: number }>;
   /** Every event, in arrival order (streamed). */
   allEvents(kinds?: string[]): Iterable<StoredEvent>;
   traceEvents(traceId: string): StoredEvent[];
