@@ -29,13 +29,17 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
     const parts: string[] = [];
     for (const a of o.accesses) parts.push(`${a.write ? 'W' : 'R'}@${a.location}`);
     parts.sort();
-    const key = `${o.kind}|${o.observed}|${parts.join(',')}`;
+    // Observed and predicted occurrences of one shape at one code share a group: the observed one
+    // leads it (critical), the predicted ones are counted beside it.
+    const key = `${o.kind}|${parts.join(',')}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(o);
   }
   const races: Race[] = [];
-  for (const [key, list] of groups) {
+  for (const [key, all] of groups) {
+    const seen = all.filter((o) => o.observed);
+    const list = seen.length > 0 ? seen : all;
     const example = list[0]!;
     const variables = example.accesses.map((_, i) => {
       const names = new Set<string>();
@@ -61,6 +65,7 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
       variable,
       observed: example.observed,
       occurrences: list.length,
+      possibleOccurrences: all.length - list.length,
       accesses: example.accesses,
       roles: example.roles,
       orderFromTimestamps: example.orderFromTimestamps,

@@ -31,6 +31,8 @@ export interface Race {
   variable: string;
   observed: boolean;
   occurrences: number;
+  /** Further occurrences of the same shape that did not happen but could (for an observed race). */
+  possibleOccurrences: number;
   /** The example's accesses (the first occurrence), in order. */
   accesses: Access[];
   roles: Array<'A' | 'B'>;

@@ -9,6 +9,7 @@ export interface RaceReport {
     variable: string;
     observed: boolean;
     occurrences: number;
+    possibleOccurrences: number;
     accesses: Array<{ location: string; access: 'read' | 'write'; traceId: string; task: string; service: string; variable: string; value: unknown; role: 'A' | 'B' }>;
     orderFromTimestamps: boolean;
     traces: string[];
@@ -26,6 +27,7 @@ export function toReport(races: Race[], stats: { events: number; traces: number 
       variable: r.variable,
       observed: r.observed,
       occurrences: r.occurrences,
+      possibleOccurrences: r.possibleOccurrences,
       accesses: r.accesses.map((a, i) => ({
         location: a.location,
         access: a.write ? 'write' : 'read',

@@ -8,7 +8,7 @@ import { parseDuration, startServer } from './server-process.js';
 
 const USAGE = `usage:
   raceway serve [--host 127.0.0.1] [--port 8080] [--db .raceway/raceway.db | --db :memory:] [--api-key K]... [--retain 7d]
-  raceway run [--json FILE] [--fail-on-race] [--db PATH] [--ui] [--port N] -- <command ...>
+  raceway run [--json FILE] [--fail-on-race] [--db PATH] [--root DIR] [--ui] [--port N] -- <command ...>
   raceway races [--endpoint URL] [--api-key K] [--json]
   raceway check [--endpoint URL] [--api-key K] [--json]     (exits 3 when any race exists)
 `;
@@ -61,6 +61,7 @@ async function run(args: string[]): Promise<number> {
       db: { type: 'string', default: ':memory:' },
       ui: { type: 'boolean', default: false },
       port: { type: 'string', default: '0' },
+      root: { type: 'string', default: process.cwd() },
     },
   });
   if (command.length === 0) throw new Error(`raceway run needs a command after --\n${USAGE}`);
@@ -78,7 +79,7 @@ async function run(args: string[]): Promise<number> {
   // The command's exit flush is acknowledged before it exits; leave in-flight requests a moment.
   await new Promise((r) => setTimeout(r, 200));
   const report = toReport(server.analysis.current().races, server.store.counts());
-  process.stdout.write(renderReport(report, { color: Boolean(process.stdout.isTTY), root: process.cwd() }));
+  process.stdout.write(renderReport(report, { color: Boolean(process.stdout.isTTY), root: values.root! }));
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
   if (values.ui) {
     process.stdout.write(`raceway: results stay available at ${server.url}/ (Ctrl-C to stop)\n`);

@@ -64,7 +64,8 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
     out.push('');
     const badge = race.severity === 'critical' ? style.red('CRITICAL') : style.yellow(race.severity.toUpperCase());
     out.push(`${i + 1}. ${badge} ${style.bold(KIND_TEXT[race.kind] ?? race.kind)} on ${style.cyan(race.variable)}`);
-    out.push(`   ${race.observed ? 'observed in this run' : 'possible under another schedule (did not happen in this run)'}, ${race.occurrences} occurrence${race.occurrences === 1 ? '' : 's'}; services: ${race.services.join(', ')}`);
+    const possible = race.possibleOccurrences > 0 ? ` (and ${race.possibleOccurrences} more possible under other schedules)` : '';
+    out.push(`   ${race.observed ? 'observed in this run' : 'possible under another schedule (did not happen in this run)'}, ${race.occurrences} occurrence${race.occurrences === 1 ? '' : 's'}${possible}; services: ${race.services.join(', ')}`);
     if (race.orderFromTimestamps) out.push(style.dim('   order across processes taken from timestamps'));
     out.push('   interleaving:');
     race.accesses.forEach((a, k) => {
