@@ -2,12 +2,14 @@
 // smoke run (used by CI so the harness keeps working; it asserts nothing about speed).
 import os from 'node:os';
 import { analysisScaling } from './analysis.mjs';
+import { httpOverhead } from './http-overhead.mjs';
 import { ingest } from './ingest.mjs';
 import { instrumentation } from './instrumentation.mjs';
+import { outage } from './outage.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
 
 const quick = process.argv.includes('--quick');
-const benchmarks = [runtimeHotPath, instrumentation, ingest, analysisScaling];
+const benchmarks = [runtimeHotPath, instrumentation, httpOverhead, ingest, analysisScaling, outage];
 
 process.stdout.write(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}${quick ? ', quick run' : ''}\n`);
 const summary = [];

@@ -34,13 +34,21 @@ describe('batched sender', () => {
   it('sends batches of batchSize with auth headers and the internal marker', async () => {
     const col = await collector();
     const c = client(col.url, { apiKey: 'secret', batchSize: 10 });
-    emit(c, 25);
+    emit(c, 15);
     await c.flush();
-    expect(col.batches.map((b) => b.events.length)).toEqual([10, 10, 5]);
+    expect(col.batches.map((b) => b.events.length)).toEqual([10, 5]);
     expect(col.batches[0]!.headers.authorization).toBe('Bearer secret');
     expect(col.batches[0]!.headers['x-raceway-key']).toBe('secret');
     expect(col.batches[0]!.headers['x-raceway-internal']).toBe('true');
-    expect(c.stats()).toEqual({ sent: 25, dropped: 0, retried: 0, queued: 0 });
+    expect(c.stats()).toEqual({ sent: 15, dropped: 0, retried: 0, queued: 0 });
+  });
+
+  it('sends larger POSTs to drain a backlog', async () => {
+    const col = await collector();
+    const c = client(col.url, { batchSize: 10 });
+    emit(c, 250);
+    await c.flush();
+    expect(col.batches.map((b) => b.events.length)).toEqual([100, 100, 50]);
   });
 
   it('flushes on its own every flushIntervalMs', async () => {

@@ -162,7 +162,9 @@ export class BatchExporter implements EventSink {
 
   /** Takes up to batchSize records and serialises them into bodies under the size limit. */
   private takeBatch(): Array<{ text: string; records: string[] }> {
-    const records = this.queue.shift(this.config.batchSize);
+    // Under a backlog, fewer and larger POSTs (still split under the body limit) drain it faster.
+    const backlog = this.queue.size > 2 * this.config.batchSize;
+    const records = this.queue.shift(backlog ? 10 * this.config.batchSize : this.config.batchSize);
     const bodies: Array<{ text: string; records: string[] }> = [];
     let current: string[] = [];
     let size = 12;
