@@ -1,8 +1,6 @@
 import { reportOnce } from '../diag/diagnostics.js';
 import { originalTimers, unrefTimeout } from '../context/original-timers.js';
-import type { VectorClock } from '../clock/vector-clock.js';
-import type { Task } from '../context/task.js';
-import type { EventKind, EventSink } from '../record/event-record.js';
+import type { EventSink, RecordFields } from '../record/event-record.js';
 import { RecordRing } from './record-ring.js';
 import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
 import type { Transport } from './transport.js';
@@ -62,22 +60,8 @@ export class BatchExporter implements EventSink {
     process.on('beforeExit', this.onBeforeExit);
   }
 
-  append(
-    seq: number,
-    kind: EventKind,
-    task: Task,
-    clock: VectorClock,
-    segment: number,
-    time: number,
-    prevSeq: number,
-    locks: readonly string[],
-    name: string,
-    oldValue: unknown,
-    newValue: unknown,
-    location: string,
-    detail: unknown,
-  ): void {
-    if (this.stopped || !this.queue.push(seq, kind, task, clock, segment, time, prevSeq, locks, name, oldValue, newValue, location, detail)) {
+  append(...fields: RecordFields): void {
+    if (this.stopped || !this.queue.push(...fields)) {
       this.stats_.dropped++;
       if (!this.stopped) {
         reportOnce('queue-full', `event queue full (${this.config.maxQueue}); dropping new events until the collector catches up`);

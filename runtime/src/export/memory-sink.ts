@@ -1,4 +1,4 @@
-import type { EventSink } from '../record/event-record.js';
+import type { EventSink, RecordFields } from '../record/event-record.js';
 import { EventRecord } from '../record/event-record.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
 import { toWireEventJson } from './wire-event.js';
@@ -12,7 +12,7 @@ export class MemorySink implements EventSink {
     private readonly redactor: Redactor,
   ) {}
 
-  append(...fields: ConstructorParameters<typeof EventRecord>): void {
+  append(...fields: RecordFields): void {
     this.records.push(new EventRecord(...fields));
   }
 

@@ -1,27 +1,13 @@
-import { Snapshot } from '../record/values.js';
+import { primitiveToJson, Snapshot } from '../record/values.js';
 
 export type ArgsMode = 'summary' | 'none' | 'full';
 
+/** Short strings and primitives as they are, objects by their type only. */
 function summarize(value: unknown): unknown {
-  switch (typeof value) {
-    case 'string':
-      return value.length > 64 ? `${value.slice(0, 64)}…` : value;
-    case 'number':
-    case 'boolean':
-      return value;
-    case 'undefined':
-      return null;
-    case 'bigint':
-      return `${value}n`;
-    case 'function':
-      return `[Function ${value.name || 'anonymous'}]`;
-    case 'symbol':
-      return value.toString();
-    default:
-      if (value === null) return null;
-      if (Array.isArray(value)) return `[Array(${value.length})]`;
-      return `[${(value as object).constructor?.name ?? 'Object'}]`;
-  }
+  if (typeof value === 'string') return value.length > 64 ? `${value.slice(0, 64)}…` : value;
+  if (typeof value !== 'object' || value === null) return primitiveToJson(value);
+  if (Array.isArray(value)) return `[Array(${value.length})]`;
+  return `[${(value as object).constructor?.name ?? 'Object'}]`;
 }
 
 /** The arguments of a traced call as recorded: a shallow summary, nothing, or a bounded copy. */

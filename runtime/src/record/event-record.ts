@@ -44,21 +44,10 @@ export class EventRecord {
   ) {}
 }
 
-/** Where records go: the batch exporter, or an in-memory sink. Fields as in EventRecord. */
+/** A record's fields in constructor order: what the hot path hands to a sink, without making an object. */
+export type RecordFields = ConstructorParameters<typeof EventRecord>;
+
+/** Where records go: the batch exporter, or an in-memory sink. */
 export interface EventSink {
-  append(
-    seq: number,
-    kind: EventKind,
-    task: Task,
-    clock: VectorClock,
-    segment: number,
-    time: number,
-    prevSeq: number,
-    locks: readonly string[],
-    name: string,
-    oldValue: unknown,
-    newValue: unknown,
-    location: string,
-    detail: unknown,
-  ): void;
+  append(...fields: RecordFields): void;
 }
