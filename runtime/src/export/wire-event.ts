@@ -84,40 +84,46 @@ function isoTimestamp(ms: number): string {
   return isoCache.text;
 }
 
+/**
+ * The parts of an event that are the same for every event of a task (trace, metadata), serialised once
+ * per task and identity. Serialisation runs on the app's own CPU, so it is kept cheap.
+ */
+const taskParts = new WeakMap<object, { identity: ServiceIdentity; trace: string; metadata: string; raceway: string }>();
+
+function partsOf(task: EventRecord['task'], identity: ServiceIdentity) {
+  let parts = taskParts.get(task);
+  if (!parts || parts.identity !== identity) {
+    parts = {
+      identity,
+      trace: JSON.stringify(traceIdToUuid(task.trace.traceId)),
+      metadata: JSON.stringify({
+        thread_id: task.id,
+        process_id: process.pid,
+        service_name: identity.serviceName,
+        environment: identity.environment,
+        tags: { sdk_language: 'typescript', sdk: 'raceway-ts' },
+        instance_id: identity.instanceId,
+        distributed_span_id: task.trace.spanId,
+        upstream_span_id: task.trace.upstreamSpanId ?? null,
+      }),
+      raceway: `"process":${JSON.stringify(processTag)},"task":${JSON.stringify(task.id)},"parent_task":${JSON.stringify(task.parent?.id ?? null)},"unit":${JSON.stringify(task.unit)},"traced":${task.traced}`,
+    };
+    taskParts.set(task, parts);
+  }
+  return parts;
+}
+
+const EMPTY_LOCKS = '[]';
+
 /** One record → the JSON text of a wire event (fields of the Raceway protocol plus our `raceway` block). */
 export function toWireEventJson(r: EventRecord, identity: ServiceIdentity, redactor: Redactor): string {
-  const task = r.task;
-  const event = {
-    id: eventIdFor(r.seq),
-    trace_id: traceIdToUuid(task.trace.traceId),
-    parent_id: r.prevSeq > 0 ? eventIdFor(r.prevSeq) : null,
-    timestamp: isoTimestamp(Math.floor(r.time)),
-    // Placed before any application data so the splice below can only hit the placeholder.
-    causality_vector: '\u0000CLOCK\u0000',
-    lock_set: r.locks,
-    kind: kindPayload(r, redactor),
-    metadata: {
-      thread_id: task.id,
-      process_id: process.pid,
-      service_name: identity.serviceName,
-      environment: identity.environment,
-      tags: { sdk_language: 'typescript', sdk: 'raceway-ts' },
-      instance_id: identity.instanceId,
-      distributed_span_id: task.trace.spanId,
-      upstream_span_id: task.trace.upstreamSpanId ?? null,
-    },
-    raceway: {
-      v: 1,
-      seq: r.seq,
-      process: processTag,
-      task: task.id,
-      parent_task: task.parent?.id ?? null,
-      unit: task.unit,
-      traced: task.traced,
-      segment: r.segment,
-      time_us: Math.round(r.time * 1000),
-    },
-  };
-  // The clock text is cached per snapshot; splice it in rather than re-serialising the pairs.
-  return JSON.stringify(event).replace('"\\u0000CLOCK\\u0000"', r.clock.toWireJson());
+  const parts = partsOf(r.task, identity);
+  const parent = r.prevSeq > 0 ? `"${eventIdFor(r.prevSeq)}"` : 'null';
+  const locks = r.locks.length === 0 ? EMPTY_LOCKS : JSON.stringify(r.locks);
+  return (
+    `{"id":"${eventIdFor(r.seq)}","trace_id":${parts.trace},"parent_id":${parent},"timestamp":"${isoTimestamp(Math.floor(r.time))}",` +
+    `"kind":${JSON.stringify(kindPayload(r, redactor))},"metadata":${parts.metadata},` +
+    `"causality_vector":${r.clock.toWireJson()},"lock_set":${locks},` +
+    `"raceway":{"v":1,"seq":${r.seq},${parts.raceway},"segment":${r.segment},"time_us":${Math.round(r.time * 1000)}}}`
+  );
 }

@@ -39,7 +39,7 @@ export function callMethod(recorder: Recorder, receiver: unknown, fn: unknown, m
     }
     if (name === 'clear') {
       const result = Reflect.apply(fn, receiver, args);
-      recorder.stateChange(receiverName, undefined, receiver, 'Write', location);
+      recorder.stateChange(receiverName, undefined, shape(receiver), 'Write', location);
       return result;
     }
   } else if (receiver instanceof Set && fn === setProto[name]) {
@@ -57,15 +57,27 @@ export function callMethod(recorder: Recorder, receiver: unknown, fn: unknown, m
     }
     if (name === 'clear') {
       const result = Reflect.apply(fn, receiver, args);
-      recorder.stateChange(receiverName, undefined, receiver, 'Write', location);
+      recorder.stateChange(receiverName, undefined, shape(receiver), 'Write', location);
       return result;
     }
   } else if (Array.isArray(receiver) && fn === arrayProto[name] && ARRAY_MUTATORS.has(name)) {
+    const before = receiver.length;
     const result = Reflect.apply(fn, receiver, args);
-    recorder.stateChange(receiverName, undefined, receiver, 'Write', location);
+    recorder.stateChange(receiverName, shape(receiver, before), shape(receiver), 'Write', location);
     return result;
   }
   const result = Reflect.apply(fn, receiver, args);
-  recorder.stateChange(receiverName, receiver, receiver, 'Read', location);
+  recorder.stateChange(receiverName, undefined, shape(receiver), 'Read', location);
   return result;
+}
+
+/**
+ * What a method call on a collection reports as its value: the collection's kind and size, not a copy of
+ * its contents (a copy per `push` would cost more than the push).
+ */
+function shape(value: unknown, length?: number): string {
+  if (Array.isArray(value)) return `[Array(${length ?? value.length})]`;
+  if (value instanceof Map || value instanceof Set) return `[${value instanceof Map ? 'Map' : 'Set'}(${value.size})]`;
+  if (typeof value === 'object' && value !== null) return `[${(value as object).constructor?.name ?? 'Object'}]`;
+  return typeof value;
 }
