@@ -1,7 +1,11 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { main } from '../dist/esm/cli/main.js';
 
-main(process.argv.slice(2)).then(
+const uiDir = fileURLToPath(new URL('../ui-dist', import.meta.url));
+
+main(process.argv.slice(2), existsSync(uiDir) ? { uiDir } : {}).then(
   (code) => {
     process.exitCode = code;
   },

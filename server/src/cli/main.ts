@@ -7,7 +7,7 @@ import { renderReport } from './render.js';
 import { parseDuration, startServer } from './server-process.js';
 
 const USAGE = `usage:
-  raceway serve [--host 127.0.0.1] [--port 8080] [--db .raceway/raceway.db | --db :memory:] [--api-key K]... [--retain 7d]
+  raceway serve [--host 127.0.0.1] [--port 8080] [--db .raceway/raceway.db | --db :memory:] [--api-key K]... [--retain 7d] [--root DIR]
   raceway run [--json FILE] [--fail-on-race] [--db PATH] [--root DIR] [--ui] [--port N] -- <command ...>
   raceway races [--endpoint URL] [--api-key K] [--json]
   raceway check [--endpoint URL] [--api-key K] [--json]     (exits 3 when any race exists)
@@ -20,7 +20,7 @@ function keysFrom(values: string[] | undefined): string[] {
   return [...(values ?? []), ...fromEnv];
 }
 
-async function serve(args: string[]): Promise<number> {
+async function serve(args: string[], env: CliEnvironment): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
@@ -29,12 +29,13 @@ async function serve(args: string[]): Promise<number> {
       db: { type: 'string', default: '.raceway/raceway.db' },
       'api-key': { type: 'string', multiple: true },
       retain: { type: 'string' },
+      root: { type: 'string', default: process.cwd() },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
   const apiKeys = keysFrom(values['api-key']);
-  const server = await startServer({ host: values.host!, port, db: values.db!, apiKeys, ...(values.retain ? { retainMs: parseDuration(values.retain) } : {}) });
+  const server = await startServer({ host: values.host!, port, db: values.db!, apiKeys, sourceRoot: values.root!, ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(values.retain ? { retainMs: parseDuration(values.retain) } : {}) });
   process.stdout.write(`raceway listening on ${server.url} (events: POST ${server.url}/events, store: ${values.db})\n`);
   process.stdout.write(`web UI: ${server.url}/\n`);
   if (!LOOPBACK.has(values.host!) && apiKeys.length === 0) {
@@ -49,7 +50,7 @@ async function serve(args: string[]): Promise<number> {
   return 0;
 }
 
-async function run(args: string[]): Promise<number> {
+async function run(args: string[], env: CliEnvironment): Promise<number> {
   const split = args.indexOf('--');
   const own = split === -1 ? args : args.slice(0, split);
   const command = split === -1 ? [] : args.slice(split + 1);
@@ -65,7 +66,7 @@ async function run(args: string[]): Promise<number> {
     },
   });
   if (command.length === 0) throw new Error(`raceway run needs a command after --\n${USAGE}`);
-  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [] });
+  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [], sourceRoot: values.root!, ...(env.uiDir ? { uiDir: env.uiDir } : {}) });
   const tty = process.stderr.isTTY;
   if (tty) process.stderr.write(`raceway: collecting on ${server.url} while running: ${command.join(' ')}\n`);
   const code = await new Promise<number>((resolve) => {
@@ -104,13 +105,19 @@ async function fetchReport(args: string[]): Promise<{ report: RaceReport; json: 
   return { report: body.data, json: values.json! };
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** What the `raceway` binary knows about its installation. */
+export interface CliEnvironment {
+  /** The built web UI, when present. */
+  uiDir?: string;
+}
+
+export async function main(argv: string[], env: CliEnvironment = {}): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
-      return serve(rest);
+      return serve(rest, env);
     case 'run':
-      return run(rest);
+      return run(rest, env);
     case 'races':
     case 'check': {
       const { report, json } = await fetchReport(rest);

@@ -13,9 +13,9 @@ export interface RunningServer {
 }
 
 /** Starts the HTTP server over a SQLite store (a file or :memory:). */
-export async function startServer(options: { host: string; port: number; db: string; apiKeys: string[]; retainMs?: number }): Promise<RunningServer> {
+export async function startServer(options: { host: string; port: number; db: string; apiKeys: string[]; retainMs?: number; sourceRoot?: string; uiDir?: string }): Promise<RunningServer> {
   const store = new SqliteStore(options.db);
-  const { app, analysis } = buildApp({ store, apiKeys: options.apiKeys });
+  const { app, analysis } = buildApp({ store, apiKeys: options.apiKeys, ...(options.sourceRoot ? { sourceRoot: options.sourceRoot } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
   let pruner: NodeJS.Timeout | undefined;
   if (options.retainMs) {
     const prune = () => store.prune(Date.now() - options.retainMs!);

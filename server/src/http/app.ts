@@ -1,3 +1,4 @@
+import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { AnalysisService } from '../analysis/service.js';
@@ -15,6 +16,10 @@ export interface AppOptions {
   store: EventStore;
   apiKeys?: readonly string[];
   logger?: boolean;
+  /** Where source files are read from to show code around race locations (default: none). */
+  sourceRoot?: string;
+  /** The built web UI to serve at `/` (the `raceway` command passes the package's ui-dist). */
+  uiDir?: string;
 }
 
 function fail(reply: { code(n: number): { send(b: unknown): unknown } }, code: ErrorCode, message?: string) {
@@ -29,8 +34,13 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   const authorized = makeKeyCheck(options.apiKeys ?? []);
   const commits = new GroupCommit(options.store);
 
+  const uiDir = options.uiDir;
+  if (uiDir) void app.register(fastifyStatic, { root: uiDir, prefix: '/', index: ['index.html'], wildcard: false });
+  // The UI's own files and /health are open; the UI asks for a key when the API answers 401.
+  const open = (url: string) => url === '/' || url === '/index.html' || url.startsWith('/assets/') || url === '/health' || url.startsWith('/health?') || url.startsWith('/?');
+
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/health' || request.url.startsWith('/health?')) return;
+    if (open(request.url)) return;
     if (!authorized(request.headers)) return fail(reply, 'RW_UNAUTHORIZED');
   });
 
@@ -58,11 +68,11 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     return { success: rejected.length === 0, data: { accepted: valid.length, inserted, duplicates, rejected: rejected.length, errors: rejected.slice(0, 100) }, error: rejected.length ? `${rejected.length} event(s) rejected` : null };
   });
 
-  app.get('/api/races', async () => ({ success: true, data: toReport(analysis.current().races, options.store.counts()), error: null }));
+  app.get('/api/races', async () => ({ success: true, data: toReport(analysis.current().races, options.store.counts(), options.sourceRoot), error: null }));
 
   app.get('/api/races/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const report = toReport(analysis.current().races, options.store.counts());
+    const report = toReport(analysis.current().races, options.store.counts(), options.sourceRoot);
     const race = report.races.find((r) => r.id === id);
     return race ? { success: true, data: race, error: null } : fail(reply, 'RW_RACE_NOT_FOUND');
   });
@@ -102,7 +112,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
         audit.set(v, list);
       }
     }
-    const races = toReport(analysis.forTrace(events[0]!.trace_id).races, options.store.counts()).races;
+    const races = toReport(analysis.forTrace(events[0]!.trace_id).races, options.store.counts(), options.sourceRoot).races;
     return { success: true, data: { traceId: events[0]!.trace_id, events: ordered, tasks: [...tasks.values()], auditTrails: Object.fromEntries(audit), races }, error: null };
   });
 

@@ -1,0 +1,80 @@
+/** The query API, with the API key the user typed (kept in sessionStorage for this tab only). */
+const KEY = 'raceway.apiKey';
+
+export class NeedsKey extends Error {}
+
+export function setKey(key: string): void {
+  sessionStorage.setItem(KEY, key);
+}
+
+export async function api<T>(path: string): Promise<T> {
+  const key = sessionStorage.getItem(KEY);
+  const response = await fetch(path, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+  if (response.status === 401) throw new NeedsKey('this server needs an API key');
+  const body = (await response.json()) as { success: boolean; data: T; error: string | null };
+  if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
+  return body.data;
+}
+
+export interface Access {
+  location: string;
+  access: 'read' | 'write';
+  traceId: string;
+  task: string;
+  service: string;
+  variable: string;
+  value: unknown;
+  role: 'A' | 'B';
+  source?: Array<{ line: number; text: string; here: boolean }>;
+}
+
+export interface Race {
+  id: string;
+  severity: 'critical' | 'warning' | 'info';
+  kind: string;
+  variable: string;
+  observed: boolean;
+  occurrences: number;
+  possibleOccurrences: number;
+  accesses: Access[];
+  traces: string[];
+  services: string[];
+}
+
+export interface Report {
+  races: Race[];
+  stats: { events: number; traces: number };
+}
+
+export interface TraceSummary {
+  traceId: string;
+  services: string[];
+  events: number;
+  firstSeen: string;
+  lastSeen: string;
+  hasRace: boolean;
+}
+
+export interface WireEvent {
+  id: string;
+  trace_id: string;
+  timestamp: string;
+  kind: Record<string, Record<string, unknown>>;
+  metadata: Record<string, unknown> & { service_name?: string; thread_id: string };
+  causality_vector: Array<[string, number]>;
+  lock_set: string[];
+  raceway?: { seq?: number; task?: string; segment?: number; time_us?: number; unit?: string };
+}
+
+export interface TraceDetail {
+  traceId: string;
+  events: WireEvent[];
+  tasks: Array<{ task: string; service: string; parentTask: string | null; unit: string; events: number }>;
+  auditTrails: Record<string, Array<{ eventId: string; access: string; value: unknown; location: string; task: string; service: string }>>;
+  races: Race[];
+}
+
+export interface Services {
+  services: Array<{ name: string; events: number; traces: number }>;
+  edges: Array<{ from: string; to: string; calls: number }>;
+}
