@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toReport } from '../analysis/report.js';
 import type { RaceReport } from '../analysis/report.js';
+import { annotate } from '../annotate/command.js';
 import { renderReport } from './render.js';
 import { parseDuration, startServer } from './server-process.js';
 
@@ -11,6 +12,7 @@ const USAGE = `usage:
   raceway run [--json FILE] [--fail-on-race] [--db PATH] [--root DIR] [--ui] [--port N] -- <command ...>
   raceway races [--endpoint URL] [--api-key K] [--json]
   raceway check [--endpoint URL] [--api-key K] [--json]     (exits 3 when any race exists)
+  raceway annotate [--project tsconfig.json] [--json] [--write] [--check] [--min-risk high|medium|low]
 `;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -118,6 +120,8 @@ export async function main(argv: string[], env: CliEnvironment = {}): Promise<nu
       return serve(rest, env);
     case 'run':
       return run(rest, env);
+    case 'annotate':
+      return annotate(rest);
     case 'races':
     case 'check': {
       const { report, json } = await fetchReport(rest);
