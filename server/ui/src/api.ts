@@ -1,3 +1,6 @@
+import type { RaceReport } from '../../src/analysis/report.js';
+import type { ServiceEdge, ServiceSummary, TraceSummary as StoredTraceSummary } from '../../src/store/event-store.js';
+
 /** The query API, with the API key the user typed (kept in sessionStorage for this tab only). */
 const KEY = 'raceway.apiKey';
 
@@ -16,44 +19,11 @@ export async function api<T>(path: string): Promise<T> {
   return body.data;
 }
 
-export interface Access {
-  location: string;
-  access: 'read' | 'write';
-  traceId: string;
-  task: string;
-  service: string;
-  variable: string;
-  value: unknown;
-  role: 'A' | 'B';
-  source?: Array<{ line: number; text: string; here: boolean }>;
-}
-
-export interface Race {
-  id: string;
-  severity: 'critical' | 'warning' | 'info';
-  kind: string;
-  variable: string;
-  observed: boolean;
-  occurrences: number;
-  possibleOccurrences: number;
-  accesses: Access[];
-  traces: string[];
-  services: string[];
-}
-
-export interface Report {
-  races: Race[];
-  stats: { events: number; traces: number };
-}
-
-export interface TraceSummary {
-  traceId: string;
-  services: string[];
-  events: number;
-  firstSeen: string;
-  lastSeen: string;
-  hasRace: boolean;
-}
+// The API's shapes come from the server's own types (type-only imports: nothing is bundled).
+export type Report = RaceReport;
+export type Race = RaceReport['races'][number];
+export type Access = Race['accesses'][number];
+export type TraceSummary = StoredTraceSummary & { hasRace: boolean };
 
 export interface WireEvent {
   id: string;
@@ -75,6 +45,6 @@ export interface TraceDetail {
 }
 
 export interface Services {
-  services: Array<{ name: string; events: number; traces: number }>;
-  edges: Array<{ from: string; to: string; calls: number }>;
+  services: ServiceSummary[];
+  edges: ServiceEdge[];
 }
