@@ -25,6 +25,16 @@ function TaskTimeline({ detail, selected, onSelect }: { detail: Detail; selected
   const width = 900;
   const scale = (t: number) => 220 + ((t - start) / (end - start)) * (width - 240);
   const tasks = [...detail.tasks].sort((a, b) => a.service.localeCompare(b.service));
+  // Cross-service edges: a service's root task names the caller's span as its upstream span.
+  const spanOwner = new Map<string, string>();
+  const upstreamOf = new Map<string, string>();
+  for (const e of detail.events) {
+    const span = e.metadata.distributed_span_id as string | undefined;
+    const task = taskOf(e);
+    if (span && !spanOwner.has(span)) spanOwner.set(span, task);
+    const up = e.metadata.upstream_span_id as string | null | undefined;
+    if (up && !upstreamOf.has(task)) upstreamOf.set(task, up);
+  }
   const rows = new Map(tasks.map((t, i) => [t.task, i]));
   const spans = new Map(tasks.map((t) => {
     const own = detail.events.filter((e) => taskOf(e) === t.task).map(timeOf);
@@ -46,6 +56,9 @@ function TaskTimeline({ detail, selected, onSelect }: { detail: Detail; selected
             <rect x={scale(a)} y={y + 2} width={Math.max(6, scale(b) - scale(a))} height={18} rx={3} class="bar" />
             {t.parentTask && rows.has(t.parentTask) && (
               <line x1={scale(a)} x2={scale(a)} y1={rows.get(t.parentTask)! * 34 + 30} y2={y + 2} class="edge" />
+            )}
+            {!(t.parentTask && rows.has(t.parentTask)) && upstreamOf.has(t.task) && spanOwner.has(upstreamOf.get(t.task)!) && rows.has(spanOwner.get(upstreamOf.get(t.task)!)!) && (
+              <line x1={scale(a)} x2={scale(a)} y1={rows.get(spanOwner.get(upstreamOf.get(t.task)!)!)! * 34 + 30} y2={y + 2} class="edge cross-service" />
             )}
           </g>
         );
