@@ -73,7 +73,12 @@ describe('tracestate', () => {
   });
 
   it('never throws (fuzz)', () => {
-    fc.assert(fc.property(fc.anything(), (input) => void parseTracestate(input)), { numRuns: 2000 });
+    fc.assert(fc.property(fc.oneof(fc.anything(), fc.array(fc.anything())), (input) => void parseTracestate(input)), { numRuns: 3000 });
+  });
+
+  it('ignores a repeated header that holds anything but strings', () => {
+    expect(parseTracestate([{ toString: 0 }])).toBeUndefined();
+    expect(parseTracestate(['a=1', 2])).toBeUndefined();
   });
 });
 

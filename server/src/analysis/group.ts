@@ -53,7 +53,7 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
     const services = new Set<string>();
     for (const o of list) {
       for (const a of o.accesses) {
-        if (traces.size < 10) traces.add(a.traceId);
+        traces.add(a.traceId);
         services.add(a.service);
       }
     }
@@ -69,7 +69,8 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
       accesses: example.accesses,
       roles: example.roles,
       orderFromTimestamps: example.orderFromTimestamps,
-      traces: [...traces],
+      traces: [...traces].slice(0, 10),
+      traceSet: traces,
       services: [...services].sort(),
     });
   }

@@ -37,7 +37,10 @@ export interface Race {
   accesses: Access[];
   roles: Array<'A' | 'B'>;
   orderFromTimestamps: boolean;
+  /** Up to ten example traces. */
   traces: string[];
+  /** Every trace with an occurrence (for "has a race" queries; not part of the report). */
+  traceSet: ReadonlySet<string>;
   services: string[];
 }
 

@@ -20,6 +20,6 @@ export class AnalysisService {
   forTrace(traceId: string): AnalysisResult {
     const id = traceId.toLowerCase();
     const all = this.current();
-    return { races: all.races.filter((r) => r.traces.includes(id)) };
+    return { races: all.races.filter((r) => r.traceSet.has(id)) };
   }
 }

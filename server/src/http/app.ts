@@ -83,7 +83,8 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     const pageSize = Number(q.page_size ?? 50);
     if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) return fail(reply, 'RW_BAD_QUERY', 'page must be >= 1 and page_size between 1 and 1000');
     const { traces, total } = options.store.traces(page, pageSize, q.service);
-    const racy = new Set(analysis.current().races.flatMap((r) => r.traces));
+    const races = analysis.current().races;
+    const racy = { has: (id: string) => races.some((r) => r.traceSet.has(id)) };
     return { success: true, data: { traces: traces.map((t) => ({ ...t, hasRace: racy.has(t.traceId) })), total, page, pageSize }, error: null };
   });
 
