@@ -260,7 +260,7 @@ describe('across services', () => {
   });
 
   it('reports two concurrent orders racing on inventory\'s stock row', async () => {
-    const s = await services(20);
+    const s = await services(60);
     const races = await scenario(async () => {
       await Promise.all([fetch(`${s.gatewayUrl}/once`).then((r) => r.text()), sleep(5).then(() => fetch(`${s.gatewayUrl}/once`)).then((r) => r.text())]);
     }, [s.gateway, s.inventory]);
