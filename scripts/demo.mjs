@@ -2,7 +2,7 @@
 // under `raceway run` while firing concurrent transfers, shows the lost update Raceway finds, then
 // the locked variant with no race. Loopback only; exits 0.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,9 +25,13 @@ function run(command, args, options = {}) {
   return result.status;
 }
 
-step('Building the packages and the express-banking example (tspc: tsc + @raceway/transformer)');
-run('npm', ['run', 'build', '--silent', '--workspaces', '--if-present'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+// `npm install` builds the packages (prepare); build them here only when that has not happened.
+const built = ['runtime/dist', 'instrument-core/dist', 'transformer/dist', 'server/dist', 'server/ui-dist'].every((d) => existsSync(path.join(repo, d)));
+step(`Building ${built ? '' : 'the packages and '}the express-banking example (tspc: tsc + @raceway/transformer)`);
+if (!built) run('npm', ['run', 'build', '--silent', '--workspaces', '--if-present'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+else run('npm', ['run', 'build', '--silent', '--workspace', '@raceway-examples/express-banking'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
 mkdirSync(path.dirname(db), { recursive: true });
+for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true }); // each demo starts afresh
 
 step('1. Ten concurrent transfers to POST /transfer, under `raceway run`');
 process.stdout.write('   src/bank.ts reads the balance, awaits the database, then writes the balance it read earlier.\n\n');
