@@ -81,6 +81,9 @@ describe('web UI', () => {
     const row = page.locator('table.traces tbody tr', { hasText: 'gateway' });
     await row.first().waitFor();
     await page.screenshot({ path: path.join(shots, 'traces.png'), fullPage: true });
+    const href = (await row.first().locator('a').getAttribute('href'))!;
+    await page.fill('input[aria-label="Search traces"]', href.split('/').pop()!.slice(0, 8));
+    expect(await page.locator('table.traces tbody tr').count()).toBe(1);
     await row.first().locator('a').click();
     await page.locator('svg.timeline').waitFor();
     const services = await page.locator('.services').innerText();

@@ -5,12 +5,14 @@ import { Empty, Load } from './load.js';
 export function TraceList() {
   const [service, setService] = useState('');
   const [onlyRacy, setOnlyRacy] = useState(false);
+  const [search, setSearch] = useState('');
   const path = `/api/traces?page=1&page_size=200${service ? `&service=${encodeURIComponent(service)}` : ''}`;
   return (
     <section>
       <div class="toolbar">
         <h1>Traces</h1>
         <input aria-label="Filter by service" placeholder="Service name" value={service} onChange={(e) => setService((e.target as HTMLInputElement).value.trim())} />
+        <input aria-label="Search traces" placeholder="Trace id or time (e.g. 2026-11-26T10:0)" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value.trim().toLowerCase())} />
         <label>
           <input type="checkbox" checked={onlyRacy} onChange={(e) => setOnlyRacy((e.target as HTMLInputElement).checked)} /> only traces with a race
         </label>
@@ -32,7 +34,7 @@ export function TraceList() {
               </thead>
               <tbody>
                 {traces
-                  .filter((t) => !onlyRacy || t.hasRace)
+                  .filter((t) => (!onlyRacy || t.hasRace) && (!search || t.traceId.includes(search) || t.firstSeen.toLowerCase().includes(search) || t.lastSeen.toLowerCase().includes(search)))
                   .map((t) => (
                     <tr key={t.traceId}>
                       <td>
