@@ -17,6 +17,8 @@ class FilePass {
   /** `#name` tracked per class body node → class name. */
   readonly privateFields = new Map<BabelTypes.Node, Map<string, string>>();
   readonly needsBoundaries = new WeakSet<object>();
+  /** Class methods whose `@traced` decorator was compiled away. */
+  readonly tracedMethods = new WeakSet<object>();
   programNeedsBoundaries = false;
   changed = false;
   readonly diagnostics: InstrumentDiagnostic[] = [];
@@ -255,7 +257,7 @@ function collect(pass: FilePass): void {
     'ClassMethod|ClassPrivateMethod'(path: NodePath) {
       const node = path.node as BabelTypes.ClassMethod;
       const hints = takeDecoratorHints(t, node);
-      if (hints.has('traced')) (node as unknown as { racewayTraced: boolean }).racewayTraced = true;
+      if (hints.has('traced')) pass.tracedMethods.add(node);
       if (hints.has('tracked')) pass.warn('RW1004', node);
     },
   });
@@ -423,7 +425,7 @@ function wrapTraced(pass: FilePass): void {
       exit(path) {
         const node = path.node;
         if (pass.generated.has(node)) return;
-        const decorated = (node as unknown as { racewayTraced?: boolean }).racewayTraced === true;
+        const decorated = pass.tracedMethods.has(node);
         if (!decorated && !functionHints(path).has('traced')) return;
         if (t.isClassMethod(node) && (node.kind === 'constructor' || node.kind === 'get' || node.kind === 'set')) return pass.warn('RW1002', node);
         const { name, at } = functionName(pass, path);

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as babel from '@babel/core';
@@ -161,7 +160,6 @@ describe('ts-patch live compiler (tspc)', () => {
   });
 });
 
-void os;
 
 describe('variable-name notation', () => {
   it('is the same at build time and at run time', async () => {

@@ -1,10 +1,11 @@
 import type * as TS from 'typescript';
 import type { Chain, FileScope, ResolvedInstrumentOptions } from '@raceway/instrument-core';
+import { Entry, hasOptional, INSTRUMENTED_MARKER } from '@raceway/instrument-core';
 import { TsBuilder } from './builder.js';
 import type { FileState } from './visitor.js';
 import {
-  chainOf, className, collect, compoundText, decoratorHints, emitter, Entry, handledByParent, hasOptional, hintsAt,
-  INSTRUMENTED_MARKER, isAssignmentOperator, isInPattern, isReference, loc, trackedName, trackedPrivate, unwrap, warn,
+  chainOf, className, collect, compoundText, decoratorHints, emitter, handledByParent, hintsAt,
+  isAssignmentOperator, isInPattern, isReference, loc, trackedName, trackedPrivate, unwrap, warn,
 } from './visitor.js';
 
 type Expr = TS.Expression;
@@ -337,4 +338,3 @@ export function transformSourceFile(ts: typeof TS, program: TS.Program, context:
   return f.updateSourceFile(sf, [importDecl, ...statements]);
 }
 
-export type { ResolvedInstrumentOptions };

@@ -1,6 +1,6 @@
 import type * as TS from 'typescript';
 import type { Chain, FileScope, Hint, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions } from '@raceway/instrument-core';
-import { diagnostic, Emitter, Entry, hasOptional, hintOfDecorator, hintsInComments, INSTRUMENTED_MARKER, location } from '@raceway/instrument-core';
+import { diagnostic, Emitter, hintOfDecorator, hintsInComments, location } from '@raceway/instrument-core';
 import { TsBuilder } from './builder.js';
 
 type Expr = TS.Expression;
@@ -113,12 +113,8 @@ function trackedName(s: FileState, original: TS.Node): string | undefined {
   let symbol: TS.Symbol | undefined;
   if (parent && ts.isShorthandPropertyAssignment(parent) && parent.name === original) symbol = s.checker.getShorthandAssignmentValueSymbol(parent);
   else symbol = s.checker.getSymbolAtLocation(original);
-  if (!symbol) return undefined;
-  if (symbol.flags & ts.SymbolFlags.Alias && !s.tracked.has(symbol)) {
-    // An import alias: tracked when its import was annotated (the alias symbol itself is what we stored).
-    return undefined;
-  }
-  return s.tracked.get(symbol);
+  // For an annotated import the alias symbol itself is what `collect` stored.
+  return symbol ? s.tracked.get(symbol) : undefined;
 }
 
 function trackedPrivate(s: FileState, name: TS.PrivateIdentifier): string | undefined {
@@ -229,19 +225,9 @@ function isInPattern(ts: typeof TS, node: TS.Node): boolean {
   return Boolean(p && ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.left === child && (ts.isArrayLiteralExpression(child) || ts.isObjectLiteralExpression(child)));
 }
 
-const COMPOUND: Partial<Record<number, string>> = {};
-
+/** `+=` for PlusEqualsToken, and so on: the operator text the shared rules expect. */
 function compoundText(ts: typeof TS, kind: TS.SyntaxKind): string {
-  if (!COMPOUND[ts.SyntaxKind.PlusEqualsToken]) {
-    const pairs: Array<[keyof typeof TS.SyntaxKind, string]> = [
-      ['EqualsToken', '='], ['PlusEqualsToken', '+='], ['MinusEqualsToken', '-='], ['AsteriskEqualsToken', '*='], ['SlashEqualsToken', '/='],
-      ['PercentEqualsToken', '%='], ['AsteriskAsteriskEqualsToken', '**='], ['LessThanLessThanEqualsToken', '<<='], ['GreaterThanGreaterThanEqualsToken', '>>='],
-      ['GreaterThanGreaterThanGreaterThanEqualsToken', '>>>='], ['AmpersandEqualsToken', '&='], ['BarEqualsToken', '|='], ['CaretEqualsToken', '^='],
-      ['AmpersandAmpersandEqualsToken', '&&='], ['BarBarEqualsToken', '||='], ['QuestionQuestionEqualsToken', '??='],
-    ];
-    for (const [k, text] of pairs) COMPOUND[ts.SyntaxKind[k] as number] = text;
-  }
-  return COMPOUND[kind]!;
+  return ts.tokenToString(kind)!;
 }
 
 export function emitter(s: FileState, at: TS.Node): Emitter<Expr> {
@@ -251,4 +237,3 @@ export function emitter(s: FileState, at: TS.Node): Emitter<Expr> {
 
 export type { FileState };
 export { isInPattern, chainOf, className, collect, decoratorHints, handledByParent, hintsAt, isReference, loc, trackedName, unwrap, warn, compoundText, isAssignmentOperator, trackedPrivate };
-export { INSTRUMENTED_MARKER, Entry, hasOptional };

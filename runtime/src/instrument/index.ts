@@ -20,22 +20,20 @@ import { formatPath } from './paths.js';
 
 export const INSTRUMENT_API = 1;
 
-let cached: RacewayClient | undefined;
-
-function client(): RacewayClient {
+/** The default client, made from the environment on first use (a constructed client becomes the default). */
+function defaultClient(): RacewayClient {
   const current = getDefaultClient<RacewayClient>();
-  if (current) return (cached = current);
+  if (current) return current;
   try {
-    return (cached = RacewayClient.fromEnv());
+    return RacewayClient.fromEnv();
   } catch (error) {
     reportOnce('instrument-config', `cannot create the default client from the environment: ${(error as Error).message}; tracking is off`);
-    return (cached = new RacewayClient({ enabled: false }));
+    return new RacewayClient({ enabled: false });
   }
 }
 
 export function recorder(): Recorder {
-  const current = getDefaultClient<RacewayClient>();
-  return (current === cached && cached ? cached : client()).recorder;
+  return defaultClient().recorder;
 }
 
 /** A read of `variable` (a path such as `accounts.alice.balance`) that produced `value`. Returns `value`. */

@@ -20,7 +20,8 @@ export class Recorder {
       const task = currentTask();
       const seq = ++state.sequence; // the order in which this process really ran the code
       const old = this.captureValues ? captureValue(oldValue) : undefined;
-      const value = this.captureValues ? captureValue(newValue) : undefined;
+      // A read passes the same value twice: copy an object once.
+      const value = !this.captureValues ? undefined : newValue === oldValue ? old : captureValue(newValue);
       this.sink.append(seq, 'StateChange', task, task.clock, currentSegment(), runTimestamp(), task.lastSeq || task.forkSeq, task.locks, variable, old, value, location, access);
       task.lastSeq = seq;
     } catch {

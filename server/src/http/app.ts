@@ -84,8 +84,8 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) return fail(reply, 'RW_BAD_QUERY', 'page must be >= 1 and page_size between 1 and 1000');
     const { traces, total } = options.store.traces(page, pageSize, q.service);
     const races = analysis.current().races;
-    const racy = { has: (id: string) => races.some((r) => r.traceSet.has(id)) };
-    return { success: true, data: { traces: traces.map((t) => ({ ...t, hasRace: racy.has(t.traceId) })), total, page, pageSize }, error: null };
+    const hasRace = (id: string) => races.some((r) => r.traceSet.has(id));
+    return { success: true, data: { traces: traces.map((t) => ({ ...t, hasRace: hasRace(t.traceId) })), total, page, pageSize }, error: null };
   });
 
   app.get('/api/traces/:id', async (request, reply) => {
