@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../dist/esm/cli/main.js';
 
 const uiDir = fileURLToPath(new URL('../ui-dist', import.meta.url));
+const ingestThread = fileURLToPath(new URL('../dist/esm/ingest/ingest-thread.js', import.meta.url));
 
-main(process.argv.slice(2), existsSync(uiDir) ? { uiDir } : {}).then(
+main(process.argv.slice(2), { ...(existsSync(uiDir) ? { uiDir } : {}), ingestThread }).then(
   (code) => {
     process.exitCode = code;
   },

@@ -3,7 +3,6 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toReport } from '../analysis/report.js';
 import type { RaceReport } from '../analysis/report.js';
-import { annotate } from '../annotate/command.js';
 import { renderReport } from './render.js';
 import { parseDuration, startServer } from './server-process.js';
 
@@ -37,7 +36,7 @@ async function serve(args: string[], env: CliEnvironment): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
   const apiKeys = keysFrom(values['api-key']);
-  const server = await startServer({ host: values.host!, port, db: values.db!, apiKeys, sourceRoot: values.root!, ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(values.retain ? { retainMs: parseDuration(values.retain) } : {}) });
+  const server = await startServer({ host: values.host!, port, db: values.db!, apiKeys, sourceRoot: values.root!, ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}), ...(values.retain ? { retainMs: parseDuration(values.retain) } : {}) });
   process.stdout.write(`raceway listening on ${server.url} (events: POST ${server.url}/events, store: ${values.db})\n`);
   process.stdout.write(`web UI: ${server.url}/\n`);
   if (!LOOPBACK.has(values.host!) && apiKeys.length === 0) {
@@ -68,7 +67,7 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
     },
   });
   if (command.length === 0) throw new Error(`raceway run needs a command after --\n${USAGE}`);
-  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [], sourceRoot: values.root!, ...(env.uiDir ? { uiDir: env.uiDir } : {}) });
+  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [], sourceRoot: values.root!, ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}) });
   const tty = process.stderr.isTTY;
   if (tty) process.stderr.write(`raceway: collecting on ${server.url} while running: ${command.join(' ')}\n`);
   const code = await new Promise<number>((resolve) => {
@@ -112,6 +111,8 @@ async function fetchReport(args: string[]): Promise<{ report: RaceReport; json: 
 export interface CliEnvironment {
   /** The built web UI, when present. */
   uiDir?: string;
+  /** The built ingest-thread module; with it, ingest parses and writes on worker threads. */
+  ingestThread?: string;
 }
 
 export async function main(argv: string[], env: CliEnvironment = {}): Promise<number> {
@@ -122,7 +123,8 @@ export async function main(argv: string[], env: CliEnvironment = {}): Promise<nu
     case 'run':
       return run(rest, env);
     case 'annotate':
-      return annotate(rest);
+      // Loaded on demand: the TypeScript compiler behind it costs every other command half a second.
+      return (await import('../annotate/command.js')).annotate(rest);
     case 'races':
     case 'check': {
       const { report, json } = await fetchReport(rest);

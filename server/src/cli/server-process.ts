@@ -1,5 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../http/app.js';
+import type { EventWriter } from '../ingest/event-writer.js';
+import { InlineWriter } from '../ingest/inline-writer.js';
+import type { BatchParser } from '../ingest/batch-parser.js';
+import { InlineParser } from '../ingest/batch-parser.js';
+import { WorkerParser } from '../ingest/worker-parser.js';
+import { WorkerWriter } from '../ingest/worker-writer.js';
 import type { EventStore } from '../store/event-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { AnalysisService } from '../analysis/service.js';
@@ -12,13 +18,33 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions {
+  host: string;
+  port: number;
+  /** A database file, or `:memory:`. */
+  db: string;
+  apiKeys: string[];
+  retainMs?: number;
+  sourceRoot?: string;
+  uiDir?: string;
+  /**
+   * The built ingest-thread module (`dist/esm/ingest/ingest-thread.js`). With it, request bodies are parsed
+   * on a worker thread and a file database is written from another, beside the HTTP thread.
+   */
+  ingestThread?: string;
+}
+
 /** Starts the HTTP server over a SQLite store (a file or :memory:). */
-export async function startServer(options: { host: string; port: number; db: string; apiKeys: string[]; retainMs?: number; sourceRoot?: string; uiDir?: string }): Promise<RunningServer> {
-  const store = new SqliteStore(options.db);
-  const { app, analysis } = buildApp({ store, apiKeys: options.apiKeys, ...(options.sourceRoot ? { sourceRoot: options.sourceRoot } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const store = new SqliteStore(options.db); // creates or converts the layout before any writer opens the file
+  const writer: EventWriter = options.ingestThread && options.db !== ':memory:' ? new WorkerWriter(options.ingestThread, options.db) : new InlineWriter(store);
+  const parser: BatchParser = options.ingestThread ? new WorkerParser(options.ingestThread) : new InlineParser();
+  const { app, analysis } = buildApp({ store, writer, parser, apiKeys: options.apiKeys, ...(options.sourceRoot ? { sourceRoot: options.sourceRoot } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
   let pruner: NodeJS.Timeout | undefined;
   if (options.retainMs) {
-    const prune = () => store.prune(Date.now() - options.retainMs!);
+    const prune = () => {
+      writer.prune(Date.now() - options.retainMs!).catch((error: unknown) => process.stderr.write(`raceway: pruning failed: ${error instanceof Error ? error.message : String(error)}\n`));
+    };
     prune();
     pruner = setInterval(prune, Math.min(options.retainMs, 60_000));
     pruner.unref();
@@ -35,6 +61,8 @@ export async function startServer(options: { host: string; port: number; db: str
     async close() {
       if (pruner) clearInterval(pruner);
       await app.close();
+      await parser.close();
+      await writer.close();
       store.close();
     },
   };

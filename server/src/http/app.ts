@@ -5,9 +5,12 @@ import { AnalysisService } from '../analysis/service.js';
 import { toReport } from '../analysis/report.js';
 import { errorBody } from '../errors/catalogue.js';
 import type { ErrorCode } from '../errors/catalogue.js';
+import type { BatchParser } from '../ingest/batch-parser.js';
+import { InlineParser } from '../ingest/batch-parser.js';
+import type { EventWriter } from '../ingest/event-writer.js';
 import { GroupCommit } from '../ingest/group-commit.js';
-import { validateEvent } from '../ingest/validate-event.js';
-import type { EventStore, StoredEvent } from '../store/event-store.js';
+import { InlineWriter } from '../ingest/inline-writer.js';
+import type { EventStore } from '../store/event-store.js';
 import { makeKeyCheck } from './auth.js';
 
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -20,6 +23,10 @@ export interface AppOptions {
   sourceRoot?: string;
   /** The built web UI to serve at `/` (the `raceway` command passes the package's ui-dist). */
   uiDir?: string;
+  /** Where accepted events are written (default: through `store` on this thread). */
+  writer?: EventWriter;
+  /** What parses and validates `POST /events` bodies (default: this thread). */
+  parser?: BatchParser;
 }
 
 function fail(reply: { code(n: number): { send(b: unknown): unknown } }, code: ErrorCode, message?: string) {
@@ -32,7 +39,8 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAX_BODY_BYTES });
   const analysis = new AnalysisService(options.store);
   const authorized = makeKeyCheck(options.apiKeys ?? []);
-  const commits = new GroupCommit(options.store);
+  const commits = new GroupCommit(options.writer ?? new InlineWriter(options.store), options.writer?.concurrentWrites ?? 1);
+  const parser = options.parser ?? new InlineParser();
 
   const uiDir = options.uiDir;
   if (uiDir) void app.register(fastifyStatic, { root: uiDir, prefix: '/', index: ['index.html'], wildcard: false });
@@ -54,18 +62,20 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
 
   app.get('/health', async () => ({ success: true, data: { status: 'ok' }, error: null }));
 
-  app.post('/events', async (request, reply) => {
-    const body = request.body as { events?: unknown } | null;
-    if (!body || typeof body !== 'object' || !Array.isArray(body.events)) return fail(reply, 'RW_BAD_BATCH');
-    const valid: StoredEvent[] = [];
-    const rejected: Array<{ index: number; reason: string }> = [];
-    body.events.forEach((event, index) => {
-      const reason = validateEvent(event);
-      if (reason) rejected.push({ index, reason });
-      else valid.push(event as StoredEvent);
+  // Ingest has a parser of its own: the body goes on as text, parsed and validated by `parser` (possibly on
+  // another thread), and that text is what gets stored.
+  void app.register(async (ingest) => {
+    ingest.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    ingest.post('/events', async (request, reply) => {
+      let text = String(request.body ?? '');
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark, as JSON parsers skip it
+      const parsed = await parser.parse(text);
+      if (parsed.kind === 'bad-json') return fail(reply, 'RW_BAD_JSON');
+      if (parsed.kind === 'bad-batch') return fail(reply, 'RW_BAD_BATCH');
+      const { count, rejected } = parsed;
+      const { inserted, duplicates } = await commits.submit({ text, count, ...(parsed.rows ? { rows: parsed.rows } : {}), ...(parsed.rowsJson ? { rowsJson: parsed.rowsJson } : {}) });
+      return { success: rejected.length === 0, data: { accepted: count, inserted, duplicates, rejected: rejected.length, errors: rejected.slice(0, 100) }, error: rejected.length ? `${rejected.length} event(s) rejected` : null };
     });
-    const { inserted, duplicates } = await commits.submit(valid);
-    return { success: rejected.length === 0, data: { accepted: valid.length, inserted, duplicates, rejected: rejected.length, errors: rejected.slice(0, 100) }, error: rejected.length ? `${rejected.length} event(s) rejected` : null };
   });
 
   app.get('/api/races', async () => ({ success: true, data: toReport(analysis.current().races, options.store.counts(), options.sourceRoot), error: null }));

@@ -1,42 +1,56 @@
-import type { EventStore, StoredEvent } from '../store/event-store.js';
+import type { AcceptedBatch, BatchResult } from '../store/ingest-batch.js';
+import type { EventWriter } from './event-writer.js';
 
 interface Pending {
-  events: StoredEvent[];
-  resolve(result: { inserted: number; duplicates: number }): void;
+  batch: AcceptedBatch;
+  resolve(result: BatchResult): void;
   reject(error: unknown): void;
 }
 
 /**
- * Group commit: batches from requests that arrive in the same turn of the event loop are written in one
- * transaction, and each request is answered only after that transaction committed. Fewer, larger
- * commits; the same durability per acknowledged event.
+ * Group commit: requests that arrive while writes are under way are written together in the next
+ * transaction, and each request is answered only after the transaction holding it committed. At most
+ * `inFlight` writes are outstanding (a writer on another thread gets the next group queued while it
+ * commits the current one), so under load transactions grow instead of queueing; the same durability
+ * per acknowledged event.
  */
 export class GroupCommit {
   private pending: Pending[] = [];
+  private writing = 0;
   private scheduled = false;
 
-  constructor(private readonly store: EventStore) {}
+  constructor(private readonly writer: EventWriter, private readonly inFlight = 1) {}
 
-  submit(events: StoredEvent[]): Promise<{ inserted: number; duplicates: number }> {
-    if (events.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0 });
+  submit(batch: AcceptedBatch): Promise<BatchResult> {
+    if (batch.count === 0) return Promise.resolve({ inserted: 0, duplicates: 0 });
     return new Promise((resolve, reject) => {
-      this.pending.push({ events, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.pending.push({ batch, resolve, reject });
+      this.schedule();
     });
   }
 
-  private flush(): void {
+  private schedule(): void {
+    if (this.scheduled || this.writing >= this.inFlight || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.writing >= this.inFlight || this.pending.length === 0) return;
     const group = this.pending;
     this.pending = [];
-    this.scheduled = false;
+    this.writing++;
     try {
-      const results = this.store.insertBatches(group.map((p) => p.events));
+      const results = await this.writer.write(group.map((p) => p.batch));
       group.forEach((p, i) => p.resolve(results[i]!));
     } catch (error) {
       for (const p of group) p.reject(error);
+    } finally {
+      this.writing--;
+      this.schedule();
     }
   }
 }

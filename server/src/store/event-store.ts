@@ -1,4 +1,5 @@
 import type { WireEvent } from '../analysis/from-events.js';
+import type { BatchResult, IngestBatch } from './ingest-batch.js';
 
 export interface StoredEvent extends WireEvent {
   [key: string]: unknown;
@@ -30,9 +31,9 @@ export interface ServiceEdge {
  */
 export interface EventStore {
   /** Stores events durably (committed before it returns); a repeated id is ignored. */
-  insert(events: StoredEvent[]): { inserted: number; duplicates: number };
-  /** Several batches in one transaction (group commit), with a result per batch. */
-  insertBatches(batches: StoredEvent[][]): Array<{ inserted: number; duplicates: number }>;
+  insert(events: StoredEvent[]): BatchResult;
+  /** Several received batches in one transaction (group commit), with a result per batch. */
+  insertBatches(batches: IngestBatch[]): BatchResult[];
   /** Every event, in arrival order (streamed). */
   allEvents(kinds?: string[]): Iterable<StoredEvent>;
   traceEvents(traceId: string): StoredEvent[];
@@ -42,5 +43,7 @@ export interface EventStore {
   counts(): { events: number; traces: number };
   /** Deletes traces last seen before `cutoffMs` (epoch ms); returns how many events went. */
   prune(cutoffMs: number): number;
+  /** Finishes deferred index work now (stores that defer some). */
+  indexPending?(): void;
   close(): void;
 }

@@ -1,136 +1,230 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { toEventRow } from '../ingest/event-row.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from './event-store.js';
+import { packBatchText, unpackBatchText } from './batch-text.js';
+import type { BatchResult, IngestBatch } from './ingest-batch.js';
+import { migrate } from './schema.js';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS traces (
-  key INTEGER PRIMARY KEY,
-  trace_id TEXT NOT NULL UNIQUE
-);
-CREATE TABLE IF NOT EXISTS events (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL UNIQUE,
-  trace_key INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  service TEXT NOT NULL,
-  span TEXT,
-  upstream_span TEXT,
-  ts TEXT NOT NULL,
-  received_at INTEGER NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_trace ON events(trace_key);
-`;
+/** Events appended since the last indexing run before the next one is due (a few ms of work each). */
+const INDEX_EVERY = 65_536;
+/** Rows per INSERT statement: one call per row costs more in binding overhead than SQLite's own work. */
+const ROWS_PER_INSERT = 32;
+const EVENT_COLUMNS = 9;
+
+/** The events table and the traces' summary as one relation: indexed rows plus the not yet indexed tail. */
+const TRACE_ROWS = `
+  trace_rows AS (
+    SELECT trace_key, service, events, first_ts, last_ts, latest_seq FROM trace_services
+    UNION ALL
+    SELECT trace_key, service, count(*), min(ts), max(ts), max(seq) FROM events
+      WHERE seq > (SELECT value FROM store_state WHERE name = 'indexed_through') GROUP BY trace_key, service
+  )`;
 
 /**
  * The embedded store: better-sqlite3 in WAL mode. Batches go in one transaction each, committed before
- * `insert` returns; with WAL and synchronous=NORMAL a committed batch survives a crash of the process.
- * Ids are unique (repeated events are ignored): our SDK's ids are time-ordered, which keeps that index cheap.
- * Trace ids (random) are stored once in `traces`; events refer to a trace by an increasing integer key,
- * so indexing events by trace appends instead of scattering random keys through a B-tree.
+ * `insertBatches` returns; with WAL and synchronous=NORMAL a committed batch survives a crash of the process.
+ *
+ * Layout, chosen for ingest speed:
+ * - `batches` keeps each request's JSON text as it arrived; an event is read back from its batch by position,
+ *   so nothing is serialised again on the way in.
+ * - `events` has one narrow row per event for the columns queries filter on. Ids are unique (a repeated
+ *   event is ignored); our SDK's ids are time-ordered, which keeps that index appending.
+ * - Trace ids (random) are stored once in `traces`; events refer to a trace by an integer key.
+ * - The per-trace index (`trace_events`) and summary (`trace_services`) are filled behind ingest, every
+ *   INDEX_EVERY events, in sorted runs: indexing each event as it arrives would scatter one write per event
+ *   across the index. Queries read the indexed part plus the short tail (`seq > indexed_through`), so they
+ *   always see every committed event.
  */
 export class SqliteStore implements EventStore {
   private readonly db: Database.Database;
-  private readonly insertOne: Database.Statement;
-  private readonly insertMany: (batches: StoredEvent[][]) => number[];
+  private readonly insertEvents = new Map<number, Database.Statement>();
+  private readonly insertBatch: Database.Statement;
+  private readonly dropBatch: Database.Statement;
+  private readonly countEvents: Database.Statement;
   private readonly findTrace: Database.Statement;
   private readonly addTrace: Database.Statement;
+  private readonly batchText: Database.Statement;
+  private readonly writeMany: (batches: IngestBatch[], bodies: Array<Buffer | null>) => number[];
+  private readonly indexTail: () => number;
   private readonly traceKeys = new Map<string, number>();
+  private unindexed: number;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
-    this.insertOne = this.db.prepare(
-      'INSERT OR IGNORE INTO events (id, trace_key, kind, service, span, upstream_span, ts, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.db.pragma('busy_timeout = 10000');
+    migrate(this.db);
+    this.insertBatch = this.db.prepare('INSERT INTO batches (received_at, body) VALUES (?, ?)');
+    this.dropBatch = this.db.prepare('DELETE FROM batches WHERE key = ?');
+    this.countEvents = this.db.prepare("UPDATE store_state SET value = value + ? WHERE name = 'events'");
     this.findTrace = this.db.prepare('SELECT key FROM traces WHERE trace_id = ?').pluck();
     this.addTrace = this.db.prepare('INSERT INTO traces (trace_id) VALUES (?)');
-    this.insertMany = this.db.transaction((batches: StoredEvent[][]) => {
+    this.batchText = this.db.prepare('SELECT body FROM batches WHERE key = ?').pluck();
+    this.writeMany = this.db.transaction((batches: IngestBatch[], bodies: Array<Buffer | null>) => {
       const now = Date.now();
-      return batches.map((events) => {
-      let inserted = 0;
-      for (const e of events) {
-        const meta = e.metadata as Record<string, unknown>;
-        inserted += this.insertOne.run(
-          e.id,
-          this.traceKey(e.trace_id),
-          Object.keys(e.kind)[0] ?? 'Unknown',
-          String(meta.service_name ?? 'unknown'),
-          typeof meta.distributed_span_id === 'string' ? meta.distributed_span_id : null,
-          typeof meta.upstream_span_id === 'string' ? meta.upstream_span_id : null,
-          e.timestamp,
-          now,
-          JSON.stringify(e),
-        ).changes;
-      }
-      return inserted;
+      let total = 0;
+      const counts = batches.map(({ rows }, b) => {
+        if (rows.length === 0) return 0;
+        const batch = this.insertBatch.run(now, bodies[b]).lastInsertRowid;
+        let inserted = 0;
+        for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+          const count = Math.min(ROWS_PER_INSERT, rows.length - from);
+          const values = new Array<unknown>(count * EVENT_COLUMNS);
+          for (let i = 0; i < count; i++) {
+            const [id, traceId, kind, service, span, upstream, ts, position] = rows[from + i]!;
+            const at = i * EVENT_COLUMNS;
+            values[at] = id;
+            values[at + 1] = this.traceKey(traceId);
+            values[at + 2] = kind;
+            values[at + 3] = service;
+            values[at + 4] = span;
+            values[at + 5] = upstream;
+            values[at + 6] = ts;
+            values[at + 7] = batch;
+            values[at + 8] = position;
+          }
+          inserted += this.insertEventsStatement(count).run(values).changes;
+        }
+        if (inserted === 0) this.dropBatch.run(batch); // every event was a repeat: keep no second copy of the text
+        total += inserted;
+        return inserted;
       });
+      if (total > 0) this.countEvents.run(total);
+      return counts;
     });
+    const stateOf = this.db.prepare('SELECT value FROM store_state WHERE name = ?').pluck();
+    const lastSeq = this.db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck();
+    const indexEvents = this.db.prepare('INSERT OR IGNORE INTO trace_events (trace_key, seq) SELECT trace_key, seq FROM events WHERE seq > ? AND seq <= ? ORDER BY trace_key, seq');
+    const summarise = this.db.prepare(`
+      INSERT INTO trace_services (trace_key, service, events, first_ts, last_ts, latest_seq, latest_batch)
+        SELECT trace_key, service, count(*), min(ts), max(ts), max(seq), max(batch) FROM events WHERE seq > ? AND seq <= ? GROUP BY trace_key, service
+      ON CONFLICT (trace_key, service) DO UPDATE SET
+        events = events + excluded.events, first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts),
+        latest_seq = max(latest_seq, excluded.latest_seq), latest_batch = max(latest_batch, excluded.latest_batch)`);
+    const setIndexed = this.db.prepare("UPDATE store_state SET value = ? WHERE name = 'indexed_through'");
+    this.indexTail = this.db.transaction(() => {
+      const from = stateOf.get('indexed_through') as number;
+      const to = lastSeq.get() as number;
+      if (to <= from) return 0;
+      indexEvents.run(from, to);
+      summarise.run(from, to);
+      setIndexed.run(to);
+      return to - from;
+    });
+    this.unindexed = this.db.prepare("SELECT count(*) FROM events WHERE seq > (SELECT value FROM store_state WHERE name = 'indexed_through')").pluck().get() as number;
+    if (this.unindexed >= INDEX_EVERY) this.indexPending(); // e.g. a file converted from the first layout
   }
 
+  private insertEventsStatement(rows: number): Database.Statement {
+    let statement = this.insertEvents.get(rows);
+    if (!statement) {
+      const tuple = `(${new Array(EVENT_COLUMNS).fill('?').join(', ')})`;
+      statement = this.db.prepare(`INSERT OR IGNORE INTO events (id, trace_key, kind, service, span, upstream_span, ts, batch, position) VALUES ${new Array(rows).fill(tuple).join(', ')}`);
+      this.insertEvents.set(rows, statement);
+    }
+    return statement;
+  }
+
+  /** The trace's integer key, created on first sight; cached by the id as received. */
   private traceKey(traceId: string): number {
-    const id = normalizeTraceId(traceId);
-    let key = this.traceKeys.get(id);
+    let key = this.traceKeys.get(traceId);
     if (key === undefined) {
+      const id = normalizeTraceId(traceId);
       key = (this.findTrace.get(id) as number | undefined) ?? Number(this.addTrace.run(id).lastInsertRowid);
       if (this.traceKeys.size >= 100_000) this.traceKeys.clear();
-      this.traceKeys.set(id, key);
+      this.traceKeys.set(traceId, key);
     }
     return key;
   }
 
-  insert(events: StoredEvent[]): { inserted: number; duplicates: number } {
-    return this.insertBatches([events])[0]!;
+  insert(events: StoredEvent[]): BatchResult {
+    return this.insertBatches([{ text: JSON.stringify({ events }), rows: events.map(toEventRow) }])[0]!;
   }
 
-  insertBatches(batches: StoredEvent[][]): Array<{ inserted: number; duplicates: number }> {
+  insertBatches(batches: IngestBatch[]): BatchResult[] {
     let counts: number[];
     try {
-      counts = this.insertMany(batches);
+      counts = this.writeMany(batches, batches.map((b) => (b.rows.length > 0 ? packBatchText(b.text) : null)));
     } catch (error) {
       this.traceKeys.clear(); // the transaction rolled back: cached keys may name uncommitted traces
       throw error;
     }
-    return counts.map((inserted, i) => ({ inserted, duplicates: batches[i]!.length - inserted }));
+    for (const n of counts) this.unindexed += n;
+    if (this.unindexed >= INDEX_EVERY) this.indexPending();
+    return counts.map((inserted, i) => ({ inserted, duplicates: batches[i]!.rows.length - inserted }));
+  }
+
+  /** Moves the tail into the per-trace index and summary now (the writer also calls this before closing). */
+  indexPending(): void {
+    this.indexTail();
+    this.unindexed = 0;
+  }
+
+  /** Reads events back from their batches' text, parsing each batch once while its events come in a row. */
+  private reader(): (batch: number, position: number) => StoredEvent {
+    const cache = new Map<number, StoredEvent[]>();
+    return (batch, position) => {
+      let events = cache.get(batch);
+      if (!events) {
+        if (cache.size >= 16) cache.clear();
+        events = (JSON.parse(unpackBatchText(this.batchText.get(batch) as Buffer | string)) as { events: StoredEvent[] }).events;
+        cache.set(batch, events);
+      }
+      return events[position]!;
+    };
   }
 
   *allEvents(kinds?: string[]): Iterable<StoredEvent> {
     const sql = kinds?.length
-      ? `SELECT body FROM events WHERE kind IN (${kinds.map(() => '?').join(',')}) ORDER BY seq`
-      : 'SELECT body FROM events ORDER BY seq';
-    for (const row of this.db.prepare(sql).iterate(...(kinds ?? [])) as Iterable<{ body: string }>) {
-      yield JSON.parse(row.body) as StoredEvent;
+      ? `SELECT batch, position FROM events WHERE kind IN (${kinds.map(() => '?').join(',')}) ORDER BY seq`
+      : 'SELECT batch, position FROM events ORDER BY seq';
+    const read = this.reader();
+    for (const row of this.db.prepare(sql).raw().iterate(...(kinds ?? [])) as Iterable<[number, number]>) {
+      yield read(row[0], row[1]);
     }
   }
 
   traceEvents(traceId: string): StoredEvent[] {
     const key = this.findTrace.get(normalizeTraceId(traceId)) as number | undefined;
     if (key === undefined) return [];
-    return (this.db.prepare('SELECT body FROM events WHERE trace_key = ? ORDER BY seq').all(key) as Array<{ body: string }>).map((r) => JSON.parse(r.body) as StoredEvent);
+    const rows = this.db
+      .prepare(
+        `SELECT batch, position FROM events WHERE seq IN (
+           SELECT seq FROM trace_events WHERE trace_key = @key
+           UNION SELECT seq FROM events WHERE trace_key = @key AND seq > (SELECT value FROM store_state WHERE name = 'indexed_through'))
+         ORDER BY seq`,
+      )
+      .raw()
+      .all({ key }) as Array<[number, number]>;
+    const read = this.reader();
+    return rows.map(([batch, position]) => read(batch, position));
   }
 
   traces(page: number, pageSize: number, service?: string): { traces: TraceSummary[]; total: number } {
-    const where = service ? 'WHERE e.trace_key IN (SELECT trace_key FROM events WHERE service = ?)' : '';
+    const perTrace = `WITH ${TRACE_ROWS},
+      per_trace AS (
+        SELECT trace_key, group_concat(DISTINCT service) AS services, sum(events) AS events, min(first_ts) AS first, max(last_ts) AS last, max(latest_seq) AS latest
+        FROM trace_rows GROUP BY trace_key ${service ? 'HAVING max(service = ?)' : ''}
+      )`;
     const args = service ? [service] : [];
-    const total = (this.db.prepare(`SELECT count(DISTINCT e.trace_key) AS n FROM events e ${where}`).get(...args) as { n: number }).n;
-    const rows = this.db
-      .prepare(
-        `SELECT t.trace_id AS trace_id, group_concat(DISTINCT e.service) AS services, count(*) AS events, min(e.ts) AS first, max(e.ts) AS last, max(e.seq) AS latest
-         FROM events e JOIN traces t ON t.key = e.trace_key ${where} GROUP BY e.trace_key ORDER BY latest DESC LIMIT ? OFFSET ?`,
-      )
-      .all(...args, pageSize, (page - 1) * pageSize) as Array<{ trace_id: string; services: string; events: number; first: string; last: string }>;
-    return {
-      total,
-      traces: rows.map((r) => ({ traceId: r.trace_id, services: r.services.split(',').sort(), events: r.events, firstSeen: r.first, lastSeen: r.last })),
-    };
+    return this.db.transaction(() => {
+      const total = this.db.prepare(`${perTrace} SELECT count(*) FROM per_trace`).pluck().get(...args) as number;
+      const rows = this.db
+        .prepare(`${perTrace} SELECT t.trace_id, p.services, p.events, p.first, p.last FROM per_trace p JOIN traces t ON t.key = p.trace_key ORDER BY p.latest DESC LIMIT ? OFFSET ?`)
+        .all(...args, pageSize, (page - 1) * pageSize) as Array<{ trace_id: string; services: string; events: number; first: string; last: string }>;
+      return {
+        total,
+        traces: rows.map((r) => ({ traceId: r.trace_id, services: [...new Set(r.services.split(','))].sort(), events: r.events, firstSeen: r.first, lastSeen: r.last })),
+      };
+    })();
   }
 
   services(): ServiceSummary[] {
-    return this.db.prepare('SELECT service AS name, count(*) AS events, count(DISTINCT trace_key) AS traces FROM events GROUP BY service ORDER BY service').all() as ServiceSummary[];
+    return this.db.prepare(`WITH ${TRACE_ROWS} SELECT service AS name, sum(events) AS events, count(DISTINCT trace_key) AS traces FROM trace_rows GROUP BY service ORDER BY service`).all() as ServiceSummary[];
   }
 
   edges(): ServiceEdge[] {
@@ -147,12 +241,29 @@ export class SqliteStore implements EventStore {
   }
 
   counts(): { events: number; traces: number } {
-    return this.db.prepare('SELECT count(*) AS events, count(DISTINCT trace_key) AS traces FROM events').get() as { events: number; traces: number };
+    return this.db.prepare("SELECT (SELECT value FROM store_state WHERE name = 'events') AS events, (SELECT count(*) FROM traces) AS traces").get() as { events: number; traces: number };
   }
 
   prune(cutoffMs: number): number {
-    const removed = this.db.prepare('DELETE FROM events WHERE trace_key IN (SELECT trace_key FROM events GROUP BY trace_key HAVING max(received_at) < ?)').run(cutoffMs).changes;
-    this.db.prepare('DELETE FROM traces WHERE key NOT IN (SELECT DISTINCT trace_key FROM events)').run();
+    this.indexPending(); // every event is then in the summary, which knows when each trace was last seen
+    const removed = this.db.transaction(() => {
+      this.db.exec('CREATE TEMP TABLE IF NOT EXISTS pruned (trace_key INTEGER PRIMARY KEY); DELETE FROM pruned;');
+      // Batch keys grow with arrival, so a trace's newest batch tells when it was last seen.
+      this.db
+        .prepare('INSERT INTO pruned SELECT s.trace_key FROM (SELECT trace_key, max(latest_batch) AS latest FROM trace_services GROUP BY trace_key) s JOIN batches b ON b.key = s.latest WHERE b.received_at < ?')
+        .run(cutoffMs);
+      const n = this.db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM trace_events WHERE trace_key IN (SELECT trace_key FROM pruned))').run().changes;
+      if (n > 0) {
+        this.db.exec(`
+          DELETE FROM trace_events WHERE trace_key IN (SELECT trace_key FROM pruned);
+          DELETE FROM trace_services WHERE trace_key IN (SELECT trace_key FROM pruned);
+          DELETE FROM traces WHERE key IN (SELECT trace_key FROM pruned);
+          DELETE FROM batches WHERE key NOT IN (SELECT batch FROM events);`);
+        this.countEvents.run(-n);
+      }
+      this.db.exec('DELETE FROM pruned');
+      return n;
+    })();
     this.traceKeys.clear();
     return removed;
   }

@@ -1,0 +1,46 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { EventRow } from '../store/ingest-batch.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { parseBatch } from './parse-batch.js';
+import type { ParsedBatch } from './parse-batch.js';
+import type { ThreadReply, ThreadRequest, ThreadRole } from './thread-messages.js';
+
+// An ingest thread: the writer (owns the write connection of a database file) or a parser (parses and
+// validates request bodies). Requests are answered in order.
+if (parentPort) {
+  const port = parentPort;
+  const role = workerData as ThreadRole;
+  const store = role.role === 'writer' ? new SqliteStore(role.file) : undefined;
+
+  const handle = (request: ThreadRequest): unknown => {
+    switch (request.op) {
+      case 'parse': {
+        const parsed = parseBatch(request.text);
+        if (parsed.kind !== 'batch') return parsed;
+        return { kind: 'batch', count: parsed.count, rowsJson: JSON.stringify(parsed.rows), rejected: parsed.rejected } satisfies ParsedBatch;
+      }
+      case 'write':
+        return store!.insertBatches(request.batches.map((b) => ({ text: b.text, rows: JSON.parse(b.rows) as EventRow[] })));
+      case 'prune':
+        return store!.prune(request.cutoffMs);
+      case 'close':
+        return undefined;
+    }
+  };
+
+  port.on('message', (request: ThreadRequest) => {
+    if (request.op === 'close') {
+      store?.indexPending();
+      store?.close();
+      port.close();
+      return;
+    }
+    let reply: ThreadReply;
+    try {
+      reply = { id: request.id, ok: true, value: handle(request) };
+    } catch (error) {
+      reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    port.postMessage(reply);
+  });
+}

@@ -1,0 +1,44 @@
+import secureJson from 'secure-json-parse';
+import type { StoredEvent } from '../store/event-store.js';
+import type { EventRow } from '../store/ingest-batch.js';
+import { toEventRow } from './event-row.js';
+import { validateEvent } from './validate-event.js';
+
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
+/** What a request body turned out to be: a batch (valid rows + rejections), or why it is not one. */
+export type ParsedBatch =
+  | { kind: 'batch'; count: number; rows?: EventRow[]; rowsJson?: string; rejected: Rejection[] }
+  | { kind: 'bad-json'; message: string }
+  | { kind: 'bad-batch' };
+
+/** Text that could hide a prototype key from a substring check: the names themselves, or any \u escape. */
+const mayPoison = (text: string) => text.includes('__proto__') || text.includes('constructor') || text.includes('\\u');
+
+/**
+ * Parses and validates one `POST /events` body. Plain JSON.parse when a substring check proves there is no
+ * prototype key; otherwise secure-json-parse, which refuses `__proto__` and `constructor.prototype` keys
+ * (the same rule as Fastify's own JSON parser).
+ */
+export function parseBatch(text: string): ParsedBatch {
+  let body: unknown;
+  try {
+    body = mayPoison(text) ? secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }) : JSON.parse(text);
+  } catch (error) {
+    return { kind: 'bad-json', message: error instanceof Error ? error.message : String(error) };
+  }
+  const events = body !== null && typeof body === 'object' ? (body as { events?: unknown }).events : undefined;
+  if (!Array.isArray(events)) return { kind: 'bad-batch' };
+  const rows: EventRow[] = [];
+  const rejected: Rejection[] = [];
+  for (let index = 0; index < events.length; index++) {
+    const event: unknown = events[index];
+    const reason = validateEvent(event);
+    if (reason) rejected.push({ index, reason });
+    else rows.push(toEventRow(event as StoredEvent, index));
+  }
+  return { kind: 'batch', count: rows.length, rows, rejected };
+}

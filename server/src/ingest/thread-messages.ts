@@ -1,0 +1,22 @@
+
+/**
+ * Messages between the HTTP thread and the ingest threads. Batches and rows travel as strings (rows as
+ * JSON): cloning a string is one copy, cloning an array of tuples costs per element.
+ */
+export interface PackedBatch {
+  text: string;
+  rows: string;
+}
+
+export type ThreadCall =
+  | { op: 'write'; batches: PackedBatch[] }
+  | { op: 'prune'; cutoffMs: number }
+  | { op: 'parse'; text: string }
+  | { op: 'close' };
+
+export type ThreadRequest = ThreadCall & { id: number };
+
+export type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+/** What an ingest thread is for, given as its workerData. */
+export type ThreadRole = { role: 'writer'; file: string } | { role: 'parser' };

@@ -1,0 +1,30 @@
+import type { AcceptedBatch, BatchResult } from '../store/ingest-batch.js';
+import { rowsJsonOf } from '../store/ingest-batch.js';
+import type { EventWriter } from './event-writer.js';
+import { ThreadClient } from './thread-client.js';
+
+/**
+ * Writes from a worker thread that owns the database's write connection, so SQLite's work runs beside
+ * the HTTP thread instead of between its requests. The next group is handed over while one commits.
+ */
+export class WorkerWriter implements EventWriter {
+  readonly concurrentWrites = 2;
+  private readonly thread: ThreadClient;
+
+  /** `script`: the built `ingest-thread.js`; `file`: the database file. */
+  constructor(script: string, file: string) {
+    this.thread = new ThreadClient(script, { role: 'writer', file });
+  }
+
+  write(batches: AcceptedBatch[]): Promise<BatchResult[]> {
+    return this.thread.call({ op: 'write', batches: batches.map((b) => ({ text: b.text, rows: rowsJsonOf(b) })) }) as Promise<BatchResult[]>;
+  }
+
+  prune(cutoffMs: number): Promise<number> {
+    return this.thread.call({ op: 'prune', cutoffMs }) as Promise<number>;
+  }
+
+  close(): Promise<void> {
+    return this.thread.close();
+  }
+}

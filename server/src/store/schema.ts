@@ -1,0 +1,80 @@
+import type Database from 'better-sqlite3';
+
+/** The layout `SqliteStore` reads and writes (`PRAGMA user_version`). */
+export const SCHEMA_VERSION = 2;
+
+// Sequence numbers and batch keys are never reused (AUTOINCREMENT), even after pruning empties a table:
+// the index watermark and "newest batch" comparisons rely on them only growing.
+const TABLES = `
+CREATE TABLE IF NOT EXISTS traces (
+  key INTEGER PRIMARY KEY,
+  trace_id TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS batches (
+  key INTEGER PRIMARY KEY AUTOINCREMENT,
+  received_at INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  trace_key INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  service TEXT NOT NULL,
+  span TEXT,
+  upstream_span TEXT,
+  ts TEXT NOT NULL,
+  batch INTEGER NOT NULL,
+  position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trace_events (
+  trace_key INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (trace_key, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS trace_services (
+  trace_key INTEGER NOT NULL,
+  service TEXT NOT NULL,
+  events INTEGER NOT NULL,
+  first_ts TEXT NOT NULL,
+  last_ts TEXT NOT NULL,
+  latest_seq INTEGER NOT NULL,
+  latest_batch INTEGER NOT NULL,
+  PRIMARY KEY (trace_key, service)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS store_state (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO store_state (name, value) VALUES ('indexed_through', 0), ('events', 0);
+`;
+
+/**
+ * Brings a database file to SCHEMA_VERSION: creates a new one, or converts the first layout (one JSON
+ * text per event, trace index kept on every insert) in place, keeping every event. A file written by a
+ * newer server is refused rather than guessed at.
+ */
+export function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version === SCHEMA_VERSION) return;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`this database was written by a newer Raceway server (store layout ${version}, this server reads ${SCHEMA_VERSION}); upgrade the server or use another --db`);
+  }
+  db.transaction(() => {
+    const columns = (db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[]);
+    const firstLayout = columns.includes('body');
+    if (firstLayout) {
+      db.exec('DROP INDEX IF EXISTS events_trace; ALTER TABLE events RENAME TO events_v1;');
+    }
+    db.exec(TABLES);
+    if (firstLayout) {
+      db.exec(`
+        INSERT INTO batches (key, received_at, body) SELECT seq, received_at, '{"events":[' || body || ']}' FROM events_v1;
+        INSERT INTO events (seq, id, trace_key, kind, service, span, upstream_span, ts, batch, position)
+          SELECT seq, id, trace_key, kind, service, span, upstream_span, ts, seq, 0 FROM events_v1;
+        DROP TABLE events_v1;
+        UPDATE store_state SET value = (SELECT count(*) FROM events) WHERE name = 'events';`);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}

@@ -1,0 +1,199 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp, SqliteStore, startServer } from '@raceway/server';
+import type { StoredEvent } from '@raceway/server';
+
+const require = createRequire(import.meta.url);
+const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const out = path.join(repo, 'test-output', 'server-store');
+const ingestThread = path.join(repo, 'server', 'dist', 'esm', 'ingest', 'ingest-thread.js');
+
+let n = 0;
+function dbFile(): string {
+  const dir = path.join(out, `${process.pid}-${++n}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, 'raceway.db');
+}
+
+const traceOf = (t: number) => `${String(t).padStart(8, '0')}-0000-4000-8000-000000000000`;
+function event(i: number, trace: number, service = 'svc', extra: Partial<StoredEvent> = {}): StoredEvent {
+  return {
+    id: `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`,
+    trace_id: traceOf(trace),
+    timestamp: `2026-11-26T10:00:${String(i % 60).padStart(2, '0')}.000Z`,
+    kind: { StateChange: { variable: `v${i % 3}`, access_type: i % 2 ? 'Write' : 'Read', new_value: { n: i, text: `é ${i} \u2028` }, location: `src/a.ts:${i}:1` } },
+    metadata: { thread_id: `t${i % 4}`, service_name: service },
+    causality_vector: [[`t${i % 4}`, i]],
+    lock_set: [],
+    ...extra,
+  };
+}
+
+const stores: SqliteStore[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+});
+function open(file: string): SqliteStore {
+  const store = new SqliteStore(file);
+  stores.push(store);
+  return store;
+}
+
+describe('SQLite store', () => {
+  it('gives back every event exactly as it was posted, by position, with invalid neighbours left out', async () => {
+    const store = open(dbFile());
+    const { app } = buildApp({ store });
+    const events: unknown[] = [event(1, 1), { nonsense: true }, event(2, 1), 'x', event(3, 2)];
+    const text = `\ufeff${JSON.stringify({ note: 'first', events })}`;
+    const res = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: text });
+    expect(res.json().data).toMatchObject({ accepted: 3, inserted: 3, rejected: 2 });
+    expect([...store.allEvents()]).toEqual([event(1, 1), event(2, 1), event(3, 2)]);
+    expect(store.traceEvents(traceOf(1))).toEqual([event(1, 1), event(2, 1)]);
+    expect([...store.allEvents(['FunctionCall'])]).toEqual([]);
+    await app.close();
+  });
+
+  it('refuses bodies that carry prototype keys, as Fastify does', async () => {
+    const store = open(':memory:');
+    const { app } = buildApp({ store });
+    for (const payload of ['{"events":[],"__proto__":{"polluted":1}}', '{"events":[], "\\u005f_proto__": {"x": 1}}', '{"events":[],"constructor":{"prototype":{"y":1}}}']) {
+      const res = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, payload });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().code).toBe('RW_BAD_JSON');
+    }
+    const clean = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ events: [event(9, 9)] }) });
+    expect(clean.json().data.inserted).toBe(1);
+    expect(store.traceEvents(traceOf(9))).toEqual([event(9, 9)]);
+    await app.close();
+  });
+
+  it('answers trace queries from the per-trace index and the not yet indexed tail alike', () => {
+    const store = open(dbFile());
+    const batch = (from: number, to: number, service: string) => Array.from({ length: to - from }, (_, k) => event(from + k, (from + k) % 7, service));
+    store.insert(batch(0, 70, 'a'));
+    store.indexPending();
+    store.insert(batch(70, 100, 'b')); // stays in the tail
+    for (let t = 0; t < 7; t++) {
+      const expected = [...batch(0, 70, 'a'), ...batch(70, 100, 'b')].filter((e) => e.trace_id === traceOf(t));
+      expect(store.traceEvents(traceOf(t))).toEqual(expected);
+    }
+    const { traces, total } = store.traces(1, 100);
+    expect(total).toBe(7);
+    expect(traces.reduce((sum, t) => sum + t.events, 0)).toBe(100);
+    expect(traces.every((t) => t.services.join() === 'a,b')).toBe(true);
+    expect(store.traces(1, 100, 'b').total).toBe(7);
+    expect(store.traces(1, 100, 'nobody').total).toBe(0);
+    expect(store.services()).toEqual([
+      { name: 'a', events: 70, traces: 7 },
+      { name: 'b', events: 30, traces: 7 },
+    ]);
+    const before = store.traces(1, 100).traces;
+    store.indexPending();
+    expect(store.traces(1, 100).traces).toEqual(before);
+    expect(store.counts()).toEqual({ events: 100, traces: 7 });
+  });
+
+  it('keeps no second copy of a batch whose events were all stored already', () => {
+    const file = dbFile();
+    const store = open(file);
+    expect(store.insert([event(1, 1), event(2, 1)])).toEqual({ inserted: 2, duplicates: 0 });
+    expect(store.insert([event(1, 1), event(2, 1)])).toEqual({ inserted: 0, duplicates: 2 });
+    expect(store.insert([event(2, 1), event(3, 1)])).toEqual({ inserted: 1, duplicates: 1 });
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM batches').pluck().get()).toBe(2);
+    raw.close();
+    expect([...store.allEvents()].map((e) => e.id)).toEqual([event(1, 1).id, event(2, 1).id, event(3, 1).id]);
+  });
+
+  it('prunes whole traces and the batches no event refers to any more', () => {
+    const file = dbFile();
+    const store = open(file);
+    store.insert([event(1, 1), event(2, 2)]);
+    store.insert([event(3, 1)]);
+    expect(store.prune(Date.now() - 60_000)).toBe(0);
+    expect(store.prune(Date.now() + 1000)).toBe(3);
+    expect(store.counts()).toEqual({ events: 0, traces: 0 });
+    expect(store.traces(1, 10).total).toBe(0);
+    const raw = new Database(file, { readonly: true });
+    expect(raw.prepare('SELECT count(*) FROM batches').pluck().get()).toBe(0);
+    raw.close();
+    store.insert([event(4, 1)]);
+    expect(store.traceEvents(traceOf(1))).toEqual([event(4, 1)]);
+  });
+
+  it('converts a database of the first layout in place, keeping every event', () => {
+    const file = dbFile();
+    const old = new Database(file);
+    old.exec(`
+      CREATE TABLE traces (key INTEGER PRIMARY KEY, trace_id TEXT NOT NULL UNIQUE);
+      CREATE TABLE events (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, trace_key INTEGER NOT NULL, kind TEXT NOT NULL, service TEXT NOT NULL,
+        span TEXT, upstream_span TEXT, ts TEXT NOT NULL, received_at INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE INDEX events_trace ON events(trace_key);`);
+    old.prepare('INSERT INTO traces (key, trace_id) VALUES (1, ?), (2, ?)').run(traceOf(1), traceOf(2));
+    const insert = old.prepare('INSERT INTO events (id, trace_key, kind, service, ts, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const stored = [event(1, 1), event(2, 2), event(3, 1)];
+    stored.forEach((e, i) => insert.run(e.id, i === 1 ? 2 : 1, 'StateChange', 'svc', e.timestamp, Date.now(), JSON.stringify(e)));
+    old.close();
+
+    const store = open(file);
+    expect(store.counts()).toEqual({ events: 3, traces: 2 });
+    expect([...store.allEvents()]).toEqual(stored);
+    expect(store.traceEvents(traceOf(1))).toEqual([event(1, 1), event(3, 1)]);
+    expect(store.insert([event(3, 1), event(4, 2)])).toEqual({ inserted: 1, duplicates: 1 });
+    expect(store.traceEvents(traceOf(2))).toEqual([event(2, 2), event(4, 2)]);
+  });
+
+  it('refuses a database written by a newer server', () => {
+    const file = dbFile();
+    const raw = new Database(file);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => new SqliteStore(file)).toThrow(/newer Raceway server.*layout 99/);
+  });
+});
+
+describe('ingest on worker threads', () => {
+  it('parses and writes beside the HTTP thread with the same replies, and every acknowledged event is stored', async () => {
+    const file = dbFile();
+    const server = await startServer({ host: '127.0.0.1', port: 0, db: file, apiKeys: [], ingestThread });
+    try {
+      const post = (body: string) => fetch(`${server.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, b) => post(JSON.stringify({ events: [...Array.from({ length: 50 }, (_, k) => event(b * 50 + k, b % 3)), { bad: b }] }))));
+      for (const reply of replies) expect((await reply.json()).data).toMatchObject({ accepted: 50, inserted: 50, rejected: 1, errors: [{ index: 50 }] });
+      const again = await post(JSON.stringify({ events: [event(0, 0), event(1000, 0)] }));
+      expect((await again.json()).data).toMatchObject({ inserted: 1, duplicates: 1 });
+      const badJson = await post('{"events": [');
+      expect(badJson.status).toBe(400);
+      expect((await badJson.json()).code).toBe('RW_BAD_JSON');
+      expect((await post('{"event": []}')).status).toBe(400);
+      expect((await post('{"events":[],"__proto__":{"x":1}}')).status).toBe(400);
+      expect(server.store.counts()).toEqual({ events: 1001, traces: 3 });
+      expect(server.store.traceEvents(traceOf(0))).toHaveLength(Math.ceil(20 / 3) * 50 + 1);
+    } finally {
+      await server.close();
+    }
+    const reopened = open(file);
+    const ids = [...reopened.allEvents()].map((e) => e.id);
+    expect(new Set(ids).size).toBe(1001);
+  });
+
+  it('prunes through the writer thread when a retention is set', async () => {
+    const file = dbFile();
+    const seed = open(file);
+    seed.insert([event(1, 1)]);
+    seed.close();
+    stores.splice(0);
+    const server = await startServer({ host: '127.0.0.1', port: 0, db: file, apiKeys: [], ingestThread, retainMs: 1 });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(server.store.counts().events).toBe(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
