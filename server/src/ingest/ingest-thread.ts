@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EventRow } from '../store/ingest-batch.js';
+import { packBatchText } from '../store/batch-text.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { parseBatch } from './parse-batch.js';
 import type { ParsedBatch } from './parse-batch.js';
@@ -17,10 +18,14 @@ if (parentPort) {
       case 'parse': {
         const parsed = parseBatch(request.text);
         if (parsed.kind !== 'batch') return parsed;
-        return { kind: 'batch', count: parsed.count, rowsJson: JSON.stringify(parsed.rows), rejected: parsed.rejected } satisfies ParsedBatch;
+        // Compressed here, so the writer thread (the busiest) only writes.
+        const packed = parsed.count > 0 ? packBatchText(request.text) : undefined;
+        return { kind: 'batch', count: parsed.count, rowsJson: JSON.stringify(parsed.rows), ...(packed ? { packed } : {}), rejected: parsed.rejected } satisfies ParsedBatch;
       }
       case 'write':
-        return store!.insertBatches(request.batches.map((b) => ({ text: b.text, rows: JSON.parse(b.rows) as EventRow[] })));
+        return store!.insertBatches(
+          request.batches.map((b) => (typeof b.text === 'string' ? { text: b.text, rows: JSON.parse(b.rows) as EventRow[] } : { text: '', packed: b.text, rows: JSON.parse(b.rows) as EventRow[] })),
+        );
       case 'prune':
         return store!.prune(request.cutoffMs);
       case 'close':

@@ -11,7 +11,7 @@ export interface Rejection {
 
 /** What a request body turned out to be: a batch (valid rows + rejections), or why it is not one. */
 export type ParsedBatch =
-  | { kind: 'batch'; count: number; rows?: EventRow[]; rowsJson?: string; rejected: Rejection[] }
+  | { kind: 'batch'; count: number; rows?: EventRow[]; rowsJson?: string; packed?: Uint8Array; rejected: Rejection[] }
   | { kind: 'bad-json'; message: string }
   | { kind: 'bad-batch' };
 

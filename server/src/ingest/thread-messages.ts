@@ -4,7 +4,8 @@
  * JSON): cloning a string is one copy, cloning an array of tuples costs per element.
  */
 export interface PackedBatch {
-  text: string;
+  /** The compressed text when the parser thread compressed it, else the text. */
+  text: string | Uint8Array;
   rows: string;
 }
 

@@ -12,6 +12,8 @@ export type EventRow = [id: string, traceId: string, kind: string, service: stri
 export interface IngestBatch {
   text: string;
   rows: EventRow[];
+  /** The text already compressed for storage (`packBatchText`), when a parser thread did it. */
+  packed?: Uint8Array;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface IngestBatch {
  */
 export interface AcceptedBatch {
   text: string;
+  packed?: Uint8Array;
   count: number;
   rows?: EventRow[];
   rowsJson?: string;

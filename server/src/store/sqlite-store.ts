@@ -148,7 +148,8 @@ export class SqliteStore implements EventStore {
   insertBatches(batches: IngestBatch[]): BatchResult[] {
     let counts: number[];
     try {
-      counts = this.writeMany(batches, batches.map((b) => (b.rows.length > 0 ? packBatchText(b.text) : null)));
+      const bodies = batches.map((b) => (b.rows.length === 0 ? null : b.packed ? Buffer.from(b.packed.buffer, b.packed.byteOffset, b.packed.byteLength) : packBatchText(b.text)));
+      counts = this.writeMany(batches, bodies);
     } catch (error) {
       this.traceKeys.clear(); // the transaction rolled back: cached keys may name uncommitted traces
       throw error;
