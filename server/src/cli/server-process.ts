@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../http/app.js';
 import type { EventWriter } from '../ingest/event-writer.js';
@@ -34,11 +35,17 @@ export interface ServerOptions {
   ingestThread?: string;
 }
 
+/**
+ * Parser threads: parsing and validating is the heaviest ingest stage, so at least two (a second one evens
+ * out large batches even on 2 cores), more with more cores, leaving one for the writer.
+ */
+const PARSER_THREADS = Math.min(4, Math.max(2, availableParallelism() - 1));
+
 /** Starts the HTTP server over a SQLite store (a file or :memory:). */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const store = new SqliteStore(options.db); // creates or converts the layout before any writer opens the file
   const writer: EventWriter = options.ingestThread && options.db !== ':memory:' ? new WorkerWriter(options.ingestThread, options.db) : new InlineWriter(store);
-  const parser: BatchParser = options.ingestThread ? new WorkerParser(options.ingestThread) : new InlineParser();
+  const parser: BatchParser = options.ingestThread ? new WorkerParser(options.ingestThread, PARSER_THREADS) : new InlineParser();
   const { app, analysis } = buildApp({ store, writer, parser, apiKeys: options.apiKeys, ...(options.sourceRoot ? { sourceRoot: options.sourceRoot } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
   let pruner: NodeJS.Timeout | undefined;
   if (options.retainMs) {

@@ -2,16 +2,19 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { EventRow } from '../store/ingest-batch.js';
 import { packBatchText } from '../store/batch-text.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import { parseBatch } from './parse-batch.js';
 import type { ParsedBatch } from './parse-batch.js';
 import type { ThreadReply, ThreadRequest, ThreadRole } from './thread-messages.js';
 
-// An ingest thread: the writer (owns the write connection of a database file) or a parser (parses and
-// validates request bodies). Requests are answered in order.
+// An ingest thread: the writer (owns the write connection of a database file), a parser (parses and
+// validates request bodies) or the checkpointer (copies the WAL into the database file, off the writer's
+// path). Requests are answered in order.
 if (parentPort) {
   const port = parentPort;
   const role = workerData as ThreadRole;
-  const store = role.role === 'writer' ? new SqliteStore(role.file) : undefined;
+  const store = role.role === 'writer' ? new SqliteStore(role.file, { checkpointElsewhere: true }) : undefined;
+  const checkpoints = role.role === 'checkpointer' ? new WalCheckpointer(role.file) : undefined;
 
   const handle = (request: ThreadRequest): unknown => {
     switch (request.op) {
@@ -37,6 +40,7 @@ if (parentPort) {
     if (request.op === 'close') {
       store?.indexPending();
       store?.close();
+      checkpoints?.close();
       port.close();
       return;
     }

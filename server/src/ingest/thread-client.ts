@@ -19,9 +19,14 @@ export class ThreadClient {
 
   constructor(private readonly script: string, private readonly role: ThreadRole) {}
 
+  /** Starts the thread now rather than on the first call. */
+  start(): void {
+    if (!this.closed) this.worker ??= this.spawn();
+  }
+
   call(request: ThreadCall): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the ingest thread is closed'));
-    const worker = this.worker ?? this.start();
+    const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -40,7 +45,7 @@ export class ThreadClient {
     await exited;
   }
 
-  private start(): Worker {
+  private spawn(): Worker {
     const worker = new Worker(this.script, { workerData: this.role, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
     worker.on('message', (reply: ThreadReply) => {
       const waiting = this.waiting.get(reply.id);

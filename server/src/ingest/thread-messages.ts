@@ -20,4 +20,4 @@ export type ThreadRequest = ThreadCall & { id: number };
 export type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
 /** What an ingest thread is for, given as its workerData. */
-export type ThreadRole = { role: 'writer'; file: string } | { role: 'parser' };
+export type ThreadRole = { role: 'writer'; file: string } | { role: 'parser' } | { role: 'checkpointer'; file: string };
