@@ -1,13 +1,13 @@
 // Events per second that `raceway serve` acknowledges (committed to its SQLite file) when 32 connections
 // post 100-event batches (the SDK's default batch size) over loopback. Target: >= 100k events/s.
-// The load generator (autocannon, pre-built bodies) runs on the same machine; the table also reports
-// where the CPU went, so a run on a busy machine can be told from a slow server.
+// The load generator (bench/lib/post-batches.mjs: pre-built requests on keep-alive sockets) runs on the
+// same machine; the output also reports where the CPU went, so a busy machine can be told from a slow server.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { postAll, prepareRequests } from './lib/post-batches.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BATCH = 100;
@@ -33,35 +33,6 @@ function body(sender, n) {
   return JSON.stringify({ events });
 }
 
-/** Posts every body once over `CONNECTIONS` connections; resolves to acknowledged events and seconds to the last reply. */
-function post(url, bodies) {
-  let next = 0;
-  let acknowledged = 0;
-  let last = 0;
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    autocannon(
-      {
-        url: `${url}/events`,
-        connections: CONNECTIONS,
-        amount: bodies.length,
-        requests: [
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (request) => ({ ...request, body: bodies[next++] }),
-            onResponse: (status, reply) => {
-              last = performance.now();
-              if (status === 200) acknowledged += JSON.parse(reply).data.inserted;
-            },
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve({ acknowledged, seconds: (last - started) / 1000, failed: result.non2xx + result.errors })),
-    );
-  });
-}
-
 const machineTicks = () => os.cpus().reduce((t, c) => ({ busy: t.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, idle: t.idle + c.times.idle }), { busy: 0, idle: 0 });
 /** CPU seconds a process has used (Linux /proc), or undefined elsewhere. */
 function processCpu(pid) {
@@ -81,12 +52,12 @@ export async function ingest({ quick = false } = {}) {
   const url = await new Promise((resolve) => server.stdout.on('data', (c) => { const m = /listening on (http:\/\/\S+)/.exec(String(c)); if (m) resolve(m[1]); }));
   const warmup = quick ? 50 : 500;
   const measured = quick ? 200 : 6000;
-  const bodies = Array.from({ length: warmup + measured }, (_, n) => body(n % 4, n));
-  await post(url, bodies.slice(0, warmup)); // JIT, page cache and the store's first index run
+  const requests = prepareRequests(`${url}/events`, Array.from({ length: warmup + measured }, (_, n) => body(n % 4, n)));
+  await postAll(url, requests.slice(0, warmup), CONNECTIONS); // JIT, page cache and the store's first index run
   const machineBefore = machineTicks();
   const serverBefore = processCpu(server.pid);
   const clientBefore = process.cpuUsage();
-  const { acknowledged, seconds, failed } = await post(url, bodies.slice(warmup));
+  const { acknowledged, seconds, failed } = await postAll(url, requests.slice(warmup), CONNECTIONS);
   const client = process.cpuUsage(clientBefore);
   const serverCpu = processCpu(server.pid);
   const machineAfter = machineTicks();

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,6 +161,7 @@ describe('ingest on worker threads', () => {
   it('parses and writes beside the HTTP thread with the same replies, and every acknowledged event is stored', async () => {
     const file = dbFile();
     const server = await startServer({ host: '127.0.0.1', port: 0, db: file, apiKeys: [], ingestThread });
+    const initial = statSync(file).size;
     try {
       const post = (body: string) => fetch(`${server.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const replies = await Promise.all(Array.from({ length: 20 }, (_, b) => post(JSON.stringify({ events: [...Array.from({ length: 50 }, (_, k) => event(b * 50 + k, b % 3)), { bad: b }] }))));
@@ -173,6 +174,10 @@ describe('ingest on worker threads', () => {
       expect((await post('{"event": []}')).status).toBe(400);
       expect((await post('{"events":[],"__proto__":{"x":1}}')).status).toBe(400);
       expect(server.store.counts()).toEqual({ events: 1001, traces: 3 });
+      // The checkpointer thread copies the WAL into the database file while the server runs (the writer
+      // itself would only do so past 64 MiB of log).
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(statSync(file).size).toBeGreaterThan(initial);
       expect(server.store.traceEvents(traceOf(0))).toHaveLength(Math.ceil(20 / 3) * 50 + 1);
     } finally {
       await server.close();

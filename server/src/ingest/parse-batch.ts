@@ -1,7 +1,7 @@
 import secureJson from 'secure-json-parse';
 import type { StoredEvent } from '../store/event-store.js';
 import type { EventRow } from '../store/ingest-batch.js';
-import { toEventRow } from './event-row.js';
+import { toEventRow } from '../store/event-row.js';
 import { validateEvent } from './validate-event.js';
 
 export interface Rejection {

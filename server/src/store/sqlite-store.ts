@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { toEventRow } from '../ingest/event-row.js';
+import { toEventRow } from './event-row.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from './event-store.js';
 import { packBatchText, unpackBatchText } from './batch-text.js';
 import type { BatchResult, IngestBatch } from './ingest-batch.js';
@@ -25,12 +25,12 @@ const TRACE_ROWS = `
   )`;
 
 /**
- * The embedded store: better-sqlite3 in WAL mode. Batches go in one transaction each, committed before
- * `insertBatches` returns; with WAL and synchronous=NORMAL a committed batch survives a crash of the process.
+ * The embedded store: better-sqlite3 in WAL mode. Each `insertBatches` call is one transaction, committed
+ * before it returns; with WAL and synchronous=NORMAL a committed batch survives a crash of the process.
  *
- * Layout, chosen for ingest speed:
- * - `batches` keeps each request's JSON text as it arrived; an event is read back from its batch by position,
- *   so nothing is serialised again on the way in.
+ * Layout (schema.ts), chosen for ingest speed:
+ * - `batches` keeps each request's JSON text as it arrived, compressed (batch-text.ts); an event is read back
+ *   from its batch by position, so nothing is serialised again on the way in.
  * - `events` has one narrow row per event for the columns queries filter on. Ids are unique (a repeated
  *   event is ignored); our SDK's ids are time-ordered, which keeps that index appending.
  * - Trace ids (random) are stored once in `traces`; events refer to a trace by an integer key.

@@ -1,5 +1,5 @@
-import type { EventRow } from '../store/ingest-batch.js';
-import type { StoredEvent } from '../store/event-store.js';
+import type { EventRow } from './ingest-batch.js';
+import type { StoredEvent } from './event-store.js';
 
 /** The stored columns of a validated wire event at `position` in its batch. */
 export function toEventRow(event: StoredEvent, position: number): EventRow {
