@@ -16,7 +16,12 @@ if (parentPort) {
   const store = role.role === 'writer' ? new SqliteStore(role.file, { checkpointElsewhere: true }) : undefined;
   const checkpoints = role.role === 'checkpointer' ? new WalCheckpointer(role.file) : undefined;
 
-  const handle = (request: ThreadRequest): unknown => {
+  const writable = (): SqliteStore => {
+    if (!store) throw new Error(`the ${role.role} thread has no database to write`);
+    return store;
+  };
+
+  const handle = (request: Exclude<ThreadRequest, { op: 'close' }>): unknown => {
     switch (request.op) {
       case 'parse': {
         const parsed = parseBatch(request.text);
@@ -26,13 +31,11 @@ if (parentPort) {
         return { kind: 'batch', count: parsed.count, rowsJson: JSON.stringify(parsed.rows), ...(packed ? { packed } : {}), rejected: parsed.rejected } satisfies ParsedBatch;
       }
       case 'write':
-        return store!.insertBatches(
+        return writable().insertBatches(
           request.batches.map((b) => (typeof b.text === 'string' ? { text: b.text, rows: JSON.parse(b.rows) as EventRow[] } : { text: '', packed: b.text, rows: JSON.parse(b.rows) as EventRow[] })),
         );
       case 'prune':
-        return store!.prune(request.cutoffMs);
-      case 'close':
-        return undefined;
+        return writable().prune(request.cutoffMs);
     }
   };
 
