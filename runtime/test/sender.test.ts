@@ -136,6 +136,19 @@ describe('batched sender', () => {
     expect(c.stats()).toMatchObject({ sent: 200, dropped: 0 });
   });
 
+  it('sends text outside ASCII byte for byte, and counts body size in bytes, not characters', async () => {
+    const col = await collector();
+    const c = client(col.url, { batchSize: 100 });
+    const values = ['héllo', 'ünïcödé ✓', '日本語のテキスト', 'emoji 😀 and \u2028 and "quotes"', 'lone surrogate \ud800 end'];
+    values.forEach((v, i) => c.trackStateChange(`text${i}`, null, v, 'Write', 'a.ts:1:1'));
+    // 3-byte characters: 60 events of ~100k characters are ~18 MB, so only byte counting keeps bodies under 1 MiB.
+    for (let i = 0; i < 60; i++) c.trackStateChange('wide', null, { parts: Array.from({ length: 50 }, () => '語'.repeat(2000)) }, 'Write');
+    await c.flush();
+    expect(col.events.slice(0, 5).map((e) => e.kind.StateChange.new_value)).toEqual(values); // a lone surrogate travels escaped, so it comes back as it was
+    expect(Math.max(...col.attempts.map((a) => a.bytes))).toBeLessThan(1024 * 1024);
+    expect(c.stats()).toMatchObject({ sent: 65, dropped: 0 });
+  });
+
   it('times out a slow collector and retries', async () => {
     const col = await collector();
     col.script = [{ status: 200, delayMs: 1500 }];

@@ -136,7 +136,7 @@ export class BatchExporter implements EventSink {
         const batch = { count: body.records.length, abandoned: false };
         this.inFlight.add(batch);
         try {
-          await this.deliver(body.text, body.records, batch);
+          await this.deliver(body.body, body.records, batch);
         } finally {
           this.inFlight.delete(batch);
         }
@@ -145,13 +145,14 @@ export class BatchExporter implements EventSink {
   }
 
   /** Takes up to batchSize records and serialises them into bodies under the size limit. */
-  private takeBatch(): Array<{ text: string; records: string[] }> {
+  private takeBatch(): Array<{ body: Buffer; records: string[] }> {
     // Under a backlog, fewer and larger POSTs (still split under the body limit) drain it faster.
     const backlog = this.queue.size > 2 * this.config.batchSize;
     const records = this.queue.shift(backlog ? 10 * this.config.batchSize : this.config.batchSize);
-    const bodies: Array<{ text: string; records: string[] }> = [];
+    const bodies: Array<{ body: Buffer; records: string[] }> = [];
     let current: string[] = [];
-    let size = 12;
+    let bytes: number[] = [];
+    let size = BODY_FRAME_BYTES;
     for (const record of records) {
       let json: string;
       try {
@@ -160,20 +161,23 @@ export class BatchExporter implements EventSink {
         this.stats_.dropped++;
         continue;
       }
-      if (size + json.length + 1 > MAX_BODY_BYTES && current.length > 0) {
-        bodies.push({ text: wrap(current), records: current });
+      const length = Buffer.byteLength(json);
+      if (size + length + 1 > MAX_BODY_BYTES && current.length > 0) {
+        bodies.push({ body: encodeBody(current, bytes), records: current });
         current = [];
-        size = 12;
+        bytes = [];
+        size = BODY_FRAME_BYTES;
       }
       current.push(json);
-      size += json.length + 1;
+      bytes.push(length);
+      size += length + 1;
     }
-    if (current.length > 0) bodies.push({ text: wrap(current), records: current });
+    if (current.length > 0) bodies.push({ body: encodeBody(current, bytes), records: current });
     return bodies;
   }
 
   /** Sends one body until acknowledged or given up on; `batch.abandoned` means shutdown already counted it. */
-  private async deliver(body: string, events: string[], batch: { abandoned: boolean }): Promise<void> {
+  private async deliver(body: Buffer, events: string[], batch: { abandoned: boolean }): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const timeout = Math.max(1, Math.min(this.config.requestTimeoutMs, this.deadline - Date.now()));
       const result = await this.transport.send(body, timeout);
@@ -189,8 +193,9 @@ export class BatchExporter implements EventSink {
           return;
         }
         const half = Math.ceil(events.length / 2);
-        await this.deliver(wrap(events.slice(0, half)), events.slice(0, half), batch);
-        await this.deliver(wrap(events.slice(half)), events.slice(half), batch);
+        for (const part of [events.slice(0, half), events.slice(half)]) {
+          await this.deliver(encodeBody(part, part.map((e) => Buffer.byteLength(e))), part, batch);
+        }
         return;
       }
       if (result.kind === 'rejected') {
@@ -220,6 +225,24 @@ export class BatchExporter implements EventSink {
   }
 }
 
-function wrap(events: string[]): string {
-  return `{"events":[${events.join(',')}]}`;
+const BODY_OPEN = '{"events":[';
+const BODY_CLOSE = ']}';
+const BODY_FRAME_BYTES = BODY_OPEN.length + BODY_CLOSE.length;
+const COMMA = 0x2c;
+
+/**
+ * `{"events":[e1,e2,...]}` encoded straight into one buffer of the exact size (`bytes`: each event's
+ * UTF-8 length): no joined string to build and flatten, no second encoding pass when it is sent.
+ */
+function encodeBody(events: readonly string[], bytes: readonly number[]): Buffer {
+  let total = BODY_FRAME_BYTES + Math.max(0, events.length - 1);
+  for (const n of bytes) total += n;
+  const body = Buffer.allocUnsafe(total);
+  let at = body.write(BODY_OPEN, 0, 'latin1');
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0) body[at++] = COMMA;
+    at += body.write(events[i]!, at, bytes[i]!, 'utf8');
+  }
+  body.write(BODY_CLOSE, at, 'latin1');
+  return body;
 }

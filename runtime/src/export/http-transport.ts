@@ -22,16 +22,16 @@ export class HttpTransport implements Transport {
     this.agent = new Agent({ keepAlive: true, maxSockets: 2 });
   }
 
-  send(body: string, timeoutMs: number): Promise<SendResult> {
+  send(body: Buffer, timeoutMs: number): Promise<SendResult> {
     // Outside every context: the SDK's own traffic is not part of any trace.
     return storage.exit(() => this.post(body, timeoutMs));
   }
 
-  private post(body: string, timeoutMs: number): Promise<SendResult> {
+  private post(body: Buffer, timeoutMs: number): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
+        'content-length': String(body.length),
         'x-raceway-internal': 'true',
       };
       if (this.apiKey) {

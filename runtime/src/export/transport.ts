@@ -7,6 +7,7 @@ export type SendResult =
 
 /** Moves a serialised batch to the collector. */
 export interface Transport {
-  send(body: string, timeoutMs: number): Promise<SendResult>;
+  /** `body`: the batch as UTF-8 JSON. */
+  send(body: Buffer, timeoutMs: number): Promise<SendResult>;
   shutdown(): void;
 }
