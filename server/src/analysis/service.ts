@@ -5,15 +5,15 @@ import { accessesFrom } from './from-events.js';
 
 /** Runs the analysis over the store, again only when events arrived since the last run. */
 export class AnalysisService {
-  private cached: { events: number; result: AnalysisResult } | undefined;
+  private cached: { mark: string; result: AnalysisResult } | undefined;
 
   constructor(private readonly store: EventStore) {}
 
   current(): AnalysisResult {
-    const { events } = this.store.counts();
-    if (this.cached?.events === events) return this.cached.result;
+    const mark = this.store.changeMark?.() ?? String(this.store.counts().events);
+    if (this.cached?.mark === mark) return this.cached.result;
     const result = analyze(accessesFrom(this.store.allEvents(['StateChange'])));
-    this.cached = { events, result };
+    this.cached = { mark, result };
     return result;
   }
 

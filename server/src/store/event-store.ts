@@ -45,5 +45,7 @@ export interface EventStore {
   prune(cutoffMs: number): number;
   /** Finishes deferred index work now (stores that defer some). */
   indexPending?(): void;
+  /** Changes whenever events were added or removed (a count alone can stay equal across a prune and new events). */
+  changeMark?(): string;
   close(): void;
 }

@@ -245,6 +245,12 @@ export class SqliteStore implements EventStore {
       .all() as ServiceEdge[];
   }
 
+  changeMark(): string {
+    // AUTOINCREMENT's counter only grows with inserts; the count moves with prunes.
+    const row = this.db.prepare("SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS last, (SELECT value FROM store_state WHERE name = 'events') AS events").get() as { last: number | null; events: number };
+    return `${row.last ?? 0}:${row.events}`;
+  }
+
   counts(): { events: number; traces: number } {
     return this.db.prepare("SELECT (SELECT value FROM store_state WHERE name = 'events') AS events, (SELECT count(*) FROM traces) AS traces").get() as { events: number; traces: number };
   }
