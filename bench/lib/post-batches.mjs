@@ -32,8 +32,10 @@ export function postAll(url, requests, connections) {
     for (let c = 0; c < connections; c++) {
       const socket = net.connect({ host: hostname, port: Number(port), noDelay: true });
       let pending = Buffer.alloc(0);
+      let done = false;
       const send = () => {
         if (next >= requests.length) {
+          done = true;
           socket.end();
           return finish();
         }
@@ -41,6 +43,9 @@ export function postAll(url, requests, connections) {
       };
       socket.on('connect', send);
       socket.on('error', reject);
+      socket.on('close', () => {
+        if (!done) reject(new Error('the server closed a connection with a request unanswered'));
+      });
       socket.on('data', (chunk) => {
         pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
         const headEnd = pending.indexOf('\r\n\r\n');

@@ -73,7 +73,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
       if (parsed.kind === 'bad-json') return fail(reply, 'RW_BAD_JSON');
       if (parsed.kind === 'bad-batch') return fail(reply, 'RW_BAD_BATCH');
       const { count, rejected } = parsed;
-      const { inserted, duplicates } = await commits.submit({ text, count, ...(parsed.rows ? { rows: parsed.rows } : {}), ...(parsed.rowsJson ? { rowsJson: parsed.rowsJson } : {}), ...(parsed.packed ? { packed: parsed.packed } : {}) });
+      const { inserted, duplicates } = await commits.submit({ body: parsed.packed ?? text, rows: parsed.rows, count });
       return { success: rejected.length === 0, data: { accepted: count, inserted, duplicates, rejected: rejected.length, errors: rejected.slice(0, 100) }, error: rejected.length ? `${rejected.length} event(s) rejected` : null };
     });
   });

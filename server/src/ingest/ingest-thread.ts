@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { EventRow } from '../store/ingest-batch.js';
+import { rowsJsonOf, rowsOf } from '../store/ingest-batch.js';
 import { packBatchText } from '../store/batch-text.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { WalCheckpointer } from '../store/wal-checkpointer.js';
@@ -28,12 +28,10 @@ if (parentPort) {
         if (parsed.kind !== 'batch') return parsed;
         // Compressed here, so the writer thread (the busiest) only writes.
         const packed = parsed.count > 0 ? packBatchText(request.text) : undefined;
-        return { kind: 'batch', count: parsed.count, rowsJson: JSON.stringify(parsed.rows), ...(packed ? { packed } : {}), rejected: parsed.rejected } satisfies ParsedBatch;
+        return { kind: 'batch', count: parsed.count, rows: rowsJsonOf(parsed.rows), ...(packed ? { packed } : {}), rejected: parsed.rejected } satisfies ParsedBatch;
       }
       case 'write':
-        return writable().insertBatches(
-          request.batches.map((b) => (typeof b.text === 'string' ? { text: b.text, rows: JSON.parse(b.rows) as EventRow[] } : { text: '', packed: b.text, rows: JSON.parse(b.rows) as EventRow[] })),
-        );
+        return writable().insertBatches(request.batches.map((b) => ({ body: b.body, rows: rowsOf(b.rows) })));
       case 'prune':
         return writable().prune(request.cutoffMs);
     }

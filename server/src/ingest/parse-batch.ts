@@ -1,6 +1,6 @@
 import secureJson from 'secure-json-parse';
 import type { StoredEvent } from '../store/event-store.js';
-import type { EventRow } from '../store/ingest-batch.js';
+import type { BatchRows, EventRow } from '../store/ingest-batch.js';
 import { toEventRow } from '../store/event-row.js';
 import { validateEvent } from './validate-event.js';
 
@@ -11,7 +11,7 @@ export interface Rejection {
 
 /** What a request body turned out to be: a batch (valid rows + rejections), or why it is not one. */
 export type ParsedBatch =
-  | { kind: 'batch'; count: number; rows?: EventRow[]; rowsJson?: string; packed?: Uint8Array; rejected: Rejection[] }
+  | { kind: 'batch'; count: number; rows: BatchRows; /** the body compressed, when a parser thread did it */ packed?: Uint8Array; rejected: Rejection[] }
   | { kind: 'bad-json'; message: string }
   | { kind: 'bad-batch' };
 

@@ -1,11 +1,12 @@
 
+import type { BatchBody } from '../store/ingest-batch.js';
+
 /**
  * Messages between the HTTP thread and the ingest threads. Batches and rows travel as strings (rows as
  * JSON): cloning a string is one copy, cloning an array of tuples costs per element.
  */
 export interface PackedBatch {
-  /** The compressed text when the parser thread compressed it, else the text. */
-  text: string | Uint8Array;
+  body: BatchBody;
   rows: string;
 }
 

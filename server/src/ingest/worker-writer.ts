@@ -21,7 +21,7 @@ export class WorkerWriter implements EventWriter {
   }
 
   write(batches: AcceptedBatch[]): Promise<BatchResult[]> {
-    return this.thread.call({ op: 'write', batches: batches.map((b) => ({ text: b.packed ?? b.text, rows: rowsJsonOf(b) })) }) as Promise<BatchResult[]>;
+    return this.thread.call({ op: 'write', batches: batches.map((b) => ({ body: b.body, rows: rowsJsonOf(b.rows) })) }) as Promise<BatchResult[]>;
   }
 
   prune(cutoffMs: number): Promise<number> {

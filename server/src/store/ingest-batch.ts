@@ -5,31 +5,31 @@
  */
 export type EventRow = [id: string, traceId: string, kind: string, service: string, span: string | null, upstreamSpan: string | null, timestamp: string, position: number];
 
+/** A request body: its JSON text as it arrived, or that text already compressed for storage (`packBatchText`). */
+export type BatchBody = string | Uint8Array;
+
+/** Rows as tuples, or as their JSON text when they come from a parser thread (passed on without decoding). */
+export type BatchRows = EventRow[] | string;
+
+export const rowsOf = (rows: BatchRows): EventRow[] => (typeof rows === 'string' ? (JSON.parse(rows) as EventRow[]) : rows);
+export const rowsJsonOf = (rows: BatchRows): string => (typeof rows === 'string' ? rows : JSON.stringify(rows));
+
 /**
- * One received request: its JSON text as it arrived, `{"events":[...]}`, and a row for each valid event
- * (`position` indexes `events` in the text). The text is stored once; events are read back from it.
+ * One received request, `{"events":[...]}`, and a row for each valid event (`position` indexes `events`
+ * in the body). The body is stored once; events are read back from it.
  */
 export interface IngestBatch {
-  text: string;
+  body: BatchBody;
   rows: EventRow[];
-  /** The text already compressed for storage (`packBatchText`), when a parser thread did it. */
-  packed?: Uint8Array;
 }
 
-/**
- * A batch on its way to the writer: its rows as tuples (parsed on this thread) or still as JSON text
- * (from a parser thread, passed on to a writer thread without being decoded here).
- */
+/** A batch on its way to the writer. */
 export interface AcceptedBatch {
-  text: string;
-  packed?: Uint8Array;
+  body: BatchBody;
+  rows: BatchRows;
+  /** How many rows (valid events). */
   count: number;
-  rows?: EventRow[];
-  rowsJson?: string;
 }
-
-export const rowsOf = (batch: AcceptedBatch): EventRow[] => batch.rows ?? (JSON.parse(batch.rowsJson ?? '[]') as EventRow[]);
-export const rowsJsonOf = (batch: AcceptedBatch): string => batch.rowsJson ?? JSON.stringify(batch.rows ?? []);
 
 export interface BatchResult {
   inserted: number;

@@ -146,13 +146,13 @@ export class SqliteStore implements EventStore {
   }
 
   insert(events: StoredEvent[]): BatchResult {
-    return this.insertBatches([{ text: JSON.stringify({ events }), rows: events.map(toEventRow) }])[0]!;
+    return this.insertBatches([{ body: JSON.stringify({ events }), rows: events.map(toEventRow) }])[0]!;
   }
 
   insertBatches(batches: IngestBatch[]): BatchResult[] {
     let counts: number[];
     try {
-      const bodies = batches.map((b) => (b.rows.length === 0 ? null : b.packed ? Buffer.from(b.packed.buffer, b.packed.byteOffset, b.packed.byteLength) : packBatchText(b.text)));
+      const bodies = batches.map(({ body, rows }) => (rows.length === 0 ? null : typeof body === 'string' ? packBatchText(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength)));
       counts = this.writeMany(batches, bodies);
     } catch (error) {
       this.traceKeys.clear(); // the transaction rolled back: cached keys may name uncommitted traces
