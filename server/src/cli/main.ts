@@ -1,24 +1,58 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toReport } from '../analysis/report.js';
 import type { RaceReport } from '../analysis/report.js';
+import { LOG_LEVELS } from '../http/app.js';
+import type { LogLevel } from '../http/app.js';
 import { renderReport } from './render.js';
-import { parseDuration, startServer } from './server-process.js';
+import { isLoopbackHost, parseDuration, startServer } from './server-process.js';
+import { terminalSafeJson } from './terminal-text.js';
 
 const USAGE = `usage:
-  raceway serve [--host 127.0.0.1] [--port 8080] [--db .raceway/raceway.db | --db :memory:] [--api-key K]... [--retain 7d] [--root DIR]
-  raceway run [--json FILE] [--fail-on-race] [--db PATH] [--root DIR] [--ui] [--port N] -- <command ...>
-  raceway races [--endpoint URL] [--api-key K] [--json]
-  raceway check [--endpoint URL] [--api-key K] [--json]     (exits 3 when any race exists)
+  raceway serve [--host 127.0.0.1] [--port 8080] [--db .raceway/raceway.db | --db :memory:] [--api-key-file F] [--retain 7d] [--root DIR]
+                [--log-level info] [--request-timeout 30s] [--max-connections N]
+  raceway run [--json FILE] [--fail-on-race] [--db PATH] [--root DIR] [--ui] [--port N] [--log-level error] -- <command ...>
+  raceway races [--endpoint URL] [--api-key-file F] [--json]
+  raceway check [--endpoint URL] [--api-key-file F] [--json]     (exits 3 when any race exists)
   raceway annotate [--project tsconfig.json] [--json] [--write] [--check] [--min-risk high|medium|low]
+
+  keys: --api-key-file F (one key per line) or RACEWAY_API_KEY / RACEWAY_API_KEYS (comma-separated);
+        --api-key K also works but shows the key to every user of the machine in the process list
 `;
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/** Keys from a file: one per line; blank lines and lines starting with # are skipped. */
+function keysFromFile(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read --api-key-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const keys = text.split(/\r?\n/).map((k) => k.trim()).filter((k) => k && !k.startsWith('#'));
+  if (keys.length === 0) throw new Error(`--api-key-file ${file} holds no key`);
+  return keys;
+}
 
-function keysFrom(values: string[] | undefined): string[] {
-  const fromEnv = (process.env.RACEWAY_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
-  return [...(values ?? []), ...fromEnv];
+function keysFrom(values: { 'api-key'?: string[] | undefined; 'api-key-file'?: string | undefined }): string[] {
+  const fromEnv = [process.env.RACEWAY_API_KEY ?? '', ...(process.env.RACEWAY_API_KEYS ?? '').split(',')].map((k) => k.trim()).filter(Boolean);
+  const fromFile = values['api-key-file'] ? keysFromFile(values['api-key-file']) : [];
+  if (values['api-key']?.length) process.stderr.write('raceway: --api-key is visible to every user of this machine (process list); prefer RACEWAY_API_KEY or --api-key-file\n');
+  return [...(values['api-key'] ?? []), ...fromFile, ...fromEnv];
+}
+
+function logLevel(value: string | undefined, fallback: LogLevel): LogLevel {
+  if (value === undefined) return fallback;
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  return value as LogLevel;
+}
+
+/** `--request-timeout`: a duration like 30s or 2m, at least one second. */
+function timeoutMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value, '--request-timeout');
+  if (ms < 1000) throw new Error(`--request-timeout must be at least 1s, got "${value}"`);
+  return ms;
 }
 
 async function serve(args: string[], env: CliEnvironment): Promise<number> {
@@ -29,18 +63,29 @@ async function serve(args: string[], env: CliEnvironment): Promise<number> {
       port: { type: 'string', default: '8080' },
       db: { type: 'string', default: '.raceway/raceway.db' },
       'api-key': { type: 'string', multiple: true },
+      'api-key-file': { type: 'string' },
       retain: { type: 'string' },
       root: { type: 'string', default: process.cwd() },
+      'log-level': { type: 'string' },
+      'request-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
     },
   });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
-  const apiKeys = keysFrom(values['api-key']);
-  const server = await startServer({ host: values.host!, port, db: values.db!, apiKeys, sourceRoot: values.root!, ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}), ...(values.retain ? { retainMs: parseDuration(values.retain) } : {}) });
+  const apiKeys = keysFrom(values);
+  const requestTimeoutMs = timeoutMs(values['request-timeout']);
+  const maxConnections = values['max-connections'] === undefined ? undefined : Number(values['max-connections']);
+  if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 16)) throw new Error(`--max-connections must be a whole number of at least 16, got "${values['max-connections']}"`);
+  const limits = { ...(requestTimeoutMs ? { requestTimeoutMs } : {}), ...(maxConnections ? { maxConnections } : {}) };
+  const server = await startServer({
+    host: values.host!, port, db: values.db!, apiKeys, sourceRoot: values.root!, logLevel: logLevel(values['log-level'], 'info'), limits,
+    ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}), ...(values.retain ? { retainMs: parseDuration(values.retain, '--retain') } : {}),
+  });
   process.stdout.write(`raceway listening on ${server.url} (events: POST ${server.url}/events, store: ${values.db})\n`);
   process.stdout.write(`web UI: ${server.url}/\n`);
-  if (!LOOPBACK.has(values.host!) && apiKeys.length === 0) {
-    process.stderr.write(`\n!!! WARNING: listening on ${values.host} without any API key: anyone who can reach this address can read and write your traces.\n!!! Pass --api-key or set RACEWAY_API_KEYS.\n\n`);
+  if (!isLoopbackHost(values.host!) && apiKeys.length === 0) {
+    process.stderr.write(`\n!!! WARNING: listening on ${values.host} without any API key: anyone who can reach this address can read and write your traces.\n!!! Set RACEWAY_API_KEY or pass --api-key-file.\n\n`);
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -64,10 +109,11 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
       ui: { type: 'boolean', default: false },
       port: { type: 'string', default: '0' },
       root: { type: 'string', default: process.cwd() },
+      'log-level': { type: 'string' },
     },
   });
   if (command.length === 0) throw new Error(`raceway run needs a command after --\n${USAGE}`);
-  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [], sourceRoot: values.root!, ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}) });
+  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [], sourceRoot: values.root!, logLevel: logLevel(values['log-level'], 'error'), ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}) });
   const tty = process.stderr.isTTY;
   if (tty) process.stderr.write(`raceway: collecting on ${server.url} while running: ${command.join(' ')}\n`);
   const code = await new Promise<number>((resolve) => {
@@ -96,9 +142,9 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
 async function fetchReport(args: string[]): Promise<{ report: RaceReport; json: boolean }> {
   const { values } = parseArgs({
     args,
-    options: { endpoint: { type: 'string', default: process.env.RACEWAY_ENDPOINT ?? 'http://127.0.0.1:8080' }, 'api-key': { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { endpoint: { type: 'string', default: process.env.RACEWAY_ENDPOINT ?? 'http://127.0.0.1:8080' }, 'api-key': { type: 'string' }, 'api-key-file': { type: 'string' }, json: { type: 'boolean', default: false } },
   });
-  const key = values['api-key'] ?? process.env.RACEWAY_API_KEY;
+  const key = values['api-key'] ?? (values['api-key-file'] ? keysFromFile(values['api-key-file'])[0] : undefined) ?? process.env.RACEWAY_API_KEY;
   const response = await fetch(`${values.endpoint!.replace(/\/+$/, '')}/api/races`, { headers: key ? { authorization: `Bearer ${key}` } : {} }).catch((error: Error) => {
     throw new Error(`cannot reach ${values.endpoint}: ${error.message}`);
   });
@@ -128,7 +174,7 @@ export async function main(argv: string[], env: CliEnvironment = {}): Promise<nu
     case 'races':
     case 'check': {
       const { report, json } = await fetchReport(rest);
-      process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, { color: Boolean(process.stdout.isTTY), root: process.cwd() }));
+      process.stdout.write(json ? `${terminalSafeJson(JSON.stringify(report, null, 2))}\n` : renderReport(report, { color: Boolean(process.stdout.isTTY), root: process.cwd() }));
       return command === 'check' && report.races.length > 0 ? 3 : 0;
     }
     case undefined:

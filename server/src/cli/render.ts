@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { RaceReport } from '../analysis/report.js';
+import { sourceExcerpt } from '../source/source-excerpt.js';
+import { terminalSafe } from './terminal-text.js';
 
 interface Style {
   red(s: string): string;
@@ -29,25 +29,26 @@ const KIND_TEXT: Record<string, string> = {
   'unordered-initialization': 'unordered initialisation',
 };
 
+/** Source around a location, under the same containment rule as the server's (regular source files inside `root`). */
 function sourceLines(location: string, root: string, style: Style): string[] {
-  const m = /^(.*):(\d+):(\d+)$/.exec(location);
-  if (!m) return [];
-  const file = path.resolve(root, m[1]!);
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const line = Number(m[2]);
-  const out: string[] = [];
-  for (let n = Math.max(1, line - 2); n <= Math.min(lines.length, line + 2); n++) {
-    const text = `${String(n).padStart(5)} | ${lines[n - 1]}`;
-    out.push(n === line ? style.bold(`>${text.slice(1)}`) : style.dim(text));
-  }
-  return out;
+  return (sourceExcerpt(location, root) ?? []).map(({ line, text, here }) => {
+    const row = `${String(line).padStart(5)} | ${terminalSafe(text, { keepTabs: true })}`;
+    return here ? style.bold(`>${row.slice(1)}`) : style.dim(row);
+  });
 }
 
 function formatValue(v: unknown): string {
-  const text = JSON.stringify(v);
-  return text === undefined ? 'undefined' : text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v);
+  } catch {
+    text = '[unprintable]';
+  }
+  return text === undefined ? 'undefined' : terminalSafe(text.length > 60 ? `${text.slice(0, 57)}...` : text);
 }
+
+/** Every string from events goes through this before it reaches the terminal. */
+const t = (s: unknown) => terminalSafe(String(s));
 
 /** The human report: per race, what happened, where, in which order, how often. */
 export function renderReport(report: RaceReport, options: { color: boolean; root: string }): string {
@@ -63,15 +64,15 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
   report.races.forEach((race, i) => {
     out.push('');
     const badge = race.severity === 'critical' ? style.red('CRITICAL') : style.yellow(race.severity.toUpperCase());
-    out.push(`${i + 1}. ${badge} ${style.bold(KIND_TEXT[race.kind] ?? race.kind)} on ${style.cyan(race.variable)}`);
+    out.push(`${i + 1}. ${badge} ${style.bold(KIND_TEXT[race.kind] ?? t(race.kind))} on ${style.cyan(t(race.variable))}`);
     const possible = race.possibleOccurrences > 0 ? ` (and ${race.possibleOccurrences} more possible under other schedules)` : '';
-    out.push(`   ${race.observed ? 'observed in this run' : 'possible under another schedule (did not happen in this run)'}, ${race.occurrences} occurrence${race.occurrences === 1 ? '' : 's'}${possible}; services: ${race.services.join(', ')}`);
+    out.push(`   ${race.observed ? 'observed in this run' : 'possible under another schedule (did not happen in this run)'}, ${race.occurrences} occurrence${race.occurrences === 1 ? '' : 's'}${possible}; services: ${t(race.services.join(', '))}`);
     if (race.orderFromTimestamps) out.push(style.dim('   order across processes taken from timestamps'));
     out.push('   interleaving:');
     race.accesses.forEach((a, k) => {
       const who = a.role === 'A' ? 'A' : 'B';
-      out.push(`     ${k + 1}. [${who}] ${a.access.padEnd(5)} ${a.variable} = ${formatValue(a.value)}  at ${style.bold(a.location)}`);
-      out.push(style.dim(`        task ${a.task}, trace ${a.traceId}, service ${a.service}`));
+      out.push(`     ${k + 1}. [${who}] ${t(a.access).padEnd(5)} ${t(a.variable)} = ${formatValue(a.value)}  at ${style.bold(t(a.location))}`);
+      out.push(style.dim(`        task ${t(a.task)}, trace ${t(a.traceId)}, service ${t(a.service)}`));
     });
     const seen = new Set<string>();
     for (const a of race.accesses) {
@@ -79,7 +80,7 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
       seen.add(a.location);
       const lines = sourceLines(a.location, options.root, style);
       if (lines.length) {
-        out.push(`   ${a.location}:`);
+        out.push(`   ${t(a.location)}:`);
         for (const l of lines) out.push(`     ${l}`);
       }
     }

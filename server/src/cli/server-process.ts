@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../http/app.js';
+import type { LogLevel } from '../http/app.js';
+import type { ConnectionLimits } from '../http/connection-guard.js';
 import type { EventWriter } from '../ingest/event-writer.js';
 import { InlineWriter } from '../ingest/inline-writer.js';
 import type { BatchParser } from '../ingest/batch-parser.js';
@@ -33,7 +35,16 @@ export interface ServerOptions {
    * on a worker thread and a file database is written from another, beside the HTTP thread.
    */
   ingestThread?: string;
+  /** Structured logs (JSON lines on stderr) at this level and above; default `info`. */
+  logLevel?: LogLevel;
+  /** Overrides of the default timeouts and connection cap. */
+  limits?: Partial<ConnectionLimits>;
 }
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+/** Whether `host` only accepts connections from this machine. */
+export const isLoopbackHost = (host: string) => LOOPBACK.test(host);
 
 /**
  * Parser threads: parsing and validating is the heaviest ingest stage, so at least two (a second one evens
@@ -43,20 +54,54 @@ const PARSER_THREADS = Math.min(4, Math.max(2, availableParallelism() - 1));
 
 /** Starts the HTTP server over a SQLite store (a file or :memory:). */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const store = new SqliteStore(options.db); // creates or converts the layout before any writer opens the file
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore(options.db); // creates or converts the layout before any writer opens the file
+  } catch (error) {
+    throw new Error(`cannot use the database ${options.db}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const writer: EventWriter = options.ingestThread && options.db !== ':memory:' ? new WorkerWriter(options.ingestThread, options.db) : new InlineWriter(store);
   const parser: BatchParser = options.ingestThread ? new WorkerParser(options.ingestThread, PARSER_THREADS) : new InlineParser();
-  const { app, analysis } = buildApp({ store, writer, parser, apiKeys: options.apiKeys, ...(options.sourceRoot ? { sourceRoot: options.sourceRoot } : {}), ...(options.uiDir ? { uiDir: options.uiDir } : {}) });
+  const { app, analysis } = buildApp({
+    store,
+    writer,
+    parser,
+    apiKeys: options.apiKeys,
+    logger: { level: options.logLevel ?? 'info', stream: process.stderr },
+    loopbackOnly: isLoopbackHost(options.host),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.sourceRoot ? { sourceRoot: options.sourceRoot } : {}),
+    ...(options.uiDir ? { uiDir: options.uiDir } : {}),
+  });
   let pruner: NodeJS.Timeout | undefined;
+  const release = async () => {
+    if (pruner) clearInterval(pruner);
+    await app.close();
+    await parser.close();
+    await writer.close();
+    store.close();
+  };
+  try {
+    await app.listen({ host: options.host, port: options.port, listenTextResolver: (address) => `raceway listening on ${address} (store: ${options.db})` });
+  } catch (error) {
+    await release().catch(() => undefined);
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use: stop what listens there or choose another with --port`);
+    if (code === 'EACCES') throw new Error(`not allowed to listen on ${options.host}:${options.port}: choose a port above 1023 with --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new Error(`cannot listen on ${options.host}: no such address on this machine (--host)`);
+    throw error;
+  }
   if (options.retainMs) {
     const prune = () => {
-      writer.prune(Date.now() - options.retainMs!).catch((error: unknown) => process.stderr.write(`raceway: pruning failed: ${error instanceof Error ? error.message : String(error)}\n`));
+      writer.prune(Date.now() - options.retainMs!).then(
+        (events) => events > 0 && app.log.info({ events }, 'retention pruned events'),
+        (error: unknown) => app.log.error({ reason: error instanceof Error ? error.message : String(error) }, 'pruning failed'),
+      );
     };
     prune();
     pruner = setInterval(prune, Math.min(options.retainMs, 60_000));
     pruner.unref();
   }
-  await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -66,18 +111,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     analysis,
     url: `http://${host}:${port}`,
     async close() {
-      if (pruner) clearInterval(pruner);
-      await app.close();
-      await parser.close();
-      await writer.close();
-      store.close();
+      await release();
+      app.log.info('raceway stopped');
     },
   };
 }
 
 /** `7d`, `12h`, `30m`, `45s` → milliseconds. */
-export function parseDuration(text: string): number {
+export function parseDuration(text: string, option = '--retain'): number {
   const m = /^(\d+)\s*(d|h|m|s)$/.exec(text.trim());
-  if (!m) throw new Error(`--retain expects a duration like 7d, 12h, 30m or 45s, got "${text}"`);
+  if (!m) throw new Error(`${option} expects a duration like 7d, 12h, 30m or 45s, got "${text}"`);
   return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 }[m[2] as 'd' | 'h' | 'm' | 's'];
 }

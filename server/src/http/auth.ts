@@ -9,7 +9,8 @@ export function makeKeyCheck(keys: readonly string[]): (headers: IncomingHttpHea
   return (headers) => {
     if (digests.length === 0) return true;
     const auth = headers.authorization;
-    const bearer = typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    const bearer = typeof auth === 'string' && /^bearer[ \t]+/i.test(auth) ? auth.replace(/^bearer[ \t]+/i, '').trim() : undefined;
     const header = headers['x-raceway-key'];
     const presented = bearer ?? (typeof header === 'string' ? header : undefined);
     if (!presented) return false;

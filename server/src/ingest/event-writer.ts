@@ -10,6 +10,8 @@ export interface EventWriter {
   write(batches: AcceptedBatch[]): Promise<BatchResult[]>;
   /** Deletes traces last seen before `cutoffMs` (epoch ms); resolves to how many events went. */
   prune(cutoffMs: number): Promise<number>;
+  /** Makes a write that changes nothing; rejects while the store cannot write (disk full, read-only, file gone). */
+  probe(): Promise<void>;
   /** Finishes pending index work and releases the database. */
   close(): Promise<void>;
 }

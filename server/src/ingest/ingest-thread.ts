@@ -34,6 +34,8 @@ if (parentPort) {
         return writable().insertBatches(request.batches.map((b) => ({ body: b.body, rows: rowsOf(b.rows) })));
       case 'prune':
         return writable().prune(request.cutoffMs);
+      case 'probe':
+        return writable().probeWrite();
     }
   };
 
@@ -49,7 +51,8 @@ if (parentPort) {
     try {
       reply = { id: request.id, ok: true, value: handle(request) };
     } catch (error) {
-      reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+      const code = (error as { code?: unknown } | null)?.code;
+      reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) };
     }
     port.postMessage(reply);
   });

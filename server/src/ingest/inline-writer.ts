@@ -15,6 +15,10 @@ export class InlineWriter implements EventWriter {
     return this.store.prune(cutoffMs);
   }
 
+  async probe(): Promise<void> {
+    this.store.probeWrite?.();
+  }
+
   async close(): Promise<void> {
     this.store.indexPending?.();
   }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { codedError } from '../store/storage-fault.js';
 import type { ThreadCall, ThreadReply, ThreadRequest, ThreadRole } from './thread-messages.js';
 
 interface Waiting {
@@ -52,7 +53,7 @@ export class ThreadClient {
       if (!waiting) return;
       this.waiting.delete(reply.id);
       if (reply.ok) waiting.resolve(reply.value);
-      else waiting.reject(new Error(reply.error));
+      else waiting.reject(codedError(reply.error, reply.code));
     });
     const lost = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;

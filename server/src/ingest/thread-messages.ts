@@ -14,11 +14,13 @@ export type ThreadCall =
   | { op: 'write'; batches: PackedBatch[] }
   | { op: 'prune'; cutoffMs: number }
   | { op: 'parse'; text: string }
+  /** A write that changes nothing, to learn whether the store can write again after a fault. */
+  | { op: 'probe' }
   | { op: 'close' };
 
 export type ThreadRequest = ThreadCall & { id: number };
 
-export type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+export type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string; /** the error's code (SQLITE_FULL…), so faults stay recognisable */ code?: string };
 
 /** What an ingest thread is for, given as its workerData. */
 export type ThreadRole = { role: 'writer'; file: string } | { role: 'parser' } | { role: 'checkpointer'; file: string };

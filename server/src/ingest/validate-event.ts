@@ -1,47 +1,94 @@
 import { Ajv } from 'ajv';
 
-/** The Raceway wire event (shared/reference/raceway-wire-protocol.md), checked one event at a time. */
-const str = { type: 'string' };
-const int = { type: 'integer' };
+/**
+ * Limits on the text fields of an event, in characters. Names and locations are shown in reports and
+ * the UI and used as keys by the analysis; a value over these is refused (the event, not the batch).
+ * Documented in the README's security section.
+ */
+export const FIELD_LIMITS = {
+  id: 64,
+  name: 1024, // variable, function, lock, error type, module
+  location: 2048, // locations, files, URLs' paths
+  label: 256, // service, thread, instance, task, unit, process, clock component, environment
+  url: 8192,
+  text: 65_536, // error messages, queries
+} as const;
+
+/** RFC 3339 date-time: full date, `T` (or `t`/space), time with optional fraction, `Z` or an offset. */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+
+const text = (maxLength: number) => ({ type: 'string', maxLength });
+const name = text(FIELD_LIMITS.name);
+const location = text(FIELD_LIMITS.location);
+const label = text(FIELD_LIMITS.label);
+/** Finite numbers only: JSON's `1e999` parses to Infinity, which nothing downstream can use. */
+const int = { type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
+const num = { type: 'number', minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE };
+
+/** The Raceway wire event (docs/wire-protocol in the README), checked one event at a time. */
 const variants: Record<string, object> = {
-  StateChange: { type: 'object', required: ['variable', 'access_type'], properties: { variable: str, location: str, access_type: { enum: ['Read', 'Write', 'AtomicRead', 'AtomicWrite', 'AtomicRMW'] } } },
-  FunctionCall: { type: 'object', required: ['function_name'], properties: { function_name: str, module: str, file: str, line: int } },
-  HttpRequest: { type: 'object', required: ['method', 'url'], properties: { method: str, url: str, headers: { type: 'object' } } },
+  StateChange: { type: 'object', required: ['variable', 'access_type'], properties: { variable: name, location, access_type: { enum: ['Read', 'Write', 'AtomicRead', 'AtomicWrite', 'AtomicRMW'] } } },
+  FunctionCall: { type: 'object', required: ['function_name'], properties: { function_name: name, module: location, file: location, line: int } },
+  // Sent by the Go SDK, not in the published list.
+  FunctionReturn: { type: 'object', properties: { function_name: name, module: location, file: location, line: int } },
+  HttpRequest: { type: 'object', required: ['method', 'url'], properties: { method: text(32), url: text(FIELD_LIMITS.url), headers: { type: 'object' } } },
   HttpResponse: { type: 'object', required: ['status', 'duration_ms'], properties: { status: int, duration_ms: int, headers: { type: 'object' } } },
-  LockAcquire: { type: 'object', required: ['lock_id'], properties: { lock_id: str, lock_type: str, location: str } },
-  LockRelease: { type: 'object', required: ['lock_id'], properties: { lock_id: str, lock_type: str, location: str } },
-  AsyncSpawn: { type: 'object', required: ['task_id'], properties: { task_id: str, spawned_by: str } },
-  AsyncAwait: { type: 'object', required: ['future_id'], properties: { future_id: str, awaited_at: str } },
-  Error: { type: 'object', required: ['error_type', 'message'], properties: { error_type: str, message: str, stack_trace: { type: 'array', items: str } } },
-  DatabaseQuery: { type: 'object', required: ['query'], properties: { query: str, database: str, duration_ms: int } },
+  LockAcquire: { type: 'object', required: ['lock_id'], properties: { lock_id: name, lock_type: label, location } },
+  LockRelease: { type: 'object', required: ['lock_id'], properties: { lock_id: name, lock_type: label, location } },
+  AsyncSpawn: { type: 'object', required: ['task_id'], properties: { task_id: label, spawned_by: label } },
+  AsyncAwait: { type: 'object', required: ['future_id'], properties: { future_id: label, awaited_at: location } },
+  // The Go SDK sends `stack_trace: null`.
+  Error: { type: 'object', required: ['error_type', 'message'], properties: { error_type: name, message: text(FIELD_LIMITS.text), stack_trace: { type: ['array', 'null'], items: location } } },
+  DatabaseQuery: { type: 'object', required: ['query'], properties: { query: text(FIELD_LIMITS.text), database: label, duration_ms: int } },
   DatabaseResult: { type: 'object', required: ['rows_affected'], properties: { rows_affected: int } },
-  MemoryFence: { type: 'object', required: ['ordering'], properties: { ordering: { enum: ['Relaxed', 'Acquire', 'Release', 'AcqRel', 'SeqCst'] }, location: str } },
-  Custom: { type: 'object', required: ['name'], properties: { name: str } },
+  MemoryFence: { type: 'object', required: ['ordering'], properties: { ordering: { enum: ['Relaxed', 'Acquire', 'Release', 'AcqRel', 'SeqCst'] }, location } },
+  Custom: { type: 'object', required: ['name'], properties: { name } },
 };
 
 const eventSchema = {
   type: 'object',
   required: ['id', 'trace_id', 'timestamp', 'kind', 'metadata', 'causality_vector', 'lock_set'],
   properties: {
-    id: { type: 'string', minLength: 1, maxLength: 64 },
+    id: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.id },
     trace_id: { type: 'string', pattern: '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$' },
-    parent_id: { type: ['string', 'null'] },
-    timestamp: { type: 'string', minLength: 10 },
+    parent_id: { type: ['string', 'null'], maxLength: FIELD_LIMITS.id },
+    timestamp: { type: 'string', maxLength: 40 },
     kind: { type: 'object', minProperties: 1, maxProperties: 1, properties: variants, additionalProperties: false },
-    metadata: { type: 'object', required: ['thread_id'], properties: { thread_id: str, service_name: str, process_id: int, instance_id: str, tags: { type: 'object' } } },
-    causality_vector: { type: 'array', items: { type: 'array', minItems: 2, maxItems: 2, items: [str, int] } },
-    lock_set: { type: 'array', items: str },
-    raceway: { type: 'object', properties: { seq: int, segment: int, task: str, unit: str, process: str, time_us: { type: 'number' } } },
+    metadata: {
+      type: 'object',
+      required: ['thread_id'],
+      properties: {
+        thread_id: label, service_name: label, process_id: int, instance_id: label, environment: label,
+        distributed_span_id: { type: ['string', 'null'], maxLength: 64 }, upstream_span_id: { type: ['string', 'null'], maxLength: 64 },
+        duration_ns: { type: ['integer', 'null'], minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }, tags: { type: 'object' },
+      },
+    },
+    causality_vector: { type: 'array', items: { type: 'array', minItems: 2, maxItems: 2, items: [label, int] } },
+    lock_set: { type: 'array', items: name },
+    raceway: { type: 'object', properties: { seq: int, segment: int, task: label, unit: label, process: label, parent_task: { type: ['string', 'null'], maxLength: FIELD_LIMITS.label }, time_us: num } },
   },
 };
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 const check = ajv.compile(eventSchema);
 
+/** Whether `text` is an RFC 3339 date-time naming a real instant (no 2026-02-30, no 25:00). */
+export function isRfc3339(text: string): boolean {
+  const m = RFC3339.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return false;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day > daysInMonth) return false;
+  const offset = m[8]!;
+  if (offset.length === 6 && (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(4)) > 59)) return false;
+  return !Number.isNaN(Date.parse(text.replace(' ', 'T')));
+}
+
 /** undefined when valid, else a one-line reason. */
 export function validateEvent(event: unknown): string | undefined {
   if (check(event)) {
-    if (Number.isNaN(Date.parse((event as { timestamp: string }).timestamp))) return '/timestamp is not an RFC 3339 time';
+    if (!isRfc3339((event as { timestamp: string }).timestamp)) return '/timestamp must be an RFC 3339 date-time (e.g. 2026-11-30T10:00:00.123Z)';
     return undefined;
   }
   const e = check.errors?.[0];

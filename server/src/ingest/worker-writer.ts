@@ -28,6 +28,10 @@ export class WorkerWriter implements EventWriter {
     return this.thread.call({ op: 'prune', cutoffMs }) as Promise<number>;
   }
 
+  async probe(): Promise<void> {
+    await this.thread.call({ op: 'probe' });
+  }
+
   async close(): Promise<void> {
     await this.thread.close();
     await this.checkpointer.close();

@@ -43,6 +43,8 @@ export interface EventStore {
   counts(): { events: number; traces: number };
   /** Deletes traces last seen before `cutoffMs` (epoch ms); returns how many events went. */
   prune(cutoffMs: number): number;
+  /** A write that changes nothing: throws while the store cannot write (a storage fault). */
+  probeWrite?(): void;
   /** Finishes deferred index work now (stores that defer some). */
   indexPending?(): void;
   /** Changes whenever events were added or removed (a count alone can stay equal across a prune and new events). */

@@ -31,7 +31,16 @@ export interface AcceptedBatch {
   count: number;
 }
 
+/** An event refused by its position in the request body, and why. */
+export interface Rejection {
+  index: number;
+  reason: string;
+}
+
 export interface BatchResult {
   inserted: number;
+  /** Repeats of events already stored (retries): ignored, and acknowledged. */
   duplicates: number;
+  /** Events whose id was already used by a different event: refused. */
+  conflicts?: Rejection[];
 }

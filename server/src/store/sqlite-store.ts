@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { toEventRow } from './event-row.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from './event-store.js';
 import { packBatchText, unpackBatchText } from './batch-text.js';
-import type { BatchResult, IngestBatch } from './ingest-batch.js';
+import type { BatchResult, EventRow, IngestBatch, Rejection } from './ingest-batch.js';
 import { migrate } from './schema.js';
+import { codedError, STORE_FILE_GONE } from './storage-fault.js';
 
 /** Events appended since the last indexing run before the next one is due (a few ms of work each). */
 const INDEX_EVERY = 131_072;
@@ -48,27 +49,38 @@ export class SqliteStore implements EventStore {
   private readonly findTrace: Database.Statement;
   private readonly addTrace: Database.Statement;
   private readonly batchText: Database.Statement;
-  private readonly writeMany: (batches: IngestBatch[], bodies: Array<Buffer | null>) => number[];
+  private readonly writeMany: (batches: IngestBatch[], bodies: Array<Buffer | null>, conflicts: Rejection[][]) => number[];
   private readonly indexTail: () => number;
   private readonly traceKeys = new Map<string, number>();
   private unindexed: number;
+  private readonly file: string;
+  /** The database file's identity when opened: a file deleted or replaced since cannot keep what is written. */
+  private readonly identity: { dev: number; ino: number } | undefined;
+  private readonly touch: Database.Statement;
+  private readonly storedIds: Map<number, Database.Statement>;
 
   /** `checkpointElsewhere`: a WalCheckpointer runs beside this connection, which then checkpoints only as a backstop. */
   constructor(file: string, options: { checkpointElsewhere?: boolean } = {}) {
+    this.file = file;
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
+    const opened = file === ':memory:' ? undefined : statSync(file);
+    this.identity = opened ? { dev: opened.dev, ino: opened.ino } : undefined;
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
     if (options.checkpointElsewhere) this.db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     migrate(this.db);
+    this.storedIds = new Map();
+    this.touch = this.db.prepare("UPDATE store_state SET value = value WHERE name = 'events'");
+    this.probeWrite(); // a read-only file or file system is said at start, not on the first POST
     this.insertBatch = this.db.prepare('INSERT INTO batches (received_at, body) VALUES (?, ?)');
     this.dropBatch = this.db.prepare('DELETE FROM batches WHERE key = ?');
     this.countEvents = this.db.prepare("UPDATE store_state SET value = value + ? WHERE name = 'events'");
     this.findTrace = this.db.prepare('SELECT key FROM traces WHERE trace_id = ?').pluck();
     this.addTrace = this.db.prepare('INSERT INTO traces (trace_id) VALUES (?)');
     this.batchText = this.db.prepare('SELECT body FROM batches WHERE key = ?').pluck();
-    this.writeMany = this.db.transaction((batches: IngestBatch[], bodies: Array<Buffer | null>) => {
+    this.writeMany = this.db.transaction((batches: IngestBatch[], bodies: Array<Buffer | null>, conflicts: Rejection[][]) => {
       const now = Date.now();
       let total = 0;
       const counts = batches.map(({ rows }, b) => {
@@ -91,7 +103,9 @@ export class SqliteStore implements EventStore {
             values[at + 7] = batch;
             values[at + 8] = position;
           }
-          inserted += this.insertEventsStatement(count).run(values).changes;
+          const changes = this.insertEventsStatement(count).run(values).changes;
+          inserted += changes;
+          if (changes < count) this.findConflicts(rows, from, count, Number(batch), conflicts[b]!);
         }
         if (inserted === 0) this.dropBatch.run(batch); // every event was a repeat: keep no second copy of the text
         total += inserted;
@@ -149,18 +163,61 @@ export class SqliteStore implements EventStore {
     return this.insertBatches([{ body: JSON.stringify({ events }), rows: events.map(toEventRow) }])[0]!;
   }
 
+  /**
+   * Rows of a chunk that were not inserted: the same id is already stored. A repeat of the same event (a
+   * retry) is a duplicate; an id reused by an event of another trace, kind, service or time is a conflict,
+   * refused by its position in the body.
+   */
+  private findConflicts(rows: EventRow[], from: number, count: number, batch: number, out: Rejection[]): void {
+    let statement = this.storedIds.get(count);
+    if (!statement) {
+      statement = this.db.prepare(`SELECT id, trace_key, kind, service, ts, batch, position FROM events WHERE id IN (${new Array(count).fill('?').join(', ')})`);
+      this.storedIds.set(count, statement);
+    }
+    const stored = new Map<string, { trace_key: number; kind: string; service: string; ts: string; batch: number; position: number }>();
+    for (const row of statement.all(...rows.slice(from, from + count).map((r) => r[0])) as Array<{ id: string; trace_key: number; kind: string; service: string; ts: string; batch: number; position: number }>) stored.set(row.id, row);
+    for (let i = from; i < from + count; i++) {
+      const [id, traceId, kind, service, , , ts, position] = rows[i]!;
+      const prior = stored.get(id);
+      if (!prior || (prior.batch === batch && prior.position === position)) continue; // this row was inserted
+      const differs = [prior.trace_key !== this.traceKey(traceId) && 'trace_id', prior.kind !== kind && 'kind', prior.service !== service && 'service', prior.ts !== ts && 'timestamp'].filter(Boolean);
+      if (differs.length) out.push({ index: position, reason: `/id "${id}" was already used by another event (different ${differs.join(', ')})` });
+    }
+  }
+
+  /** Throws a storage fault when the file on disk is no longer the one this connection writes to. */
+  private checkFile(): void {
+    if (!this.identity) return;
+    let now: { dev: number; ino: number } | undefined;
+    try {
+      now = statSync(this.file);
+    } catch {
+      now = undefined;
+    }
+    if (!now || now.dev !== this.identity.dev || now.ino !== this.identity.ino) {
+      throw codedError(`the database file ${this.file} was deleted or replaced while the server was running; nothing more can be stored in it (restart raceway serve to start a new one)`, STORE_FILE_GONE);
+    }
+  }
+
+  probeWrite(): void {
+    this.checkFile();
+    this.touch.run();
+  }
+
   insertBatches(batches: IngestBatch[]): BatchResult[] {
     let counts: number[];
+    const conflicts: Rejection[][] = batches.map(() => []);
+    this.checkFile();
     try {
       const bodies = batches.map(({ body, rows }) => (rows.length === 0 ? null : typeof body === 'string' ? packBatchText(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength)));
-      counts = this.writeMany(batches, bodies);
+      counts = this.writeMany(batches, bodies, conflicts);
     } catch (error) {
       this.traceKeys.clear(); // the transaction rolled back: cached keys may name uncommitted traces
       throw error;
     }
     for (const n of counts) this.unindexed += n;
     if (this.unindexed >= INDEX_EVERY) this.indexPending();
-    return counts.map((inserted, i) => ({ inserted, duplicates: batches[i]!.rows.length - inserted }));
+    return counts.map((inserted, i) => ({ inserted, duplicates: batches[i]!.rows.length - inserted - conflicts[i]!.length, ...(conflicts[i]!.length ? { conflicts: conflicts[i]! } : {}) }));
   }
 
   /** Moves the tail into the per-trace index and summary now (the writer also calls this before closing). */
