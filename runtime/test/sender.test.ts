@@ -191,6 +191,19 @@ describe('batched sender', () => {
     expect(c.stats()).toMatchObject({ sent: 0, dropped: 3 });
   });
 
+  it('gives final counts right after shutdown: every recorded event is sent or dropped, none in between', async () => {
+    const col = await collector();
+    col.fallback = { status: 200, delayMs: 400 }; // slow acknowledgements: a backlog is in flight at the deadline
+    const c = client(col.url, { batchSize: 200, shutdownTimeoutMs: 250, maxQueue: 100_000 });
+    emit(c, 5000, 'x'.repeat(2000)); // ~2 KB events: one backlog take (2,000 events) spans several 1 MiB bodies
+    await c.shutdown();
+    const stats = c.stats();
+    expect(stats.queued).toBe(0);
+    expect(stats.sent + stats.dropped).toBe(5000);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(c.stats()).toEqual(stats); // nothing moves afterwards
+  });
+
   it('records nothing and sends nothing when disabled', async () => {
     const col = await collector();
     const c = client(col.url, { enabled: false });

@@ -37,6 +37,15 @@ describe('values are serialised safely', () => {
     expect(capturedToJson(captured)).toEqual({ balance: 100 });
   });
 
+  it('keeps an own __proto__ key as data, without changing the copy\'s prototype', () => {
+    const parsed = JSON.parse('{"__proto__":{"admin":true},"name":"x"}') as object;
+    const copy = safe(parsed) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    expect(JSON.stringify(copy)).toBe('{"__proto__":{"admin":true},"name":"x"}');
+    expect((copy as { admin?: unknown }).admin).toBeUndefined();
+  });
+
   it('never runs getters of application objects', () => {
     let calls = 0;
     const obj = { get secret() { calls++; return 's'; }, plain: 1 };

@@ -132,11 +132,14 @@ export class BatchExporter implements EventSink {
 
   private async drain(): Promise<void> {
     while (this.queue.size > 0 && !this.stopped) {
-      for (const body of this.takeBatch()) {
-        const batch = { count: body.records.length, abandoned: false };
-        this.inFlight.add(batch);
+      // Every body of this take counts as in flight from now on: records out of the queue and not yet
+      // sent must still be counted by stats() and, at shutdown, as dropped.
+      const bodies = this.takeBatch().map((body) => ({ ...body, batch: { count: body.records.length, abandoned: false } }));
+      for (const { batch } of bodies) this.inFlight.add(batch);
+      for (const { body, records, batch } of bodies) {
+        if (batch.abandoned) continue;
         try {
-          await this.deliver(body.body, body.records, batch);
+          await this.deliver(body, records, batch);
         } finally {
           this.inFlight.delete(batch);
         }

@@ -99,7 +99,10 @@ function toJsonSafe(value: unknown, depth: number, seen: Set<object>, budget: { 
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
       const d = Object.getOwnPropertyDescriptor(value, key);
-      out[key] = d && 'value' in d ? toJsonSafe(d.value, depth + 1, seen, budget) : '[Getter]';
+      const data = d && 'value' in d ? toJsonSafe(d.value, depth + 1, seen, budget) : '[Getter]';
+      // An own `__proto__` key is data: assigning it would set the copy's prototype and lose the key.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: data, enumerable: true, writable: true, configurable: true });
+      else out[key] = data;
     }
     if (keys.length > n) out['…'] = `[+${keys.length - n} keys]`;
     return out;
