@@ -22,6 +22,7 @@ export class StorageHealth {
     const reason = error instanceof Error ? error.message : String(error);
     if (!this.fault) {
       this.fault = { reason, since: Date.now() };
+      this.lastProbe = Date.now();
       this.log.error({ code: (error as { code?: string }).code, reason }, 'storage fault: events cannot be stored; answering 503 until the store can write again');
     }
     return true;

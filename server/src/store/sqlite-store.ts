@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { toEventRow } from './event-row.js';
@@ -15,6 +15,9 @@ const ROWS_PER_INSERT = 32;
 const EVENT_COLUMNS = 9;
 /** With a WalCheckpointer running, the writer still checkpoints when the WAL reaches this many pages (64 MiB). */
 const BACKSTOP_CHECKPOINT_PAGES = 16_384;
+
+/** Free space a recovering store needs before it takes events again. */
+const PROBE_MIN_FREE_BYTES = 1024 * 1024;
 
 /** The events table and the traces' summary as one relation: indexed rows plus the not yet indexed tail. */
 const TRACE_ROWS = `
@@ -73,7 +76,7 @@ export class SqliteStore implements EventStore {
     migrate(this.db);
     this.storedIds = new Map();
     this.touch = this.db.prepare("UPDATE store_state SET value = value WHERE name = 'events'");
-    this.probeWrite(); // a read-only file or file system is said at start, not on the first POST
+    this.touch.run(); // a read-only file or file system is said at start, not on the first POST
     this.insertBatch = this.db.prepare('INSERT INTO batches (received_at, body) VALUES (?, ?)');
     this.dropBatch = this.db.prepare('DELETE FROM batches WHERE key = ?');
     this.countEvents = this.db.prepare("UPDATE store_state SET value = value + ? WHERE name = 'events'");
@@ -199,8 +202,17 @@ export class SqliteStore implements EventStore {
     }
   }
 
+  /**
+   * After a storage fault: whether the store can write again. The file must still be ours, its file
+   * system must have room (a write of one page can succeed on a disk that the next batch fills again),
+   * and a small write must commit.
+   */
   probeWrite(): void {
     this.checkFile();
+    if (this.identity) {
+      const fs = statfsSync(path.dirname(path.resolve(this.file)));
+      if (fs.bavail * fs.bsize < PROBE_MIN_FREE_BYTES) throw codedError(`less than ${PROBE_MIN_FREE_BYTES >> 20} MiB free on the file system of ${this.file}`, 'SQLITE_FULL');
+    }
     this.touch.run();
   }
 
