@@ -5,6 +5,7 @@ export interface Access {
   eventId: string;
   traceId: string;
   service: string;
+  /** The process (service + instance) whose memory the access touched. */
   process: string;
   /** Per-process sequence number (arrival order for SDKs without one). */
   seq: number;
@@ -15,29 +16,52 @@ export interface Access {
   /** Unique per synchronous segment (process-qualified). */
   segment: string;
   time: number;
-  clock: Map<string, number>;
+  /** The task's view of other tasks: task → the latest epoch of it that happens before this access. */
+  clock: ReadonlyMap<string, number>;
+  /** This access's own epoch in its task (0: unknown, orders nothing across tasks). */
+  epoch: number;
+  /** The variable's name as the code named it. */
   variable: string;
+  /**
+   * What conflicts are decided on: the name within its process (memory is per process), or the name
+   * alone for state declared shared (`shared:` prefix), which is compared across processes and services.
+   */
+  key: string;
   write: boolean;
+  /** The value, summarised for analysis and reports (depth and size capped). */
   value: unknown;
   oldValue: unknown;
   location: string;
+  /** Locks held by the task at this access. */
   locks: readonly string[];
+  /**
+   * From a preemptive thread (another Raceway SDK): every event is its own segment and the thread has no
+   * awaited unit, so only single-variable patterns are reported for it.
+   */
+  thread: boolean;
+}
+
+/** Names of state that lives outside one process (a database row, a cache key, a file) start with this. */
+export const SHARED_PREFIX = 'shared:';
+
+/** The key a variable's accesses are compared on (see `Access.key`). */
+export function variableKey(process: string, name: string): string {
+  return name.startsWith(SHARED_PREFIX) ? name : `${process}\u0000${name}`;
 }
 
 /** e1 happens before e2: program order inside a task, else e2's clock has seen e1's epoch. */
 export function happensBefore(e1: Access, e2: Access): boolean {
   if (e1.task === e2.task && e1.process === e2.process) return e1.index < e2.index;
-  const epoch = e1.clock.get(e1.task) ?? 0;
-  return epoch > 0 && (e2.clock.get(e1.task) ?? 0) >= epoch;
+  return e1.epoch > 0 && (e2.clock.get(e1.task) ?? 0) >= e1.epoch;
 }
 
 export function concurrent(e1: Access, e2: Access): boolean {
   return !happensBefore(e1, e2) && !happensBefore(e2, e1);
 }
 
-/** Same variable, at least one write. */
+/** Same variable (in the same process, unless shared), at least one write. */
 export function conflicts(a: Access, b: Access): boolean {
-  return a.variable === b.variable && (a.write || b.write);
+  return a.key === b.key && (a.write || b.write);
 }
 
 export function sharesLock(a: readonly string[], b: readonly string[]): boolean {

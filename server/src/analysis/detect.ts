@@ -3,8 +3,16 @@ import { concurrent, conflicts, happensBefore, sharesLock } from './access.js';
 import type { Occurrence } from './race.js';
 import { classify } from './race.js';
 
-/** Cap on candidate interleavers tried per spanning pair in the prediction pass (keeps it linear). */
-const PREDICTION_CANDIDATES = 64;
+// Caps that keep every pass linear in the number of accesses whatever the input (each is a bound on the
+// work done for one gap or one unit, not on what a real program needs: real gaps hold a few accesses).
+/** Accesses examined inside one gap of a unit (single-variable pass). */
+const GAP_SCAN = 256;
+/** Other units considered inside one gap. */
+const INTERLEAVERS_PER_GAP = 8;
+/** Accesses examined in one unit's window (multi-variable pass). */
+const WINDOW_SCAN = 4096;
+/** Candidate interleavers (and code locations) tried per gap in the prediction pass. */
+const PREDICTION_CHECKS = 128;
 
 interface Footprint {
   read: boolean;
@@ -13,19 +21,19 @@ interface Footprint {
 }
 
 function touch(map: Map<string, Footprint>, a: Access): void {
-  const f = map.get(a.variable);
+  const f = map.get(a.key);
   if (f) {
     f.read ||= !a.write;
     f.write ||= a.write;
     f.last = a;
   } else {
-    map.set(a.variable, { read: !a.write, write: a.write, last: a });
+    map.set(a.key, { read: !a.write, write: a.write, last: a });
   }
 }
 
 /** The access of `footprint` that `x` conflicts with, if any. */
 function conflicting(footprints: Map<string, Footprint>, x: Access): Access | undefined {
-  const f = footprints.get(x.variable);
+  const f = footprints.get(x.key);
   if (!f) return undefined;
   return f.write || x.write ? f.last : undefined;
 }
@@ -42,19 +50,111 @@ function groupByUnit(accesses: Access[]): Map<string, Access[]> {
 
 const unitKey = (a: Access) => a.unitKey;
 
+/** Accesses per variable key, in the real order. */
+export function byVariable(accesses: Access[]): Map<string, Access[]> {
+  const out = new Map<string, Access[]>();
+  for (const a of accesses) {
+    let list = out.get(a.key);
+    if (!list) out.set(a.key, (list = []));
+    list.push(a);
+  }
+  return out;
+}
+
 /**
- * Observed atomicity violations: in the real order, an access of unit B lands in a gap of unit A
- * between two accesses it conflicts with (a1 < b1 ≤ b2 < a2), and the interleaving is not forced by
- * happens-before (fork before, join after). Sweeps each multi-segment unit's window once.
+ * Observed single-variable violations: between two consecutive accesses a1, a2 of unit A to one variable,
+ * in different segments, another unit B accessed it, conflicting with a1 (b1) and with a2 (b2), and
+ * happens-before did not force that order. These are the lost updates, stale reads, non-repeatable and
+ * inconsistent reads and double initialisations, reported at their own lines. Applies to threads too.
  */
-export function observedViolations(accesses: Access[]): Occurrence[] {
+export function singleVariableViolations(variables: Map<string, Access[]>): Occurrence[] {
   const out: Occurrence[] = [];
+  for (const list of variables.values()) {
+    const positions = new Map<string, number[]>();
+    const writes: number[] = [];
+    list.forEach((a, i) => {
+      let p = positions.get(a.unitKey);
+      if (!p) positions.set(a.unitKey, (p = []));
+      p.push(i);
+      if (a.write) writes.push(i);
+    });
+    for (const p of positions.values()) {
+      for (let k = 0; k + 1 < p.length; k++) {
+        const lo = p[k]!;
+        const hi = p[k + 1]!;
+        if (hi - lo < 2) continue; // nothing in between
+        const a1 = list[lo]!;
+        const a2 = list[hi]!;
+        if (a1.segment === a2.segment) continue; // one segment runs atomically
+        // b1 conflicts with a1: after a read only writes do, so only writes are visited then.
+        const visit = a1.write ? undefined : writes;
+        let from = visit ? firstAfter(visit, lo) : lo + 1;
+        const seen = new Set<string>();
+        for (let scanned = 0; scanned < GAP_SCAN && seen.size < INTERLEAVERS_PER_GAP; scanned++, from++) {
+          const i = visit ? visit[from] : from;
+          if (i === undefined || i >= hi) break;
+          const b1 = list[i]!;
+          if (seen.has(b1.unitKey)) continue;
+          seen.add(b1.unitKey);
+          const b2 = lastConflicting(list, positions.get(b1.unitKey)!, i, hi, a2);
+          if (!b2 || !(concurrent(a1, b1) || concurrent(b2, a2))) continue;
+          out.push({
+            kind: classify(a1, b1, b2, a2),
+            observed: true,
+            accesses: b1 === b2 ? [a1, b1, a2] : [a1, b1, b2, a2],
+            roles: b1 === b2 ? ['A', 'B', 'A'] : ['A', 'B', 'B', 'A'],
+            orderFromTimestamps: new Set([a1.process, b1.process, b2.process, a2.process]).size > 1,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The index in sorted `positions` of the first position after `at`. */
+function firstAfter(positions: number[], at: number): number {
+  let lo = 0;
+  let hi = positions.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (positions[mid]! <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** B's last access in [from, before) that conflicts with `a2` (B's positions are sorted), looking back a few. */
+function lastConflicting(list: Access[], own: number[], from: number, before: number, a2: Access): Access | undefined {
+  let k = firstAfter(own, before - 1) - 1;
+  for (let steps = 0; k >= 0 && own[k]! >= from && steps < INTERLEAVERS_PER_GAP; k--, steps++) {
+    const b = list[own[k]!]!;
+    if (conflicts(b, a2)) return b;
+  }
+  return undefined;
+}
+
+/**
+ * Observed multi-variable atomicity violations: in the real order, accesses of unit B land in a gap of
+ * unit A between two of its accesses to different variables they conflict with (a1 < b1 ≤ b2 < a2), and
+ * happens-before does not force it. Reported only when no single-variable violation (`single`) already
+ * explains what B did to A, and never for threads, which have no awaited unit. Sweeps each
+ * multi-segment unit's window once (at most WINDOW_SCAN accesses of it).
+ */
+export function multiVariableViolations(accesses: Access[], single: Occurrence[]): Occurrence[] {
+  const out: Occurrence[] = [];
+  const explained = new Set<string>();
+  // Either way round: B's lost update of A's write explains B's reads inside A's gap too.
+  for (const o of single) {
+    explained.add(`${o.accesses[0]!.unitKey}>${o.accesses[1]!.unitKey}`);
+    explained.add(`${o.accesses[1]!.unitKey}>${o.accesses[0]!.unitKey}`);
+  }
   const units = groupByUnit(accesses);
   for (const own of units.values()) {
-    if (own.length < 2 || new Set(own.map((a) => a.segment)).size < 2) continue;
+    if (own[0]!.thread || own.length < 2 || new Set(own.map((a) => a.key)).size < 2 || new Set(own.map((a) => a.segment)).size < 2) continue;
     const self = unitKey(own[0]!);
     const first = own[0]!.index;
-    const last = own[own.length - 1]!.index;
+    const last = Math.min(own[own.length - 1]!.index, first + WINDOW_SCAN);
     const prior = new Map<string, Footprint>();
     const candidates = new Map<string, { a1: Access; b1: Access; seen: Map<string, Footprint> }>();
     const reported = new Set<string>();
@@ -65,7 +165,8 @@ export function observedViolations(accesses: Access[]): Occurrence[] {
         for (const [other, c] of candidates) {
           const b2 = conflicting(c.seen, x);
           if (!b2) continue;
-          if (concurrent(c.a1, c.b1) || concurrent(b2, x)) {
+          const keys = new Set([c.a1.key, c.b1.key, b2.key, x.key]);
+          if (keys.size > 1 && !explained.has(`${self}>${other}`) && (concurrent(c.a1, c.b1) || concurrent(b2, x))) {
             out.push({
               kind: classify(c.a1, c.b1, b2, x),
               observed: true,
@@ -80,7 +181,7 @@ export function observedViolations(accesses: Access[]): Occurrence[] {
         touch(prior, x);
         continue;
       }
-      if (reported.has(key)) continue;
+      if (reported.has(key) || x.thread) continue;
       const c = candidates.get(key);
       if (c) {
         touch(c.seen, x);
@@ -102,7 +203,7 @@ export function observedViolations(accesses: Access[]): Occurrence[] {
  * the gap between two segments of unit A (a1, a2 on the same variable) — b is concurrent with both,
  * conflicts with both, and no lock held across the gap is held by b too.
  */
-export function predictedViolations(accesses: Access[], observed: Occurrence[]): Occurrence[] {
+export function predictedViolations(variables: Map<string, Access[]>, observed: Occurrence[]): Occurrence[] {
   const out: Occurrence[] = [];
   const alreadyObserved = new Set<string>();
   for (const o of observed) {
@@ -111,13 +212,7 @@ export function predictedViolations(accesses: Access[], observed: Occurrence[]):
     alreadyObserved.add(`${unitKey(a)}>${unitKey(b)}`);
     alreadyObserved.add(`${unitKey(b)}>${unitKey(a)}`);
   }
-  const byVariable = new Map<string, Access[]>();
-  for (const a of accesses) {
-    let list = byVariable.get(a.variable);
-    if (!list) byVariable.set(a.variable, (list = []));
-    list.push(a);
-  }
-  for (const list of byVariable.values()) {
+  for (const list of variables.values()) {
     const units = groupByUnit(list);
     // Interleaver candidates by code location, so each location is tried a bounded number of times.
     const byLocation = new Map<string, Access[]>();
@@ -133,12 +228,13 @@ export function predictedViolations(accesses: Access[], observed: Occurrence[]):
         const a2 = own[k + 1]!;
         if (a1.segment === a2.segment) continue;
         const heldAcross = a1.locks.filter((l) => a2.locks.includes(l));
-        for (const [location, group] of byLocation) {
+        let checks = 0;
+        search: for (const [location, group] of byLocation) {
+          if (checks++ >= PREDICTION_CHECKS) break;
           const shapeKey = `${a1.location}|${a2.location}|${location}|${unitKey(a1)}`;
           if (found.has(shapeKey)) continue;
-          let tried = 0;
           for (const b of group) {
-            if (tried++ >= PREDICTION_CANDIDATES) break;
+            if (checks++ >= PREDICTION_CHECKS) break search;
             if (unitKey(b) === unitKey(a1)) continue;
             if (!(conflicts(b, a1) && conflicts(b, a2))) continue;
             if (b.index > a1.index && b.index < a2.index) continue; // it did land there: observed pass
@@ -147,7 +243,7 @@ export function predictedViolations(accesses: Access[], observed: Occurrence[]):
             if (!concurrent(a1, b) || !concurrent(b, a2)) continue;
             found.add(shapeKey);
             out.push({ kind: classify(a1, b, b, a2), observed: false, accesses: [a1, b, a2], roles: ['A', 'B', 'A'], orderFromTimestamps: false });
-            break;
+            break search; // one example per gap: the report counts shapes, not every pair of units
           }
         }
       }
@@ -168,18 +264,18 @@ export function unorderedInitializations(accesses: Access[], observed: Occurrenc
   const emptyReads = new Map<string, Access[]>();
   const initialized = new Set<string>();
   for (const a of accesses) {
-    if (initialized.has(a.variable)) continue;
+    if (initialized.has(a.key)) continue;
     if (!a.write) {
       if (a.value === null || a.value === undefined) {
-        let l = emptyReads.get(a.variable);
-        if (!l) emptyReads.set(a.variable, (l = []));
+        let l = emptyReads.get(a.key);
+        if (!l) emptyReads.set(a.key, (l = []));
         l.push(a);
       }
       continue;
     }
     if (a.value === null || a.value === undefined) continue;
-    initialized.add(a.variable);
-    for (const r of emptyReads.get(a.variable) ?? []) {
+    initialized.add(a.key);
+    for (const r of emptyReads.get(a.key) ?? []) {
       if (unitKey(r) === unitKey(a) || happensBefore(r, a) || (explained.has(r.eventId) && explained.has(a.eventId))) continue;
       out.push({ kind: 'unordered-initialization', observed: true, accesses: [r, a], roles: ['A', 'B'], orderFromTimestamps: r.process !== a.process });
     }

@@ -1,4 +1,6 @@
 import type { Access } from './access.js';
+import { variableKey } from './access.js';
+import { summariseValue } from './value-summary.js';
 
 /** A stored wire event (only the parts the detector reads). */
 export interface WireEvent {
@@ -12,44 +14,133 @@ export interface WireEvent {
   raceway?: { seq?: number; process?: string; task?: string; unit?: string; segment?: number; time_us?: number };
 }
 
+/** The event kinds the analysis reads. */
+export const ANALYSED_KINDS = ['StateChange', 'LockAcquire', 'LockRelease'];
+
 const WRITES = new Set(['Write', 'AtomicWrite', 'AtomicRMW']);
+const EMPTY: readonly string[] = [];
+
+/** Milliseconds since the epoch, keeping the microseconds and nanoseconds that Date.parse drops. */
+function preciseTime(timestamp: string): number {
+  const ms = Date.parse(timestamp);
+  const fraction = /\.(\d{4,9})/.exec(timestamp);
+  return fraction ? ms + Number(`0.${fraction[1]!.slice(3)}`) : ms;
+}
+
+const serviceOf = (e: WireEvent) => e.metadata.service_name ?? 'unknown';
+const processOf = (e: WireEvent) => e.raceway?.process ?? `${serviceOf(e)}#${e.metadata.instance_id ?? e.metadata.process_id ?? '?'}`;
+
+function access(e: WireEvent, change: Record<string, unknown>, fields: Pick<Access, 'process' | 'seq' | 'task' | 'unit' | 'segment' | 'time' | 'clock' | 'epoch' | 'locks' | 'thread'>): Access {
+  const variable = String(change.variable);
+  return {
+    index: 0,
+    eventId: e.id,
+    traceId: e.trace_id,
+    service: serviceOf(e),
+    unitKey: `${fields.process}|${fields.unit}`,
+    variable,
+    key: variableKey(fields.process, variable),
+    write: WRITES.has(String(change.access_type)),
+    value: summariseValue(change.new_value),
+    oldValue: summariseValue(change.old_value),
+    location: String(change.location ?? ''),
+    ...fields,
+  };
+}
 
 /**
- * StateChange events → accesses. Events from SDKs without our causality block get conservative
- * defaults: the thread is the task and the unit, every event is its own segment.
+ * Events → accesses. Our SDK's events carry their task, unit, segment and vector clock (`raceway`
+ * block). Events of other Raceway SDKs come from preemptive threads: see `threadAccesses`.
  */
 export function accessesFrom(events: Iterable<WireEvent>): Access[] {
   const out: Access[] = [];
+  const threads: Array<{ event: WireEvent; arrival: number }> = [];
   let arrival = 0;
   for (const e of events) {
     arrival++;
+    const r = e.raceway;
+    if (!r) {
+      if (e.kind.StateChange || e.kind.LockAcquire || e.kind.LockRelease) threads.push({ event: e, arrival });
+      continue;
+    }
     const change = e.kind.StateChange;
     if (!change) continue;
-    const r = e.raceway;
-    const service = e.metadata.service_name ?? 'unknown';
-    const process = r?.process ?? `${service}#${e.metadata.instance_id ?? e.metadata.process_id ?? '?'}`;
-    const task = r?.task ?? e.metadata.thread_id;
-    const write = WRITES.has(String(change.access_type));
-    out.push({
-      index: 0,
-      eventId: e.id,
-      traceId: e.trace_id,
-      service,
-      process,
-      seq: r?.seq ?? arrival,
-      task,
-      unit: r?.unit ?? task,
-      unitKey: `${process}|${r?.unit ?? task}`,
-      segment: r?.segment !== undefined ? `${process}:${r.segment}` : `event:${e.id}`,
-      time: r?.time_us !== undefined ? r.time_us / 1000 : Date.parse(e.timestamp),
-      clock: new Map(e.causality_vector),
-      variable: String(change.variable),
-      write,
-      value: change.new_value,
-      oldValue: change.old_value,
-      location: String(change.location ?? ''),
-      locks: e.lock_set ?? [],
-    });
+    const process = processOf(e);
+    const task = r.task ?? e.metadata.thread_id;
+    const clock = new Map(e.causality_vector);
+    out.push(
+      access(e, change, {
+        process,
+        seq: r.seq ?? arrival,
+        task,
+        unit: r.unit ?? task,
+        segment: r.segment !== undefined ? `${process}:${r.segment}` : `event:${e.id}`,
+        time: r.time_us !== undefined ? r.time_us / 1000 : Date.parse(e.timestamp),
+        clock,
+        epoch: clock.get(task) ?? 0,
+        locks: e.lock_set ?? EMPTY,
+        thread: false,
+      }),
+    );
+  }
+  if (threads.length) out.push(...threadAccesses(threads));
+  return out;
+}
+
+interface ThreadState {
+  /** Latest epochs of other threads this one synchronised with (replaced, never mutated: accesses share it). */
+  view: Map<string, number>;
+  epoch: number;
+  /** Held locks, innermost last; a lock acquired twice appears twice (reentrancy). */
+  held: string[];
+}
+
+/**
+ * Accesses of threads (Python, Go, Rust, the older TS SDK). A thread is a task identified by (trace,
+ * thread id): Rust names OS threads, which serve unrelated traces. Each event is its own segment, and
+ * the thread is its own unit. Their `lock_set` is always empty and their clocks are not comparable
+ * between threads, so both are derived here from `LockAcquire`/`LockRelease` in each thread's order
+ * (by timestamp, then arrival): held locks are those acquired and not yet released (a release without
+ * an acquire releases nothing; a lock never released stays held), and a release happens before the next
+ * acquire of the same lock in the same process.
+ */
+function threadAccesses(items: Array<{ event: WireEvent; arrival: number }>): Access[] {
+  const out: Access[] = [];
+  const timed = items.map(({ event, arrival }) => ({ event, arrival, time: preciseTime(event.timestamp) }));
+  timed.sort((a, b) => a.time - b.time || a.arrival - b.arrival);
+  const threads = new Map<string, ThreadState>();
+  const released = new Map<string, Map<string, number>>(); // process|lock → clock at its last release
+  for (const { event: e, arrival, time } of timed) {
+    const process = processOf(e);
+    const task = `${e.trace_id}/${e.metadata.thread_id}`;
+    const threadKey = `${process}|${task}`;
+    let state = threads.get(threadKey);
+    if (!state) threads.set(threadKey, (state = { view: new Map(), epoch: 0, held: [] }));
+    state.epoch++;
+    const acquire = e.kind.LockAcquire;
+    const release = e.kind.LockRelease;
+    if (acquire) {
+      const lock = String(acquire.lock_id);
+      const last = released.get(`${process}|${lock}`);
+      if (last) {
+        const view = new Map(state.view);
+        for (const [t, n] of last) if (t !== task && (view.get(t) ?? 0) < n) view.set(t, n);
+        state.view = view;
+      }
+      state.held = [...state.held, lock];
+      continue;
+    }
+    if (release) {
+      const lock = String(release.lock_id);
+      const at = state.held.lastIndexOf(lock);
+      if (at >= 0) state.held = [...state.held.slice(0, at), ...state.held.slice(at + 1)];
+      released.set(`${process}|${lock}`, new Map(state.view).set(task, state.epoch));
+      continue;
+    }
+    const change = e.kind.StateChange!;
+    const sent = e.lock_set ?? EMPTY;
+    const locks = sent.length === 0 ? state.held : [...new Set([...state.held, ...sent])];
+    out.push(access(e, change, { process, seq: arrival, task, unit: task, segment: `event:${e.id}`, time, clock: state.view, epoch: state.epoch, locks, thread: true }));
   }
   return out;
 }

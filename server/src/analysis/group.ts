@@ -17,6 +17,41 @@ function mergeNames(names: string[]): string {
   return parts.join('');
 }
 
+const MAX_LOCATIONS = 20;
+
+export const HANDOFF_HINT =
+  'in this run the accesses never interleaved: one unit ran right after the other\'s await, as if it waited for a lock. ' +
+  'If your code serialises them with a lock of its own (a promise chain, async-mutex, p-limit(1)), wrap it in withLock(...) ' +
+  'or report it with trackLockAcquire/trackLockRelease so the detector sees it.';
+
+/**
+ * One entry per title (severity, kind, variable): groups that differ only in code locations (another
+ * path to the same bug) are counted together under the first, their locations listed.
+ */
+function mergeTitles(races: Race[]): Race[] {
+  const byTitle = new Map<string, Race>();
+  for (const race of races) {
+    const title = `${race.severity}|${race.kind}|${race.variable}`;
+    const kept = byTitle.get(title);
+    if (!kept) {
+      byTitle.set(title, race);
+      continue;
+    }
+    const traces = new Set([...kept.traceSet, ...race.traceSet]);
+    byTitle.set(title, {
+      ...kept,
+      occurrences: kept.occurrences + race.occurrences,
+      possibleOccurrences: kept.possibleOccurrences + race.possibleOccurrences,
+      traces: [...traces].slice(0, 10),
+      traceSet: traces,
+      services: [...new Set([...kept.services, ...race.services])].sort(),
+      locations: [...new Set([...kept.locations, ...race.locations])].slice(0, MAX_LOCATIONS),
+      ...(kept.hint || race.hint ? { hint: kept.hint ?? race.hint! } : {}),
+    });
+  }
+  return [...byTitle.values()];
+}
+
 function severityOf(o: Occurrence): Severity {
   if (o.kind === 'unordered-initialization') return 'warning';
   return o.observed ? 'critical' : 'warning';
@@ -58,6 +93,7 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
       }
     }
     const variable = [...new Set(variables)].join(', ');
+    const handedOff = !example.observed && list.some((o) => o.handoff);
     races.push({
       id: createHash('sha1').update(key).digest('hex').slice(0, 12),
       severity: severityOf(example),
@@ -72,8 +108,10 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
       traces: [...traces].slice(0, 10),
       traceSet: traces,
       services: [...services].sort(),
+      locations: [...new Set(list.flatMap((o) => o.accesses.map((a) => a.location)))].slice(0, MAX_LOCATIONS),
+      ...(handedOff ? { hint: HANDOFF_HINT } : {}),
     });
   }
   const rank = { critical: 0, warning: 1, info: 2 };
-  return races.sort((a, b) => rank[a.severity] - rank[b.severity] || b.occurrences - a.occurrences || a.variable.localeCompare(b.variable));
+  return mergeTitles(races).sort((a, b) => rank[a.severity] - rank[b.severity] || b.occurrences - a.occurrences || a.variable.localeCompare(b.variable));
 }

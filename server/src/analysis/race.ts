@@ -21,6 +21,11 @@ export interface Occurrence {
   roles: Array<'A' | 'B'>;
   /** True when the order across processes came from timestamps. */
   orderFromTimestamps: boolean;
+  /**
+   * Predicted only: in the run, one unit's access came right after the other's gap, as if it waited for
+   * it (a lock the detector does not see: a promise chain, a mutex library).
+   */
+  handoff?: boolean;
 }
 
 /** A line of the report: occurrences grouped by kind and code locations. */
@@ -42,11 +47,15 @@ export interface Race {
   /** Every trace with an occurrence (for "has a race" queries; not part of the report). */
   traceSet: ReadonlySet<string>;
   services: string[];
+  /** Every code location of the occurrences behind this line (up to 20), beyond the example's. */
+  locations: string[];
+  /** Why the detector may be wrong, or what to do (e.g. a lock it cannot see). */
+  hint?: string;
 }
 
 /** Names the classic shapes of a three- or four-access interleaving. */
 export function classify(a1: Access, b1: Access, b2: Access, a2: Access): RaceKind {
-  if (a1.variable !== a2.variable || b1.variable !== b2.variable) return a1.write && a2.write && !b1.write ? 'inconsistent-read' : 'atomicity-violation';
+  if (a1.key !== a2.key || b1.key !== b2.key) return a1.write && a2.write && !b1.write ? 'inconsistent-read' : 'atomicity-violation';
   if (!a1.write && a2.write && b1.write) return a1.value === undefined || a1.value === null ? 'double-initialization' : 'lost-update';
   if (a1.write && !a2.write && (b1.write || b2.write)) return 'stale-read';
   if (a1.write && a2.write && !b1.write) return 'inconsistent-read';

@@ -27,11 +27,21 @@ export interface RaceReport {
     orderFromTimestamps: boolean;
     traces: string[];
     services: string[];
+    /** Every code location behind this line (up to 20): other paths to the same bug included. */
+    locations: string[];
+    /** What may explain a warning, or what to do about it (e.g. a lock the detector cannot see). */
+    hint?: string;
   }>;
-  stats: { events: number; traces: number };
+  /** `racesNotListed`: races beyond the report's cap (MAX_LISTED_RACES), counted but not listed. */
+  stats: { events: number; traces: number; racesNotListed?: number };
 }
 
-export function toReport(races: Race[], stats: { events: number; traces: number }, sourceRoot?: string): RaceReport {
+/** The report lists at most this many races (the most severe and frequent first); the rest are counted. */
+export const MAX_LISTED_RACES = 500;
+
+export function toReport(all: Race[], counts: { events: number; traces: number }, sourceRoot?: string): RaceReport {
+  const races = all.slice(0, MAX_LISTED_RACES);
+  const stats = all.length > races.length ? { ...counts, racesNotListed: all.length - races.length } : counts;
   return {
     races: races.map((r) => ({
       id: r.id,
@@ -55,6 +65,8 @@ export function toReport(races: Race[], stats: { events: number; traces: number 
       orderFromTimestamps: r.orderFromTimestamps,
       traces: r.traces,
       services: r.services,
+      locations: r.locations,
+      ...(r.hint ? { hint: r.hint } : {}),
     })),
     stats,
   };

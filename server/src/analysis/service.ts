@@ -1,7 +1,7 @@
 import type { EventStore } from '../store/event-store.js';
 import type { AnalysisResult } from './analyze.js';
 import { analyze } from './analyze.js';
-import { accessesFrom } from './from-events.js';
+import { accessesFrom, ANALYSED_KINDS } from './from-events.js';
 
 /** An analysis this long is worth a log line. */
 const SLOW_MS = 1000;
@@ -17,7 +17,7 @@ export class AnalysisService {
     const mark = this.store.changeMark?.() ?? String(this.store.counts().events);
     if (this.cached?.mark === mark) return this.cached.result;
     const started = performance.now();
-    const result = analyze(accessesFrom(this.store.allEvents(['StateChange'])));
+    const result = analyze(accessesFrom(this.store.allEvents(ANALYSED_KINDS)));
     const ms = performance.now() - started;
     if (ms > SLOW_MS) this.onSlow?.(Math.round(ms), this.store.counts().events);
     this.cached = { mark, result };

@@ -10,7 +10,9 @@ import { InlineParser } from '../ingest/batch-parser.js';
 import type { EventWriter } from '../ingest/event-writer.js';
 import { GroupCommit } from '../ingest/group-commit.js';
 import { InlineWriter } from '../ingest/inline-writer.js';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, StoredEvent } from '../store/event-store.js';
+import { boundDepth } from '../analysis/value-summary.js';
+import { MAX_VALUE_DEPTH } from '../ingest/validate-event.js';
 import type { BatchResult } from '../store/ingest-batch.js';
 import { makeKeyCheck } from './auth.js';
 import type { ConnectionLimits } from './connection-guard.js';
@@ -175,7 +177,8 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
 
   app.get('/api/traces/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const events = options.store.traceEvents(id.replace(/^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i, '$1-$2-$3-$4-$5'));
+    // Events stored by an older server may nest deeper than JSON can be written back: bounded for the reply.
+    const events = options.store.traceEvents(id.replace(/^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i, '$1-$2-$3-$4-$5')).map((e) => boundDepth(e, MAX_VALUE_DEPTH + 8) as StoredEvent);
     if (events.length === 0) return fail(reply, 'RW_TRACE_NOT_FOUND');
     // Causal order: by each event's time, then per-process sequence.
     const ordered = [...events].sort((a, b) => {

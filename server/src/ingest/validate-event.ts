@@ -1,4 +1,9 @@
 import { Ajv } from 'ajv';
+import { nestsDeeperThan } from '../analysis/value-summary.js';
+
+/** Values may nest this deep (an event's own structure adds a few levels): deeper JSON cannot be serialised back safely. */
+export const MAX_VALUE_DEPTH = 64;
+const EVENT_LEVELS = 4; // event → kind → variant → value
 
 /**
  * Limits on the text fields of an event, in characters. Names and locations are shown in reports and
@@ -89,6 +94,7 @@ export function isRfc3339(text: string): boolean {
 export function validateEvent(event: unknown): string | undefined {
   if (check(event)) {
     if (!isRfc3339((event as { timestamp: string }).timestamp)) return '/timestamp must be an RFC 3339 date-time (e.g. 2026-11-30T10:00:00.123Z)';
+    if (nestsDeeperThan(event, MAX_VALUE_DEPTH + EVENT_LEVELS)) return `a value nests deeper than ${MAX_VALUE_DEPTH} levels`;
     return undefined;
   }
   const e = check.errors?.[0];

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { RacewayClient, replaceDefaultClient } from '@raceway/runtime';
+import * as rw from '@raceway/runtime/instrument';
+import { accessesFrom, analyze, buildApp, SqliteStore, toReport } from '@raceway/server';
+import type { Race } from '@raceway/server';
+
+/**
+ * The detector on events it did not produce: the exact shapes of the Python, Go, Rust and original
+ * TypeScript Raceway SDKs (threads, `lock_set: []`, locks as LockAcquire/LockRelease events, clocks that
+ * do not compare), and on our runtime for the rules that are about JavaScript.
+ */
+type Sdk = 'python' | 'go' | 'rust' | 'ts-original';
+const T0 = Date.parse('2026-11-30T02:49:47.000Z');
+
+/** One event as each SDK writes it (see the wire reference): timestamps, thread names, clocks, tags. */
+function sdkEvent(sdk: Sdk, o: { trace: string; thread: string; ms: number; kind: Record<string, unknown>; service?: string; instance?: string; n?: number }): Record<string, unknown> {
+  const iso = new Date(T0 + o.ms).toISOString();
+  const service = o.service ?? `${sdk}-svc`;
+  const instance = o.instance ?? 'vm-4242';
+  const timestamp = sdk === 'python' ? iso.replace('Z', '000+00:00') : sdk === 'rust' || sdk === 'go' ? iso.replace('Z', '123456Z') : iso;
+  return {
+    id: randomUUID(),
+    trace_id: o.trace,
+    parent_id: null,
+    timestamp,
+    kind: o.kind,
+    metadata: { thread_id: o.thread, process_id: 4242, service_name: service, environment: 'dev', tags: { sdk_language: sdk === 'ts-original' ? 'typescript' : sdk }, instance_id: instance },
+    causality_vector: sdk === 'ts-original' ? [[randomUUID(), o.n ?? 1]] : [[`${service}#${instance}`, o.n ?? 1]],
+    lock_set: [],
+  };
+}
+const read = (variable: string, value: unknown, location: string) => ({ StateChange: { variable, old_value: null, new_value: value, location, access_type: 'Read' } });
+const write = (variable: string, value: unknown, location: string) => ({ StateChange: { variable, old_value: null, new_value: value, location, access_type: 'Write' } });
+const acquire = (lock: string) => ({ LockAcquire: { lock_id: lock, lock_type: 'Mutex', location: 'contextlib.py:137' } });
+const release = (lock: string) => ({ LockRelease: { lock_id: lock, lock_type: 'Mutex', location: 'contextlib.py:144' } });
+
+const races = (events: Array<Record<string, unknown>>) => analyze(accessesFrom(events as never)).races;
+const summary = (list: Race[]) => list.map((r) => `${r.severity} ${r.kind} ${r.variable}`);
+
+/** Two threads of one process each doing `steps` (ms offsets interleave them). */
+function twoThreads(sdk: Sdk, steps: (thread: 'A' | 'B') => Array<[number, Record<string, unknown>]>, options: { trace?: (t: 'A' | 'B') => string; thread?: (t: 'A' | 'B') => string } = {}) {
+  const shared = randomUUID();
+  return (['A', 'B'] as const).flatMap((t) => {
+    const trace = options.trace?.(t) ?? shared;
+    return steps(t).map(([ms, kind], n) => sdkEvent(sdk, { trace, thread: options.thread?.(t) ?? `${sdk}-4242-${t === 'A' ? '0a0a0a0a' : '0b0b0b0b'}`, ms, kind, n: n + 1 }));
+  });
+}
+
+/** Each of two threads in its own trace and process (`service`/`instance` per thread). */
+function perThread(steps: (t: 'A' | 'B') => Array<[number, Record<string, unknown>]>, where: (t: 'A' | 'B') => { service: string; instance?: string }) {
+  return (['A', 'B'] as const).flatMap((t) => {
+    const trace = randomUUID();
+    return steps(t).map(([ms, kind], n) => sdkEvent('python', { trace, thread: `t-${t}`, ms, kind, n: n + 1, ...where(t) }));
+  });
+}
+
+describe('locks of every Raceway SDK (LockAcquire/LockRelease, empty lock_set)', () => {
+  for (const sdk of ['python', 'go', 'rust', 'ts-original'] as const) {
+    it(`${sdk}: read → write inside the same lock in two threads is no race; without the lock it is a lost update`, () => {
+      const locked = (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> => {
+        const at = t === 'A' ? 0 : 5;
+        return [[at, acquire('safe_lock')], [at + 1, read('safe_counter', 1, 'app.py:10')], [at + 2, write('safe_counter', 2, 'app.py:11')], [at + 3, release('safe_lock')]];
+      };
+      expect(races(twoThreads(sdk, locked))).toEqual([]);
+      const bare = (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> => (t === 'A' ? [[0, read('c', 1, 'app.py:20')], [10, write('c', 2, 'app.py:22')]] : [[5, write('c', 2, 'app.py:22')]]);
+      expect(summary(races(twoThreads(sdk, bare)))).toEqual(['critical lost-update c']);
+    });
+  }
+
+  it('handles reentrancy, a release without an acquire, a thread that never releases, and events that arrive out of order', () => {
+    const steps = (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> => {
+      const at = t === 'A' ? 0 : 10;
+      return [
+        [at, release('other')], // released without being held: releases nothing
+        [at + 1, acquire('m')],
+        [at + 2, acquire('m')], // reentrant
+        [at + 3, read('n', 1, 'r.py:5')],
+        [at + 4, release('m')], // still held once
+        [at + 5, write('n', 2, 'r.py:7')],
+        ...(t === 'A' ? ([[at + 6, release('m')]] as Array<[number, Record<string, unknown>]>) : []), // B never releases
+      ];
+    };
+    const events = twoThreads('python', steps);
+    expect(races(events)).toEqual([]);
+    // The same events split over batches that arrived in another order.
+    const shuffled = [...events.slice(7), ...events.slice(0, 7)].reverse();
+    expect(races(shuffled)).toEqual([]);
+  });
+
+  it('orders two separately locked sections through release → acquire (no stale read of its own write)', () => {
+    const steps = (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> =>
+      t === 'A'
+        ? [[0, acquire('m')], [1, write('x', 1, 'loop.py:3')], [2, release('m')], [10, acquire('m')], [11, read('x', 5, 'loop.py:6')], [12, release('m')]]
+        : [[5, acquire('m')], [6, write('x', 5, 'loop.py:3')], [7, release('m')]];
+    expect(races(twoThreads('python', steps))).toEqual([]);
+  });
+});
+
+describe('threads are not JavaScript tasks', () => {
+  it('reports no multi-variable atomicity violation across unrelated variables of a thread', () => {
+    const steps = (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> => {
+      const at = t === 'A' ? 0 : 1;
+      return [
+        [at, read('counter', 1, 'a.py:1')],
+        [at + 4, acquire('safe_lock')], [at + 5, read('safe_counter', 1, 'a.py:5')], [at + 6, write('safe_counter', 2, 'a.py:6')], [at + 7, release('safe_lock')],
+      ];
+    };
+    expect(races(twoThreads('python', steps))).toEqual([]);
+  });
+
+  it('compares two traces served by one reused OS thread (Rust ThreadId)', () => {
+    const steps = (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> => (t === 'A' ? [[0, read('stock', 5, 'src/main.rs:30')], [10, write('stock', 4, 'src/main.rs:32')]] : [[5, write('stock', 4, 'src/main.rs:32')]]);
+    const sameThread = twoThreads('rust', steps, { trace: () => randomUUID(), thread: () => 'ThreadId(2)' });
+    expect(summary(races(sameThread))).toEqual(['critical lost-update stock']);
+  });
+});
+
+describe('in-memory state belongs to one process', () => {
+  const lost = (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> => (t === 'A' ? [[0, read('safe_counter', 1, 'x.py:1')], [10, write('safe_counter', 2, 'x.py:2')]] : [[5, write('safe_counter', 2, 'x.py:2')]]);
+
+  it('never compares variables of two services, or of two replicas of one service', () => {
+    // The same events in one process are a lost update; in two services, or two replicas, nothing.
+    expect(summary(races(perThread(lost, () => ({ service: 'api' }))))).toEqual(['critical lost-update safe_counter']);
+    expect(races(perThread(lost, (t) => ({ service: t === 'A' ? 'py-interop' : 'py-lock-only' })))).toEqual([]);
+    expect(races(perThread(lost, (t) => ({ service: 'api', instance: `vm-${t}` })))).toEqual([]);
+  });
+
+  it('compares state declared shared (`shared:` prefix) across processes and services', () => {
+    const sharedLost = (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> => lost(t).map(([ms, kind]) => [ms, JSON.parse(JSON.stringify(kind).replace('"safe_counter"', '"shared:db.counter"'))]);
+    const found = races(perThread(sharedLost, (t) => ({ service: t === 'A' ? 'orders' : 'billing', instance: `vm-${t}` })));
+    expect(summary(found)).toEqual(['critical lost-update shared:db.counter']);
+    expect(found[0]!.orderFromTimestamps).toBe(true);
+  });
+});
+
+/** Our runtime: the scenarios are run for real, as in analysis.test.ts. */
+async function scenario(body: (client: RacewayClient) => Promise<void>): Promise<Race[]> {
+  const client = RacewayClient.inMemory({ serviceName: 'shop' });
+  replaceDefaultClient(client);
+  await body(client);
+  return analyze(accessesFrom(client.memoryEvents() as never)).races;
+}
+
+describe('the simplest true explanation, once', () => {
+  it('reports the shelf\'s lost update at its own lines, and no atomicity violation that mixes it with the price cache', async () => {
+    const shelf: Record<string, number> = { 'blue-mug': 10 };
+    let prices: Record<string, number> | null = null;
+    const buy = async () => {
+      // A lazily initialised price cache, then the shelf's read → await → write.
+      if (!rw.read('prices', prices, 'inventory.ts:12:8')) {
+        await sleep(5);
+        rw.boundary();
+        prices = rw.write('prices', prices, { 'blue-mug': 12 }, 'inventory.ts:14:5');
+      }
+      const left = rw.read('shelf[blue-mug]', shelf['blue-mug'], 'inventory.ts:25:16');
+      await sleep(10);
+      rw.boundary();
+      shelf['blue-mug'] = rw.write('shelf[blue-mug]', shelf['blue-mug'], left! - 1, 'inventory.ts:29:3');
+    };
+    const found = await scenario(async (c) => {
+      await Promise.all(Array.from({ length: 6 }, (_, i) => c.startTrace(`buy-${i}`, async () => {
+        await sleep(i * 3);
+        rw.boundary();
+        await buy();
+      })));
+    });
+    const lost = found.find((r) => r.kind === 'lost-update' && r.variable === 'shelf[blue-mug]');
+    expect(lost, summary(found).join('\n')).toBeDefined();
+    expect(lost!.severity).toBe('critical');
+    expect(lost!.accesses.map((a) => `${a.write ? 'W' : 'R'} ${a.location}`)).toEqual(['R inventory.ts:25:16', 'W inventory.ts:29:3', 'W inventory.ts:29:3']);
+    expect(found.filter((r) => r.kind === "atomicity-violation").map((r) => [r.variable, r.accesses.map((a) => `${a.write ? "W" : "R"} ${a.variable} ${a.location} ${a.task}`)])).toEqual([]);
+    const titles = found.map((r) => `${r.severity} ${r.kind} ${r.variable}`);
+    expect(new Set(titles).size).toBe(titles.length);
+  });
+});
+
+describe('a lock the detector cannot see', () => {
+  let stock = 10;
+  const reserve = async () => {
+    const left = rw.read('stock', stock, 'stock.ts:4:16');
+    await sleep(15);
+    rw.boundary();
+    stock = rw.write('stock', stock, left - 1, 'stock.ts:6:3');
+  };
+
+  it('says so beside a predicted race whose units ran back to back, as a hand-written mutex makes them', async () => {
+    let tail: Promise<void> = Promise.resolve();
+    const mutex = <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = tail.then(fn);
+      tail = run.then(() => undefined, () => undefined);
+      return run;
+    };
+    const found = await scenario(async (c) => {
+      await Promise.all([c.startTrace('A', () => mutex(reserve)), c.startTrace('B', () => mutex(reserve))]);
+    });
+    expect(summary(found)).toEqual(['warning lost-update stock']);
+    expect(found[0]!.hint).toMatch(/withLock|trackLockAcquire/);
+    expect(toReport(found, { events: 4, traces: 2 }).races[0]!.hint).toBe(found[0]!.hint);
+  });
+
+  it('gives no such hint when the units simply ran at different times, and no race at all with withLock', async () => {
+    const apart = await scenario(async (c) => {
+      await c.startTrace('A', reserve);
+      await sleep(60);
+      await c.startTrace('B', reserve);
+    });
+    expect(summary(apart)).toEqual(['warning lost-update stock']);
+    expect(apart[0]!.hint).toBeUndefined();
+    const locked = await scenario(async (c) => {
+      await Promise.all([c.startTrace('A', () => c.withLock('stock', reserve)), c.startTrace('B', () => c.withLock('stock', reserve))]);
+    });
+    expect(locked).toEqual([]);
+  });
+});
+
+describe('analysis on hostile input', () => {
+  it('keeps the report bounded on adversarial shapes: 700 two-access units at distinct locations', () => {
+    const events: Array<Record<string, unknown>> = [];
+    const trace = randomUUID();
+    for (let u = 0; u < 700; u++) {
+      // Every unit reads x, then (much later) writes it: every pair of units could interleave.
+      events.push({ ...sdkEvent('ts-original', { trace, thread: 'x', ms: u, kind: read('x', u, `gen.ts:${u}:1`) }), raceway: { v: 1, seq: u * 2, task: `t${u}`, unit: `t${u}`, process: 'p', segment: u * 2, time_us: u * 1000 } });
+      events.push({ ...sdkEvent('ts-original', { trace, thread: 'x', ms: 1000 + u, kind: write('x', u, `gen.ts:${u}:9`) }), raceway: { v: 1, seq: u * 2 + 1, task: `t${u}`, unit: `t${u}`, process: 'p', segment: u * 2 + 1, time_us: (1000 + u) * 1000 } });
+    }
+    const found = races(events);
+    const report = toReport(found, { events: events.length, traces: 1 });
+    expect(report.races.length).toBeLessThanOrEqual(2);
+    expect(report.races[0]!.occurrences).toBeGreaterThan(100);
+    expect(JSON.stringify(report).length).toBeLessThan(100_000);
+  });
+
+  it('refuses values nested deeper than 64 levels at ingest, and no stored event breaks analysis, the report or a trace\'s page', async () => {
+    const store = new SqliteStore(':memory:');
+    const { app } = buildApp({ store });
+    // 5,000 levels: more than JSON.stringify can write back (it overflows the stack), so built as text.
+    const deepText = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const deep: unknown = JSON.parse(deepText);
+    const trace = randomUUID();
+    const body = (valueText: string) => {
+      const event = sdkEvent('python', { trace, thread: 'A', ms: 0, kind: write('cfg', 'VALUE', 'a.py:1') });
+      return { id: event.id as string, text: JSON.stringify({ events: [event] }).replace('"VALUE"', valueText) };
+    };
+    const res = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, payload: body(deepText).text });
+    expect(res.json().data).toMatchObject({ inserted: 0, rejected: 1, errors: [{ index: 0, reason: expect.stringMatching(/deeper than 64/) }] });
+    // An older server stored one anyway.
+    const stored = body(deepText);
+    store.insertBatches([{ body: stored.text, rows: [[stored.id, trace, 'StateChange', 'python-svc', null, null, '2026-11-30T02:49:47.000000+00:00', 0]] }]);
+    const hostile = twoThreads('python', (t) => (t === 'A' ? [[0, read('cfg', deep, 'a.py:2')], [10, write('cfg', deep, 'a.py:3')]] : [[5, write('cfg', 'x'.repeat(3_000_000), 'a.py:3')]]));
+    expect(races(hostile).map((r) => r.kind)).toEqual(['lost-update']);
+    for (const url of ['/api/races', `/api/traces/${trace}`, '/api/traces']) expect((await app.inject({ url })).statusCode, url).toBe(200);
+    await app.close();
+    store.close();
+  });
+});
