@@ -4,6 +4,7 @@ export { SqliteStore } from './store/sqlite-store.js';
 export type { EventStore, StoredEvent, TraceSummary, ServiceSummary, ServiceEdge } from './store/event-store.js';
 export { analyze } from './analysis/analyze.js';
 export { accessesFrom } from './analysis/from-events.js';
+export { IncrementalAnalysis } from './analysis/incremental-analysis.js';
 export type { WireEvent } from './analysis/from-events.js';
 export type { Access } from './analysis/access.js';
 export type { Race, RaceKind, Severity } from './analysis/race.js';

@@ -34,7 +34,7 @@ const meta = (e: StoredEvent) => e.metadata as Record<string, string | null>;
 describe('distributed example', () => {
   it('reports the race on the stock row between two concurrent orders, across services', () => {
     const { report, events } = runExample('distributed', ['run.mjs', 'concurrent'], 'distributed-concurrent');
-    expect(report.races.map((r) => `${r.severity} ${r.kind} ${r.variable}`)).toEqual(['critical lost-update db.stock.sku-1']);
+    expect(report.races.map((r) => `${r.severity} ${r.kind} ${r.variable}`)).toEqual(['critical lost-update shared:db.stock.sku-1']);
     expect(report.races[0]!.accesses.map((a) => `${a.access} ${a.location}`)).toEqual(['read inventory.mjs:8:19', 'write inventory.mjs:11:3', 'write inventory.mjs:11:3']);
     // Each order is one trace through the three services, spans chained parent -> child.
     const traces = new Set(report.races[0]!.accesses.map((a) => a.traceId));

@@ -91,7 +91,7 @@ describe('web UI', () => {
     expect(await page.locator('svg.timeline g.task-row[data-service="inventory"]').count()).toBeGreaterThan(0);
     // gateway -> inventory and gateway -> payment, twice each
     expect(await page.locator('svg.timeline line.cross-service').count()).toBe(4);
-    await page.locator('ol.events button', { hasText: 'db.stock.sku-1' }).first().click();
+    await page.locator('ol.events button', { hasText: 'shared:db.stock.sku-1' }).first().click();
     expect(await page.locator('dl.inspector').innerText()).toContain('inventory.mjs:8:19');
     await page.screenshot({ path: path.join(shots, 'trace.png'), fullPage: true });
     await page.close();

@@ -1,5 +1,5 @@
 import type { Access } from './access.js';
-import { byVariable, multiVariableViolations, predictedViolations, singleVariableViolations, unorderedInitializations } from './detect.js';
+import { byVariable, combine, groupByUnit, multiVariableViolations, predictedViolations, racingPairs, singleVariableViolations, unorderedInitializations } from './detect.js';
 import { groupRaces } from './group.js';
 import type { Occurrence, Race } from './race.js';
 
@@ -14,26 +14,53 @@ const HANDOFF_MS = 5;
  * Whether a predicted interleaving's units ran back to back in the run: the interleaver right after the
  * gap ended, or the gap right after the interleaver, which is what a lock the detector cannot see does.
  */
-function looksHandedOff(o: Occurrence): boolean {
+function markHandoff(o: Occurrence): Occurrence {
   const [a1, b, a2] = o.accesses as [Access, Access, Access];
-  if (a1.thread || b.thread) return false;
+  if (a1.thread || b.thread) return o;
   const after = b.index > a2.index ? b.time - a2.time : a1.time - b.time;
-  return after >= 0 && after <= HANDOFF_MS;
+  if (after >= 0 && after <= HANDOFF_MS) o.handoff = true;
+  return o;
+}
+
+/** The real order: timestamps across processes (ours are run start times), the per-process sequence within one. */
+export function realOrder(a: Access, b: Access): number {
+  return a.time - b.time || (a.process < b.process ? -1 : a.process > b.process ? 1 : a.seq - b.seq);
+}
+
+/** What the per-variable passes find for one variable's accesses (in the real order). */
+export interface VariableFindings {
+  single: Occurrence[];
+  predicted: Occurrence[];
+  unordered: Occurrence[];
+}
+
+export function analyseVariable(list: Access[]): VariableFindings {
+  const single = singleVariableViolations(list);
+  return { single, predicted: predictedViolations(list, racingPairs(single)).map(markHandoff), unordered: unorderedInitializations(list) };
+}
+
+/** Units the multi-variable pass looks at: ours, touching two or more variables. */
+export function multiVariableUnits(units: Iterable<Access[]>): Access[][] {
+  const out: Access[][] = [];
+  for (const own of units) {
+    if (own[0]!.thread || own.length < 2) continue;
+    const first = own[0]!.key;
+    if (own.some((a) => a.key !== first)) out.push(own);
+  }
+  return out;
 }
 
 /** Sorts accesses into the real order and runs every rule. `accesses` need not be sorted. */
 export function analyze(input: Access[]): AnalysisResult {
-  // Real order: timestamps across processes (ours are run start times, monotonic with the sequence),
-  // the per-process sequence within one.
-  const accesses = [...input].sort((a, b) => a.time - b.time || (a.process < b.process ? -1 : a.process > b.process ? 1 : a.seq - b.seq));
+  const accesses = [...input].sort(realOrder);
   accesses.forEach((a, i) => (a.index = i));
-  const variables = byVariable(accesses);
-  // The simplest true explanation first: single-variable patterns, then multi-variable ones only where
-  // none of those explains what one unit did to another.
-  const single = singleVariableViolations(variables);
-  const observed = [...single, ...multiVariableViolations(accesses, single)];
-  const predicted = predictedViolations(variables, observed);
-  for (const o of predicted) if (looksHandedOff(o)) o.handoff = true;
-  const unordered = unorderedInitializations(accesses, observed);
-  return { races: groupRaces([...observed, ...predicted, ...unordered]) };
+  const parts: VariableFindings = { single: [], predicted: [], unordered: [] };
+  for (const list of byVariable(accesses).values()) {
+    const found = analyseVariable(list);
+    parts.single.push(...found.single);
+    parts.predicted.push(...found.predicted);
+    parts.unordered.push(...found.unordered);
+  }
+  const multi = multiVariableViolations(multiVariableUnits(groupByUnit(accesses).values()), accesses);
+  return { races: groupRaces(combine({ ...parts, multi })) };
 }

@@ -38,7 +38,7 @@ function conflicting(footprints: Map<string, Footprint>, x: Access): Access | un
   return f.write || x.write ? f.last : undefined;
 }
 
-function groupByUnit(accesses: Access[]): Map<string, Access[]> {
+export function groupByUnit(accesses: Access[]): Map<string, Access[]> {
   const units = new Map<string, Access[]>();
   for (const a of accesses) {
     let list = units.get(a.unitKey);
@@ -67,9 +67,9 @@ export function byVariable(accesses: Access[]): Map<string, Access[]> {
  * happens-before did not force that order. These are the lost updates, stale reads, non-repeatable and
  * inconsistent reads and double initialisations, reported at their own lines. Applies to threads too.
  */
-export function singleVariableViolations(variables: Map<string, Access[]>): Occurrence[] {
+export function singleVariableViolations(list: Access[]): Occurrence[] {
   const out: Occurrence[] = [];
-  for (const list of variables.values()) {
+  {
     const positions = new Map<string, number[]>();
     const writes: number[] = [];
     list.forEach((a, i) => {
@@ -137,20 +137,13 @@ function lastConflicting(list: Access[], own: number[], from: number, before: nu
 /**
  * Observed multi-variable atomicity violations: in the real order, accesses of unit B land in a gap of
  * unit A between two of its accesses to different variables they conflict with (a1 < b1 ≤ b2 < a2), and
- * happens-before does not force it. Reported only when no single-variable violation (`single`) already
- * explains what B did to A, and never for threads, which have no awaited unit. Sweeps each
+ * happens-before does not force it. Never for threads, which have no awaited unit (`combine` then keeps
+ * them only where no single-variable violation explains what the two units did). Sweeps each
  * multi-segment unit's window once (at most WINDOW_SCAN accesses of it).
  */
-export function multiVariableViolations(accesses: Access[], single: Occurrence[]): Occurrence[] {
+export function multiVariableViolations(units: Iterable<Access[]>, accesses: Access[]): Occurrence[] {
   const out: Occurrence[] = [];
-  const explained = new Set<string>();
-  // Either way round: B's lost update of A's write explains B's reads inside A's gap too.
-  for (const o of single) {
-    explained.add(`${o.accesses[0]!.unitKey}>${o.accesses[1]!.unitKey}`);
-    explained.add(`${o.accesses[1]!.unitKey}>${o.accesses[0]!.unitKey}`);
-  }
-  const units = groupByUnit(accesses);
-  for (const own of units.values()) {
+  for (const own of units) {
     if (own[0]!.thread || own.length < 2 || new Set(own.map((a) => a.key)).size < 2 || new Set(own.map((a) => a.segment)).size < 2) continue;
     const self = unitKey(own[0]!);
     const first = own[0]!.index;
@@ -166,7 +159,7 @@ export function multiVariableViolations(accesses: Access[], single: Occurrence[]
           const b2 = conflicting(c.seen, x);
           if (!b2) continue;
           const keys = new Set([c.a1.key, c.b1.key, b2.key, x.key]);
-          if (keys.size > 1 && !explained.has(`${self}>${other}`) && (concurrent(c.a1, c.b1) || concurrent(b2, x))) {
+          if (keys.size > 1 && (concurrent(c.a1, c.b1) || concurrent(b2, x))) {
             out.push({
               kind: classify(c.a1, c.b1, b2, x),
               observed: true,
@@ -203,16 +196,9 @@ export function multiVariableViolations(accesses: Access[], single: Occurrence[]
  * the gap between two segments of unit A (a1, a2 on the same variable) — b is concurrent with both,
  * conflicts with both, and no lock held across the gap is held by b too.
  */
-export function predictedViolations(variables: Map<string, Access[]>, observed: Occurrence[]): Occurrence[] {
+export function predictedViolations(list: Access[], observedPairs: ReadonlySet<string>): Occurrence[] {
   const out: Occurrence[] = [];
-  const alreadyObserved = new Set<string>();
-  for (const o of observed) {
-    const a = o.accesses[0]!;
-    const b = o.accesses[1]!;
-    alreadyObserved.add(`${unitKey(a)}>${unitKey(b)}`);
-    alreadyObserved.add(`${unitKey(b)}>${unitKey(a)}`);
-  }
-  for (const list of variables.values()) {
+  {
     const units = groupByUnit(list);
     // Interleaver candidates by code location, so each location is tried a bounded number of times.
     const byLocation = new Map<string, Access[]>();
@@ -238,7 +224,7 @@ export function predictedViolations(variables: Map<string, Access[]>, observed: 
             if (unitKey(b) === unitKey(a1)) continue;
             if (!(conflicts(b, a1) && conflicts(b, a2))) continue;
             if (b.index > a1.index && b.index < a2.index) continue; // it did land there: observed pass
-            if (alreadyObserved.has(`${unitKey(a1)}>${unitKey(b)}`)) continue;
+            if (observedPairs.has(`${unitKey(a1)}>${unitKey(b)}`)) continue;
             if (sharesLock(heldAcross, b.locks)) continue;
             if (!concurrent(a1, b) || !concurrent(b, a2)) continue;
             found.add(shapeKey);
@@ -256,29 +242,53 @@ export function predictedViolations(variables: Map<string, Access[]>, observed: 
  * Unordered initialisation: a read saw a variable not yet initialised (null/undefined) before the first
  * write that gives it a value, and that write is not ordered before the read by happens-before.
  */
-export function unorderedInitializations(accesses: Access[], observed: Occurrence[] = []): Occurrence[] {
+export function unorderedInitializations(list: Access[]): Occurrence[] {
   const out: Occurrence[] = [];
-  // A read already shown as part of an atomicity violation is not reported a second time.
-  const explained = new Set<string>();
-  for (const o of observed) for (const a of o.accesses) explained.add(a.eventId);
-  const emptyReads = new Map<string, Access[]>();
-  const initialized = new Set<string>();
-  for (const a of accesses) {
-    if (initialized.has(a.key)) continue;
+  const emptyReads: Access[] = [];
+  for (const a of list) {
     if (!a.write) {
-      if (a.value === null || a.value === undefined) {
-        let l = emptyReads.get(a.key);
-        if (!l) emptyReads.set(a.key, (l = []));
-        l.push(a);
-      }
+      if (a.value === null || a.value === undefined) emptyReads.push(a);
       continue;
     }
     if (a.value === null || a.value === undefined) continue;
-    initialized.add(a.key);
-    for (const r of emptyReads.get(a.key) ?? []) {
-      if (unitKey(r) === unitKey(a) || happensBefore(r, a) || (explained.has(r.eventId) && explained.has(a.eventId))) continue;
+    for (const r of emptyReads) {
+      if (unitKey(r) === unitKey(a) || happensBefore(r, a)) continue;
       out.push({ kind: 'unordered-initialization', observed: true, accesses: [r, a], roles: ['A', 'B'], orderFromTimestamps: r.process !== a.process });
     }
+    break; // the first write with a value initialises it
   }
   return out;
+}
+
+/** Unit pairs (both ways) that a set of occurrences shows racing. */
+export function racingPairs(occurrences: Iterable<Occurrence>): Set<string> {
+  const pairs = new Set<string>();
+  for (const o of occurrences) {
+    const a = o.accesses[0]!.unitKey;
+    const b = o.accesses[1]!.unitKey;
+    pairs.add(`${a}>${b}`);
+    pairs.add(`${b}>${a}`);
+  }
+  return pairs;
+}
+
+/**
+ * The report's occurrences from each pass, simplest explanation first: every single-variable violation;
+ * a multi-variable one only for two units no single-variable violation involves; a prediction only for
+ * units not observed racing; an unordered initialisation only when its read and write are not already
+ * part of an observed violation.
+ */
+export function combine(parts: { single: Occurrence[]; multi: Occurrence[]; predicted: Occurrence[]; unordered: Occurrence[] }): Occurrence[] {
+  const singlePairs = racingPairs(parts.single);
+  const multi = parts.multi.filter((o) => !singlePairs.has(`${o.accesses[0]!.unitKey}>${o.accesses[1]!.unitKey}`));
+  const observed = [...parts.single, ...multi];
+  const observedPairs = racingPairs(multi);
+  for (const p of singlePairs) observedPairs.add(p);
+  const explained = new Set<string>();
+  for (const o of observed) for (const a of o.accesses) explained.add(a.eventId);
+  return [
+    ...observed,
+    ...parts.predicted.filter((o) => !observedPairs.has(`${o.accesses[0]!.unitKey}>${o.accesses[1]!.unitKey}`)),
+    ...parts.unordered.filter((o) => !(explained.has(o.accesses[0]!.eventId) && explained.has(o.accesses[1]!.eventId))),
+  ];
 }

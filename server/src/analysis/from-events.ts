@@ -48,44 +48,70 @@ function access(e: WireEvent, change: Record<string, unknown>, fields: Pick<Acce
   };
 }
 
+/** The access recorded by one of our SDK's events (with its `raceway` block), or undefined. */
+export function ourAccess(e: WireEvent, arrival: number): Access | undefined {
+  const r = e.raceway;
+  const change = e.kind.StateChange;
+  if (!r || !change) return undefined;
+  const process = processOf(e);
+  const task = r.task ?? e.metadata.thread_id;
+  const clock = new Map(e.causality_vector);
+  return access(e, change, {
+    process,
+    seq: r.seq ?? arrival,
+    task,
+    unit: r.unit ?? task,
+    segment: r.segment !== undefined ? `${process}:${r.segment}` : `event:${e.id}`,
+    time: r.time_us !== undefined ? r.time_us / 1000 : Date.parse(e.timestamp),
+    clock,
+    epoch: clock.get(task) ?? 0,
+    locks: e.lock_set ?? EMPTY,
+    thread: false,
+  });
+}
+
+/** Whether an event of another SDK matters to the analysis (an access or a lock). */
+export const isThreadEvent = (e: WireEvent) => !e.raceway && Boolean(e.kind.StateChange || e.kind.LockAcquire || e.kind.LockRelease);
+
+/** The process (service + instance) an event ran in. */
+export { processOf };
+
 /**
  * Events → accesses. Our SDK's events carry their task, unit, segment and vector clock (`raceway`
- * block). Events of other Raceway SDKs come from preemptive threads: see `threadAccesses`.
+ * block). Events of other Raceway SDKs come from preemptive threads: see `ThreadReplay`.
  */
 export function accessesFrom(events: Iterable<WireEvent>): Access[] {
   const out: Access[] = [];
-  const threads: Array<{ event: WireEvent; arrival: number }> = [];
+  const threads = new Map<string, ThreadEvent[]>();
   let arrival = 0;
   for (const e of events) {
     arrival++;
-    const r = e.raceway;
-    if (!r) {
-      if (e.kind.StateChange || e.kind.LockAcquire || e.kind.LockRelease) threads.push({ event: e, arrival });
+    if (isThreadEvent(e)) {
+      const process = processOf(e);
+      let list = threads.get(process);
+      if (!list) threads.set(process, (list = []));
+      list.push({ event: e, arrival, time: preciseTime(e.timestamp) });
       continue;
     }
-    const change = e.kind.StateChange;
-    if (!change) continue;
-    const process = processOf(e);
-    const task = r.task ?? e.metadata.thread_id;
-    const clock = new Map(e.causality_vector);
-    out.push(
-      access(e, change, {
-        process,
-        seq: r.seq ?? arrival,
-        task,
-        unit: r.unit ?? task,
-        segment: r.segment !== undefined ? `${process}:${r.segment}` : `event:${e.id}`,
-        time: r.time_us !== undefined ? r.time_us / 1000 : Date.parse(e.timestamp),
-        clock,
-        epoch: clock.get(task) ?? 0,
-        locks: e.lock_set ?? EMPTY,
-        thread: false,
-      }),
-    );
+    const a = ourAccess(e, arrival);
+    if (a) out.push(a);
   }
-  if (threads.length) out.push(...threadAccesses(threads));
+  for (const list of threads.values()) out.push(...new ThreadReplay().add(list));
   return out;
 }
+
+/** An event of another SDK with its arrival number and precise time. */
+export interface ThreadEvent {
+  event: WireEvent;
+  arrival: number;
+  time: number;
+}
+
+export function threadEvent(event: WireEvent, arrival: number): ThreadEvent {
+  return { event, arrival, time: preciseTime(event.timestamp) };
+}
+
+export const threadOrder = (a: ThreadEvent, b: ThreadEvent) => a.time - b.time || a.arrival - b.arrival;
 
 interface ThreadState {
   /** Latest epochs of other threads this one synchronised with (replaced, never mutated: accesses share it). */
@@ -96,51 +122,54 @@ interface ThreadState {
 }
 
 /**
- * Accesses of threads (Python, Go, Rust, the older TS SDK). A thread is a task identified by (trace,
- * thread id): Rust names OS threads, which serve unrelated traces. Each event is its own segment, and
- * the thread is its own unit. Their `lock_set` is always empty and their clocks are not comparable
- * between threads, so both are derived here from `LockAcquire`/`LockRelease` in each thread's order
- * (by timestamp, then arrival): held locks are those acquired and not yet released (a release without
- * an acquire releases nothing; a lock never released stays held), and a release happens before the next
- * acquire of the same lock in the same process.
+ * Replays the threads of one process (Python, Go, Rust, the older TS SDK) in order. A thread is a task
+ * identified by (trace, thread id): Rust names OS threads, which serve unrelated traces. Each event is its
+ * own segment, and the thread is its own unit. Their `lock_set` is always empty and their clocks are not
+ * comparable between threads, so both are derived here from `LockAcquire`/`LockRelease` in each thread's
+ * order (by timestamp, then arrival): held locks are those acquired and not yet released (a release
+ * without an acquire releases nothing; a lock never released stays held), and a release happens before
+ * the next acquire of the same lock. Events are added in order; `lastTime` says where the replay is.
  */
-function threadAccesses(items: Array<{ event: WireEvent; arrival: number }>): Access[] {
-  const out: Access[] = [];
-  const timed = items.map(({ event, arrival }) => ({ event, arrival, time: preciseTime(event.timestamp) }));
-  timed.sort((a, b) => a.time - b.time || a.arrival - b.arrival);
-  const threads = new Map<string, ThreadState>();
-  const released = new Map<string, Map<string, number>>(); // process|lock → clock at its last release
-  for (const { event: e, arrival, time } of timed) {
-    const process = processOf(e);
-    const task = `${e.trace_id}/${e.metadata.thread_id}`;
-    const threadKey = `${process}|${task}`;
-    let state = threads.get(threadKey);
-    if (!state) threads.set(threadKey, (state = { view: new Map(), epoch: 0, held: [] }));
-    state.epoch++;
-    const acquire = e.kind.LockAcquire;
-    const release = e.kind.LockRelease;
-    if (acquire) {
-      const lock = String(acquire.lock_id);
-      const last = released.get(`${process}|${lock}`);
-      if (last) {
-        const view = new Map(state.view);
-        for (const [t, n] of last) if (t !== task && (view.get(t) ?? 0) < n) view.set(t, n);
-        state.view = view;
+export class ThreadReplay {
+  private readonly threads = new Map<string, ThreadState>();
+  private readonly released = new Map<string, Map<string, number>>(); // lock → clock at its last release
+  lastTime = -Infinity;
+
+  /** Replays `items` (sorted here) after what was replayed before; the accesses among them. */
+  add(items: ThreadEvent[]): Access[] {
+    const out: Access[] = [];
+    for (const { event: e, arrival, time } of [...items].sort(threadOrder)) {
+      this.lastTime = Math.max(this.lastTime, time);
+      const process = processOf(e);
+      const task = `${e.trace_id}/${e.metadata.thread_id}`;
+      let state = this.threads.get(task);
+      if (!state) this.threads.set(task, (state = { view: new Map(), epoch: 0, held: [] }));
+      state.epoch++;
+      const acquire = e.kind.LockAcquire;
+      const release = e.kind.LockRelease;
+      if (acquire) {
+        const lock = String(acquire.lock_id);
+        const last = this.released.get(lock);
+        if (last) {
+          const view = new Map(state.view);
+          for (const [t, n] of last) if (t !== task && (view.get(t) ?? 0) < n) view.set(t, n);
+          state.view = view;
+        }
+        state.held = [...state.held, lock];
+        continue;
       }
-      state.held = [...state.held, lock];
-      continue;
+      if (release) {
+        const lock = String(release.lock_id);
+        const at = state.held.lastIndexOf(lock);
+        if (at >= 0) state.held = [...state.held.slice(0, at), ...state.held.slice(at + 1)];
+        this.released.set(lock, new Map(state.view).set(task, state.epoch));
+        continue;
+      }
+      const change = e.kind.StateChange!;
+      const sent = e.lock_set ?? EMPTY;
+      const locks = sent.length === 0 ? state.held : [...new Set([...state.held, ...sent])];
+      out.push(access(e, change, { process, seq: arrival, task, unit: task, segment: `event:${e.id}`, time, clock: state.view, epoch: state.epoch, locks, thread: true }));
     }
-    if (release) {
-      const lock = String(release.lock_id);
-      const at = state.held.lastIndexOf(lock);
-      if (at >= 0) state.held = [...state.held.slice(0, at), ...state.held.slice(at + 1)];
-      released.set(`${process}|${lock}`, new Map(state.view).set(task, state.epoch));
-      continue;
-    }
-    const change = e.kind.StateChange!;
-    const sent = e.lock_set ?? EMPTY;
-    const locks = sent.length === 0 ? state.held : [...new Set([...state.held, ...sent])];
-    out.push(access(e, change, { process, seq: arrival, task, unit: task, segment: `event:${e.id}`, time, clock: state.view, epoch: state.epoch, locks, thread: true }));
+    return out;
   }
-  return out;
 }

@@ -30,13 +30,15 @@ export const HANDOFF_HINT =
  */
 function mergeTitles(races: Race[]): Race[] {
   const byTitle = new Map<string, Race>();
-  for (const race of races) {
+  for (let race of races) {
     const title = `${race.severity}|${race.kind}|${race.variable}`;
-    const kept = byTitle.get(title);
+    let kept = byTitle.get(title);
     if (!kept) {
       byTitle.set(title, race);
       continue;
     }
+    // The earliest example leads.
+    if (race.accesses[0]!.index < kept.accesses[0]!.index) [kept, race] = [race, kept];
     const traces = new Set([...kept.traceSet, ...race.traceSet]);
     byTitle.set(title, {
       ...kept,
@@ -60,7 +62,15 @@ function severityOf(o: Occurrence): Severity {
 /** Groups occurrences by (kind, observed, code-location set): one report line per group, never per pair. */
 export function groupRaces(occurrences: Occurrence[]): Race[] {
   const groups = new Map<string, Occurrence[]>();
-  for (const o of occurrences) {
+  // In the real order, so the example of each line is its earliest occurrence, however they were found.
+  const ordered = [...occurrences].sort((x, y) => {
+    for (let i = 0; i < Math.min(x.accesses.length, y.accesses.length); i++) {
+      const d = x.accesses[i]!.index - y.accesses[i]!.index;
+      if (d !== 0) return d;
+    }
+    return x.accesses.length - y.accesses.length;
+  });
+  for (const o of ordered) {
     const parts: string[] = [];
     for (const a of o.accesses) parts.push(`${a.write ? 'W' : 'R'}@${a.location}`);
     parts.sort();

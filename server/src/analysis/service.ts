@@ -1,32 +1,73 @@
 import type { EventStore } from '../store/event-store.js';
 import type { AnalysisResult } from './analyze.js';
-import { analyze } from './analyze.js';
-import { accessesFrom, ANALYSED_KINDS } from './from-events.js';
+import type { Race } from './race.js';
+import { StoreAnalysis } from './store-analysis.js';
 
 /** An analysis this long is worth a log line. */
 const SLOW_MS = 1000;
 
-/** Runs the analysis over the store, again only when events arrived since the last run. */
+/** Where the analysis runs: on this thread, or on a thread of its own (`ThreadAnalyser`). */
+export interface Analyser {
+  races(): Promise<Race[]>;
+  close(): Promise<void>;
+}
+
+/** Analyses on the calling thread (`:memory:` stores, tests, `buildApp` as a library). */
+export class InlineAnalyser implements Analyser {
+  private readonly analysis: StoreAnalysis;
+
+  constructor(store: EventStore) {
+    this.analysis = new StoreAnalysis(store);
+  }
+
+  async races(): Promise<Race[]> {
+    return this.analysis.races();
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * The races of the store, analysed again only when events were added or removed since the last time
+ * (the store's change mark), and only for what they touch. Concurrent callers share one run.
+ */
 export class AnalysisService {
   private cached: { mark: string; result: AnalysisResult } | undefined;
+  private running: { mark: string; result: Promise<AnalysisResult> } | undefined;
 
   /** `onSlow`: told when one analysis took longer than SLOW_MS (for the server's log). */
-  constructor(private readonly store: EventStore, private readonly onSlow?: (ms: number, events: number) => void) {}
+  constructor(
+    private readonly store: EventStore,
+    private readonly onSlow?: (ms: number, events: number) => void,
+    private readonly analyser: Analyser = new InlineAnalyser(store),
+  ) {}
 
-  current(): AnalysisResult {
+  current(): Promise<AnalysisResult> {
     const mark = this.store.changeMark?.() ?? String(this.store.counts().events);
-    if (this.cached?.mark === mark) return this.cached.result;
+    if (this.cached?.mark === mark) return Promise.resolve(this.cached.result);
+    if (this.running?.mark === mark) return this.running.result;
     const started = performance.now();
-    const result = analyze(accessesFrom(this.store.allEvents(ANALYSED_KINDS)));
-    const ms = performance.now() - started;
-    if (ms > SLOW_MS) this.onSlow?.(Math.round(ms), this.store.counts().events);
-    this.cached = { mark, result };
+    const result = this.analyser.races().then((races) => {
+      const ms = performance.now() - started;
+      if (ms > SLOW_MS) this.onSlow?.(Math.round(ms), this.store.counts().events);
+      const done = { races };
+      this.cached = { mark, result: done };
+      return done;
+    });
+    this.running = { mark, result };
+    void result.finally(() => {
+      if (this.running?.result === result) this.running = undefined;
+    }).catch(() => undefined);
     return result;
   }
 
-  forTrace(traceId: string): AnalysisResult {
+  async forTrace(traceId: string): Promise<AnalysisResult> {
     const id = traceId.toLowerCase();
-    const all = this.current();
+    const all = await this.current();
     return { races: all.races.filter((r) => r.traceSet.has(id)) };
+  }
+
+  close(): Promise<void> {
+    return this.analyser.close();
   }
 }

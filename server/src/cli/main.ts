@@ -80,7 +80,7 @@ async function serve(args: string[], env: CliEnvironment): Promise<number> {
   const limits = { ...(requestTimeoutMs ? { requestTimeoutMs } : {}), ...(maxConnections ? { maxConnections } : {}) };
   const server = await startServer({
     host: values.host!, port, db: values.db!, apiKeys, sourceRoot: values.root!, logLevel: logLevel(values['log-level'], 'info'), limits,
-    ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}), ...(values.retain ? { retainMs: parseDuration(values.retain, '--retain') } : {}),
+    ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}), ...(env.analysisThread ? { analysisThread: env.analysisThread } : {}), ...(values.retain ? { retainMs: parseDuration(values.retain, '--retain') } : {}),
   });
   process.stdout.write(`raceway listening on ${server.url} (events: POST ${server.url}/events, store: ${values.db})\n`);
   process.stdout.write(`web UI: ${server.url}/\n`);
@@ -113,7 +113,7 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
     },
   });
   if (command.length === 0) throw new Error(`raceway run needs a command after --\n${USAGE}`);
-  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [], sourceRoot: values.root!, logLevel: logLevel(values['log-level'], 'error'), ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}) });
+  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [], sourceRoot: values.root!, logLevel: logLevel(values['log-level'], 'error'), ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}), ...(env.analysisThread ? { analysisThread: env.analysisThread } : {}) });
   const tty = process.stderr.isTTY;
   if (tty) process.stderr.write(`raceway: collecting on ${server.url} while running: ${command.join(' ')}\n`);
   const code = await new Promise<number>((resolve) => {
@@ -127,7 +127,7 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
   // The command's exit flush is acknowledged before it exits; leave in-flight requests a moment.
   await new Promise((r) => setTimeout(r, 200));
   if (tty) process.stderr.write(`raceway: ${command[0]} exited with ${code}; analysing ${server.store.counts().events} events…\n`);
-  const report = toReport(server.analysis.current().races, server.store.counts());
+  const report = toReport((await server.analysis.current()).races, server.store.counts());
   process.stdout.write(renderReport(report, { color: Boolean(process.stdout.isTTY), root: values.root! }));
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
   if (values.ui) {
@@ -159,6 +159,8 @@ export interface CliEnvironment {
   uiDir?: string;
   /** The built ingest-thread module; with it, ingest parses and writes on worker threads. */
   ingestThread?: string;
+  /** The built analysis-thread module; with it, a file database is analysed on a thread of its own. */
+  analysisThread?: string;
 }
 
 export async function main(argv: string[], env: CliEnvironment = {}): Promise<number> {

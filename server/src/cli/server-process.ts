@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { ThreadAnalyser } from '../analysis/thread-analyser.js';
 import { buildApp } from '../http/app.js';
 import type { LogLevel } from '../http/app.js';
 import type { ConnectionLimits } from '../http/connection-guard.js';
@@ -35,6 +36,11 @@ export interface ServerOptions {
    * on a worker thread and a file database is written from another, beside the HTTP thread.
    */
   ingestThread?: string;
+  /**
+   * The built analysis-thread module (`dist/esm/analysis/analysis-thread.js`). With it, a file database is
+   * analysed on a thread of its own, so the HTTP thread keeps answering while an analysis runs.
+   */
+  analysisThread?: string;
   /** Structured logs (JSON lines on stderr) at this level and above; default `info`. */
   logLevel?: LogLevel;
   /** Overrides of the default timeouts and connection cap. */
@@ -69,6 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     apiKeys: options.apiKeys,
     logger: { level: options.logLevel ?? 'info', stream: process.stderr },
     loopbackOnly: isLoopbackHost(options.host),
+    ...(options.analysisThread && options.db !== ':memory:' ? { analyser: new ThreadAnalyser(options.analysisThread, options.db) } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.sourceRoot ? { sourceRoot: options.sourceRoot } : {}),
     ...(options.uiDir ? { uiDir: options.uiDir } : {}),

@@ -2,6 +2,7 @@ import fastifyStatic from '@fastify/static';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { AnalysisService } from '../analysis/service.js';
+import type { Analyser } from '../analysis/service.js';
 import { toReport } from '../analysis/report.js';
 import { errorBody } from '../errors/catalogue.js';
 import type { ErrorCode } from '../errors/catalogue.js';
@@ -40,6 +41,8 @@ export interface AppOptions {
   writer?: EventWriter;
   /** What parses and validates `POST /events` bodies (default: this thread). */
   parser?: BatchParser;
+  /** Where the analysis runs (default: on this thread). */
+  analyser?: Analyser;
   /** The server listens on a loopback address: refuse requests whose Host names anything else (DNS rebinding). */
   loopbackOnly?: boolean;
   /** Timeouts and the connection cap (defaults: `defaultConnectionLimits()`). */
@@ -75,7 +78,8 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   });
   guardConnections(app.server, limits);
   const log = app.log;
-  const analysis = new AnalysisService(options.store, (ms, events) => log.warn({ ms, events }, 'slow analysis'));
+  const analysis = new AnalysisService(options.store, (ms, events) => log.warn({ ms, events }, 'slow analysis'), options.analyser);
+  app.addHook('onClose', async () => analysis.close());
   const authorized = makeKeyCheck(options.apiKeys ?? []);
   const writer = options.writer ?? new InlineWriter(options.store);
   const commits = new GroupCommit(writer, options.writer?.concurrentWrites ?? 1);
@@ -155,11 +159,11 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     });
   });
 
-  app.get('/api/races', async () => ({ success: true, data: toReport(analysis.current().races, options.store.counts(), options.sourceRoot), error: null }));
+  app.get('/api/races', async () => ({ success: true, data: toReport((await analysis.current()).races, options.store.counts(), options.sourceRoot), error: null }));
 
   app.get('/api/races/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const report = toReport(analysis.current().races, options.store.counts(), options.sourceRoot);
+    const report = toReport((await analysis.current()).races, options.store.counts(), options.sourceRoot);
     const race = report.races.find((r) => r.id === id);
     return race ? { success: true, data: race, error: null } : fail(reply, 'RW_RACE_NOT_FOUND');
   });
@@ -170,7 +174,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     const pageSize = Number(q.page_size ?? 50);
     if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) return fail(reply, 'RW_BAD_QUERY', 'page must be >= 1 and page_size between 1 and 1000');
     const { traces, total } = options.store.traces(page, pageSize, q.service);
-    const races = analysis.current().races;
+    const { races } = await analysis.current();
     const hasRace = (id: string) => races.some((r) => r.traceSet.has(id));
     return { success: true, data: { traces: traces.map((t) => ({ ...t, hasRace: hasRace(t.traceId) })), total, page, pageSize }, error: null };
   });
@@ -201,7 +205,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
         audit.set(v, list);
       }
     }
-    const races = toReport(analysis.forTrace(events[0]!.trace_id).races, options.store.counts(), options.sourceRoot).races;
+    const races = toReport((await analysis.forTrace(events[0]!.trace_id)).races, options.store.counts(), options.sourceRoot).races;
     return { success: true, data: { traceId: events[0]!.trace_id, events: ordered, tasks: [...tasks.values()], auditTrails: Object.fromEntries(audit), races }, error: null };
   });
 

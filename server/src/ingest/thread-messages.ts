@@ -16,6 +16,8 @@ export type ThreadCall =
   | { op: 'parse'; text: string }
   /** A write that changes nothing, to learn whether the store can write again after a fault. */
   | { op: 'probe' }
+  /** Brings the analysis up to date with the store and answers with the races (the analyser thread). */
+  | { op: 'analyse' }
   | { op: 'close' };
 
 export type ThreadRequest = ThreadCall & { id: number };
@@ -23,4 +25,4 @@ export type ThreadRequest = ThreadCall & { id: number };
 export type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string; /** the error's code (SQLITE_FULL…), so faults stay recognisable */ code?: string };
 
 /** What an ingest thread is for, given as its workerData. */
-export type ThreadRole = { role: 'writer'; file: string } | { role: 'parser' } | { role: 'checkpointer'; file: string };
+export type ThreadRole = { role: 'writer'; file: string } | { role: 'parser' } | { role: 'checkpointer'; file: string } | { role: 'analyser'; file: string };

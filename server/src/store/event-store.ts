@@ -47,6 +47,12 @@ export interface EventStore {
   probeWrite?(): void;
   /** Finishes deferred index work now (stores that defer some). */
   indexPending?(): void;
+  /** The newest sequence number ever given and how many events are stored, read together. */
+  position?(): { lastSeq: number; events: number };
+  /** How many stored events have a sequence number in (afterSeq, throughSeq]. */
+  countBetween?(afterSeq: number, throughSeq: number): number;
+  /** Stored events with a sequence number in (afterSeq, throughSeq], in that order (streamed). */
+  eventsBetween?(afterSeq: number, throughSeq: number, kinds?: string[]): Iterable<StoredEvent>;
   /** Changes whenever events were added or removed (a count alone can stay equal across a prune and new events). */
   changeMark?(): string;
   close(): void;

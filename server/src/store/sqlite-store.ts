@@ -262,6 +262,23 @@ export class SqliteStore implements EventStore {
     }
   }
 
+  position(): { lastSeq: number; events: number } {
+    const row = this.db.prepare("SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS last, (SELECT value FROM store_state WHERE name = 'events') AS events").get() as { last: number | null; events: number };
+    return { lastSeq: row.last ?? 0, events: row.events };
+  }
+
+  countBetween(afterSeq: number, throughSeq: number): number {
+    return this.db.prepare('SELECT count(*) FROM events WHERE seq > ? AND seq <= ?').pluck().get(afterSeq, throughSeq) as number;
+  }
+
+  *eventsBetween(afterSeq: number, throughSeq: number, kinds?: string[]): Iterable<StoredEvent> {
+    const filter = kinds?.length ? ` AND kind IN (${kinds.map(() => '?').join(',')})` : '';
+    const read = this.reader();
+    for (const row of this.db.prepare(`SELECT batch, position FROM events WHERE seq > ? AND seq <= ?${filter} ORDER BY seq`).raw().iterate(afterSeq, throughSeq, ...(kinds ?? [])) as Iterable<[number, number]>) {
+      yield read(row[0], row[1]);
+    }
+  }
+
   traceEvents(traceId: string): StoredEvent[] {
     const key = this.findTrace.get(normalizeTraceId(traceId)) as number | undefined;
     if (key === undefined) return [];
