@@ -1,7 +1,7 @@
 // `npm run bench` runs every benchmark and prints one summary table; `--quick` is a seconds-long
 // smoke run (used by CI so the harness keeps working; it asserts nothing about speed).
 import os from 'node:os';
-import { analysisScaling } from './analysis.mjs';
+import { analysisAdversarial, analysisScaling } from './analysis.mjs';
 import { httpOverhead } from './http-overhead.mjs';
 import { ingest } from './ingest.mjs';
 import { instrumentation } from './instrumentation.mjs';
@@ -9,7 +9,7 @@ import { outage } from './outage.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
 
 const quick = process.argv.includes('--quick');
-const benchmarks = [runtimeHotPath, instrumentation, httpOverhead, ingest, analysisScaling, outage];
+const benchmarks = [runtimeHotPath, instrumentation, httpOverhead, ingest, analysisScaling, analysisAdversarial, outage];
 
 process.stdout.write(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}${quick ? ', quick run' : ''}\n`);
 const summary = [];

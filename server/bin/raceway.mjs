@@ -7,12 +7,11 @@ const uiDir = fileURLToPath(new URL('../ui-dist', import.meta.url));
 const ingestThread = fileURLToPath(new URL('../dist/esm/ingest/ingest-thread.js', import.meta.url));
 const analysisThread = fileURLToPath(new URL('../dist/esm/analysis/analysis-thread.js', import.meta.url));
 
-main(process.argv.slice(2), { ...(existsSync(uiDir) ? { uiDir } : {}), ingestThread, analysisThread }).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.stderr.write(`raceway: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+// Exits once the output is written, even if something (a worker thread after a failure) would keep the
+// process alive: a CI job running `raceway run` must never hang.
+const exit = (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+
+main(process.argv.slice(2), { ...(existsSync(uiDir) ? { uiDir } : {}), ingestThread, analysisThread }).then(exit, (error) => {
+  process.stderr.write(`raceway: ${error instanceof Error ? error.message : String(error)}\n`);
+  exit(2);
+});

@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { RacewayClient, replaceDefaultClient } from '@raceway/runtime';
 import * as rw from '@raceway/runtime/instrument';
 import { accessesFrom, analyze, buildApp, IncrementalAnalysis, SqliteStore, toReport } from '@raceway/server';
 import type { Race } from '@raceway/server';
+import { cli, serve } from './helpers/serve.js';
 
 /**
  * The detector on events it did not produce: the exact shapes of the Python, Go, Rust and original
@@ -322,5 +326,59 @@ describe('incremental analysis', () => {
       expect(shape(incremental.races()), `seed ${seed}`).toEqual(whole);
       expect(whole.length, `seed ${seed}`).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('analysis off the HTTP thread', () => {
+  it('answers /health and ingest while a long analysis runs on its own thread', async () => {
+    const server = await serve(['--db', path.join(process.cwd(), 'test-output', `analysis-thread-${randomUUID()}.db`), '--log-level', 'warn']);
+    try {
+      // 60,000 units that could each interleave with every other: a few seconds of analysis.
+      const trace = randomUUID();
+      for (let from = 0; from < 60_000; from += 5_000) {
+        const events = [];
+        for (let u = from; u < from + 5_000; u++) {
+          for (const phase of [0, 1]) {
+            events.push({
+              ...sdkEvent('ts-original', { trace, thread: 'x', ms: 0, kind: (phase ? write : read)('x', u, `gen.ts:${u}:${phase}`) }),
+              causality_vector: [[`t${u}`, phase + 1]],
+              raceway: { v: 1, seq: phase * 60_000 + u, task: `t${u}`, unit: `t${u}`, process: 'p', segment: u * 2 + phase, time_us: (phase * 60_000 + u) * 10 },
+            });
+          }
+        }
+        const res = await fetch(`${server.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+        expect(res.status).toBe(200);
+      }
+      const order: string[] = [];
+      const races = fetch(`${server.url}/api/races`).then(async (r) => {
+        order.push('races');
+        return (await r.json()) as { data: { races: Array<{ occurrences: number }> } };
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the analysis has started
+      const health = await fetch(`${server.url}/health`);
+      order.push('health');
+      const ingest = await fetch(`${server.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: [] }) });
+      order.push('ingest');
+      expect(health.status).toBe(200);
+      expect(ingest.status).toBe(200);
+      const report = await races;
+      expect(order).toEqual(['health', 'ingest', 'races']);
+      expect(report.data.races[0]!.occurrences).toBeGreaterThan(1000);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('`raceway run` always exits, with its report, whatever the program sent', async () => {
+    const program = `
+      const post = (body) => fetch(process.env.RACEWAY_ENDPOINT + '/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const event = (value, thread, ms, access) => '{"id":"' + crypto.randomUUID() + '","trace_id":"0af76519-16cd-43dd-8448-eb211c80319c","timestamp":"2026-11-30T02:49:47.' + String(ms).padStart(3, '0') + 'Z","kind":{"StateChange":{"variable":"cfg","new_value":' + value + ',"location":"a.py:' + ms + '","access_type":"' + access + '"}},"metadata":{"thread_id":"' + thread + '","service_name":"py"},"causality_vector":[],"lock_set":[]}';
+      const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+      const big = JSON.stringify('x'.repeat(3000000));
+      await post('{"events":[' + [event(deep, 'A', 1, 'Read'), event(big, 'A', 3, 'Read'), event(big, 'B', 5, 'Write'), event('{"__proto__":{"x":1}}', 'A', 9, 'Write')].join(',') + ']}');
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'run', '--', process.execPath, '--input-type=module', '-e', program], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+    expect(stdout).toMatch(/lost update on cfg/);
+    expect(stdout.length).toBeLessThan(20_000);
   });
 });

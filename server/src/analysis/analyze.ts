@@ -1,5 +1,6 @@
+import { append } from './append.js';
 import type { Access } from './access.js';
-import { byVariable, combine, groupByUnit, multiVariableViolations, predictedViolations, racingPairs, singleVariableViolations, unorderedInitializations } from './detect.js';
+import { byVariable, combine, groupByUnit, multiVariableViolations, predictedViolations, RacingPairs, singleVariableViolations, unorderedInitializations } from './detect.js';
 import { groupRaces } from './group.js';
 import type { Occurrence, Race } from './race.js';
 
@@ -36,7 +37,7 @@ export interface VariableFindings {
 
 export function analyseVariable(list: Access[]): VariableFindings {
   const single = singleVariableViolations(list);
-  return { single, predicted: predictedViolations(list, racingPairs(single)).map(markHandoff), unordered: unorderedInitializations(list) };
+  return { single, predicted: predictedViolations(list, new RacingPairs(single)).map(markHandoff), unordered: unorderedInitializations(list) };
 }
 
 /** Units the multi-variable pass looks at: ours, touching two or more variables. */
@@ -57,9 +58,9 @@ export function analyze(input: Access[]): AnalysisResult {
   const parts: VariableFindings = { single: [], predicted: [], unordered: [] };
   for (const list of byVariable(accesses).values()) {
     const found = analyseVariable(list);
-    parts.single.push(...found.single);
-    parts.predicted.push(...found.predicted);
-    parts.unordered.push(...found.unordered);
+    append(parts.single, found.single);
+    append(parts.predicted, found.predicted);
+    append(parts.unordered, found.unordered);
   }
   const multi = multiVariableViolations(multiVariableUnits(groupByUnit(accesses).values()), accesses);
   return { races: groupRaces(combine({ ...parts, multi })) };

@@ -8,7 +8,7 @@ import { classify } from './race.js';
 /** Accesses examined inside one gap of a unit (single-variable pass). */
 const GAP_SCAN = 256;
 /** Other units considered inside one gap. */
-const INTERLEAVERS_PER_GAP = 8;
+const INTERLEAVERS_PER_GAP = 4;
 /** Accesses examined in one unit's window (multi-variable pass). */
 const WINDOW_SCAN = 4096;
 /** Candidate interleavers (and code locations) tried per gap in the prediction pass. */
@@ -196,7 +196,7 @@ export function multiVariableViolations(units: Iterable<Access[]>, accesses: Acc
  * the gap between two segments of unit A (a1, a2 on the same variable) — b is concurrent with both,
  * conflicts with both, and no lock held across the gap is held by b too.
  */
-export function predictedViolations(list: Access[], observedPairs: ReadonlySet<string>): Occurrence[] {
+export function predictedViolations(list: Access[], observedPairs: RacingPairs): Occurrence[] {
   const out: Occurrence[] = [];
   {
     const units = groupByUnit(list);
@@ -224,7 +224,7 @@ export function predictedViolations(list: Access[], observedPairs: ReadonlySet<s
             if (unitKey(b) === unitKey(a1)) continue;
             if (!(conflicts(b, a1) && conflicts(b, a2))) continue;
             if (b.index > a1.index && b.index < a2.index) continue; // it did land there: observed pass
-            if (observedPairs.has(`${unitKey(a1)}>${unitKey(b)}`)) continue;
+            if (observedPairs.has(unitKey(a1), unitKey(b))) continue;
             if (sharesLock(heldAcross, b.locks)) continue;
             if (!concurrent(a1, b) || !concurrent(b, a2)) continue;
             found.add(shapeKey);
@@ -260,16 +260,32 @@ export function unorderedInitializations(list: Access[]): Occurrence[] {
   return out;
 }
 
-/** Unit pairs (both ways) that a set of occurrences shows racing. */
-export function racingPairs(occurrences: Iterable<Occurrence>): Set<string> {
-  const pairs = new Set<string>();
-  for (const o of occurrences) {
+/** Unit pairs that occurrences show racing, either way round. */
+export class RacingPairs {
+  private readonly pairs = new Map<string, Set<string>>();
+
+  constructor(occurrences: Iterable<Occurrence> = []) {
+    for (const o of occurrences) this.add(o);
+  }
+
+  add(o: Occurrence): void {
     const a = o.accesses[0]!.unitKey;
     const b = o.accesses[1]!.unitKey;
-    pairs.add(`${a}>${b}`);
-    pairs.add(`${b}>${a}`);
+    const [low, high] = a < b ? [a, b] : [b, a];
+    let set = this.pairs.get(low);
+    if (!set) this.pairs.set(low, (set = new Set()));
+    set.add(high);
   }
-  return pairs;
+
+  has(a: string, b: string): boolean {
+    const [low, high] = a < b ? [a, b] : [b, a];
+    return this.pairs.get(low)?.has(high) ?? false;
+  }
+
+  /** Whether the two units of `o` (its first two accesses) race here. */
+  covers(o: Occurrence): boolean {
+    return this.has(o.accesses[0]!.unitKey, o.accesses[1]!.unitKey);
+  }
 }
 
 /**
@@ -279,16 +295,16 @@ export function racingPairs(occurrences: Iterable<Occurrence>): Set<string> {
  * part of an observed violation.
  */
 export function combine(parts: { single: Occurrence[]; multi: Occurrence[]; predicted: Occurrence[]; unordered: Occurrence[] }): Occurrence[] {
-  const singlePairs = racingPairs(parts.single);
-  const multi = parts.multi.filter((o) => !singlePairs.has(`${o.accesses[0]!.unitKey}>${o.accesses[1]!.unitKey}`));
-  const observed = [...parts.single, ...multi];
-  const observedPairs = racingPairs(multi);
-  for (const p of singlePairs) observedPairs.add(p);
-  const explained = new Set<string>();
-  for (const o of observed) for (const a of o.accesses) explained.add(a.eventId);
-  return [
-    ...observed,
-    ...parts.predicted.filter((o) => !observedPairs.has(`${o.accesses[0]!.unitKey}>${o.accesses[1]!.unitKey}`)),
-    ...parts.unordered.filter((o) => !(explained.has(o.accesses[0]!.eventId) && explained.has(o.accesses[1]!.eventId))),
-  ];
+  const out = [...parts.single];
+  // The pairs are only needed when something is filtered by them.
+  const pairs = parts.multi.length || parts.predicted.length ? new RacingPairs(parts.single) : undefined;
+  for (const o of parts.multi) if (!pairs!.covers(o)) out.push(o);
+  for (const o of parts.multi) if (!pairs!.covers(o)) pairs!.add(o);
+  for (const o of parts.predicted) if (!pairs!.covers(o)) out.push(o);
+  if (parts.unordered.length) {
+    const explained = new Set<string>();
+    for (const o of out) if (o.observed) for (const a of o.accesses) explained.add(a.eventId);
+    for (const o of parts.unordered) if (!(explained.has(o.accesses[0]!.eventId) && explained.has(o.accesses[1]!.eventId))) out.push(o);
+  }
+  return out;
 }

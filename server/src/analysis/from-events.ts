@@ -1,3 +1,4 @@
+import { append } from './append.js';
 import type { Access } from './access.js';
 import { variableKey } from './access.js';
 import { summariseValue } from './value-summary.js';
@@ -96,7 +97,7 @@ export function accessesFrom(events: Iterable<WireEvent>): Access[] {
     const a = ourAccess(e, arrival);
     if (a) out.push(a);
   }
-  for (const list of threads.values()) out.push(...new ThreadReplay().add(list));
+  for (const list of threads.values()) append(out, new ThreadReplay().add(list));
   return out;
 }
 

@@ -24,45 +24,38 @@ export const HANDOFF_HINT =
   'If your code serialises them with a lock of its own (a promise chain, async-mutex, p-limit(1)), wrap it in withLock(...) ' +
   'or report it with trackLockAcquire/trackLockRelease so the detector sees it.';
 
-/**
- * One entry per title (severity, kind, variable): groups that differ only in code locations (another
- * path to the same bug) are counted together under the first, their locations listed.
- */
-function mergeTitles(races: Race[]): Race[] {
-  const byTitle = new Map<string, Race>();
-  for (let race of races) {
-    const title = `${race.severity}|${race.kind}|${race.variable}`;
-    let kept = byTitle.get(title);
-    if (!kept) {
-      byTitle.set(title, race);
-      continue;
-    }
-    // The earliest example leads.
-    if (race.accesses[0]!.index < kept.accesses[0]!.index) [kept, race] = [race, kept];
-    const traces = new Set([...kept.traceSet, ...race.traceSet]);
-    byTitle.set(title, {
-      ...kept,
-      occurrences: kept.occurrences + race.occurrences,
-      possibleOccurrences: kept.possibleOccurrences + race.possibleOccurrences,
-      traces: [...traces].slice(0, 10),
-      traceSet: traces,
-      services: [...new Set([...kept.services, ...race.services])].sort(),
-      locations: [...new Set([...kept.locations, ...race.locations])].slice(0, MAX_LOCATIONS),
-      ...(kept.hint || race.hint ? { hint: kept.hint ?? race.hint! } : {}),
-    });
-  }
-  return [...byTitle.values()];
-}
-
 function severityOf(o: Occurrence): Severity {
   if (o.kind === 'unordered-initialization') return 'warning';
   return o.observed ? 'critical' : 'warning';
 }
 
-/** Groups occurrences by (kind, observed, code-location set): one report line per group, never per pair. */
+/** Occurrences of one shape (kind and code-location set): observed ones lead, predicted ones are counted beside. */
+interface Shape {
+  key: string;
+  observed: Occurrence[];
+  predicted: Occurrence[];
+}
+
+/** The variable(s) of a list of occurrences, dynamic keys merged into a pattern. */
+function variableOf(list: Occurrence[]): string {
+  const example = list[0]!;
+  const variables = example.accesses.map((_, i) => {
+    const names = new Set<string>();
+    for (const o of list) {
+      names.add(o.accesses[i]?.variable ?? '');
+      if (names.size > 50) break;
+    }
+    return mergeNames([...names]);
+  });
+  return [...new Set(variables)].join(', ');
+}
+
+/**
+ * Groups occurrences by (kind, code-location set), then gives one report line per title (severity, kind,
+ * variable): shapes that differ only in code locations (another path to the same bug) are counted together,
+ * their locations listed. The example of a line is its earliest occurrence in the real order.
+ */
 export function groupRaces(occurrences: Occurrence[]): Race[] {
-  const groups = new Map<string, Occurrence[]>();
-  // In the real order, so the example of each line is its earliest occurrence, however they were found.
   const ordered = [...occurrences].sort((x, y) => {
     for (let i = 0; i < Math.min(x.accesses.length, y.accesses.length); i++) {
       const d = x.accesses[i]!.index - y.accesses[i]!.index;
@@ -70,58 +63,63 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
     }
     return x.accesses.length - y.accesses.length;
   });
+  const shapes = new Map<string, Shape>();
   for (const o of ordered) {
     const parts: string[] = [];
     for (const a of o.accesses) parts.push(`${a.write ? 'W' : 'R'}@${a.location}`);
     parts.sort();
-    // Observed and predicted occurrences of one shape at one code share a group: the observed one
-    // leads it (critical), the predicted ones are counted beside it.
     const key = `${o.kind}|${parts.join(',')}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(o);
+    let shape = shapes.get(key);
+    if (!shape) shapes.set(key, (shape = { key, observed: [], predicted: [] }));
+    (o.observed ? shape.observed : shape.predicted).push(o);
+  }
+  // Lines by title; a shape's leading list is its observed occurrences when there are any.
+  const lines = new Map<string, { keys: string[]; list: Occurrence[]; possible: number }>();
+  for (const shape of shapes.values()) {
+    const list = shape.observed.length ? shape.observed : shape.predicted;
+    const possible = shape.observed.length ? shape.predicted.length : 0;
+    const title = `${severityOf(list[0]!)}|${list[0]!.kind}|${variableOf(list)}`;
+    const line = lines.get(title);
+    if (!line) lines.set(title, { keys: [shape.key], list: [...list], possible });
+    else {
+      line.keys.push(shape.key);
+      for (const o of list) line.list.push(o);
+      line.possible += possible;
+    }
   }
   const races: Race[] = [];
-  for (const [key, all] of groups) {
-    const seen = all.filter((o) => o.observed);
-    const list = seen.length > 0 ? seen : all;
+  for (const { keys, list, possible } of lines.values()) {
+    list.sort((x, y) => x.accesses[0]!.index - y.accesses[0]!.index);
     const example = list[0]!;
-    const variables = example.accesses.map((_, i) => {
-      const names = new Set<string>();
-      for (const o of list) {
-        names.add(o.accesses[i]?.variable ?? '');
-        if (names.size > 50) break;
-      }
-      return mergeNames([...names]);
-    });
     const traces = new Set<string>();
     const services = new Set<string>();
+    const locations = new Set<string>();
     for (const o of list) {
       for (const a of o.accesses) {
         traces.add(a.traceId);
         services.add(a.service);
+        if (locations.size < MAX_LOCATIONS) locations.add(a.location);
       }
     }
-    const variable = [...new Set(variables)].join(', ');
     const handedOff = !example.observed && list.some((o) => o.handoff);
     races.push({
-      id: createHash('sha1').update(key).digest('hex').slice(0, 12),
+      id: createHash('sha1').update(keys[0]!).digest('hex').slice(0, 12),
       severity: severityOf(example),
       kind: example.kind,
-      variable,
+      variable: variableOf(list),
       observed: example.observed,
       occurrences: list.length,
-      possibleOccurrences: all.length - list.length,
+      possibleOccurrences: possible,
       accesses: example.accesses,
       roles: example.roles,
       orderFromTimestamps: example.orderFromTimestamps,
       traces: [...traces].slice(0, 10),
       traceSet: traces,
       services: [...services].sort(),
-      locations: [...new Set(list.flatMap((o) => o.accesses.map((a) => a.location)))].slice(0, MAX_LOCATIONS),
+      locations: [...locations],
       ...(handedOff ? { hint: HANDOFF_HINT } : {}),
     });
   }
   const rank = { critical: 0, warning: 1, info: 2 };
-  return mergeTitles(races).sort((a, b) => rank[a.severity] - rank[b.severity] || b.occurrences - a.occurrences || a.variable.localeCompare(b.variable));
+  return races.sort((a, b) => rank[a.severity] - rank[b.severity] || b.occurrences - a.occurrences || a.variable.localeCompare(b.variable));
 }

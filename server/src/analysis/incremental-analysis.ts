@@ -1,3 +1,4 @@
+import { append } from './append.js';
 import type { Access } from './access.js';
 import type { VariableFindings } from './analyze.js';
 import { analyseVariable, multiVariableUnits, realOrder } from './analyze.js';
@@ -70,17 +71,17 @@ export class IncrementalAnalysis {
     for (const [process, list] of threadEvents) {
       let state = this.threads.get(process);
       if (!state) this.threads.set(process, (state = { events: [], replay: new ThreadReplay(), accesses: [] }));
-      state.events.push(...list);
+      append(state.events, list);
       if (list.every((t) => t.time >= state!.replay.lastTime)) {
         const added = state.replay.add(list);
-        state.accesses.push(...added);
-        fresh.push(...added);
+        append(state.accesses, added);
+        append(fresh, added);
       } else {
         // Late events: replay the process's threads again (held locks and clocks depend on the order).
         for (const a of state.accesses) removed.add(a);
         state.replay = new ThreadReplay();
         state.accesses = state.replay.add(state.events);
-        fresh.push(...state.accesses);
+        append(fresh, state.accesses);
       }
     }
     if (fresh.length === 0 && removed.size === 0) return;
@@ -140,9 +141,9 @@ export class IncrementalAnalysis {
     if (!this.result) {
       const parts = { single: [] as Occurrence[], predicted: [] as Occurrence[], unordered: [] as Occurrence[], multi: [...this.multi.values()].flat() };
       for (const f of this.findings.values()) {
-        parts.single.push(...f.single);
-        parts.predicted.push(...f.predicted);
-        parts.unordered.push(...f.unordered);
+        append(parts.single, f.single);
+        append(parts.predicted, f.predicted);
+        append(parts.unordered, f.unordered);
       }
       this.result = groupRaces(combine(parts));
     }

@@ -55,6 +55,7 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
   const style = options.color ? ansi : plain;
   const out: string[] = [];
   const { events, traces } = report.stats;
+  const unlisted = report.stats.racesNotListed ? style.dim(`\n(${report.stats.racesNotListed} more races not listed)`) : '';
   if (report.races.length === 0) {
     out.push(style.bold(`No races found`) + style.dim(` (${events} events, ${traces} traces analysed)`));
     return `${out.join('\n')}\n`;
@@ -68,6 +69,9 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
     const possible = race.possibleOccurrences > 0 ? ` (and ${race.possibleOccurrences} more possible under other schedules)` : '';
     out.push(`   ${race.observed ? 'observed in this run' : 'possible under another schedule (did not happen in this run)'}, ${race.occurrences} occurrence${race.occurrences === 1 ? '' : 's'}${possible}; services: ${t(race.services.join(', '))}`);
     if (race.orderFromTimestamps) out.push(style.dim('   order across processes taken from timestamps'));
+    if (race.hint) out.push(style.yellow(`   hint: ${race.hint}`));
+    const elsewhere = (race.locations ?? []).filter((l) => !race.accesses.some((a) => a.location === l));
+    if (elsewhere.length) out.push(style.dim(`   also at: ${t(elsewhere.join(', '))}`));
     out.push('   interleaving:');
     race.accesses.forEach((a, k) => {
       const who = a.role === 'A' ? 'A' : 'B';
@@ -85,5 +89,5 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
       }
     }
   });
-  return `${out.join('\n')}\n`;
+  return `${out.join('\n')}${unlisted}\n`;
 }

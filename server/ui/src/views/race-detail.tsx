@@ -58,6 +58,12 @@ export function RaceDetail({ id }: { id: string }) {
             {race.observed ? 'Observed in the recorded run' : 'Possible under another schedule'} · {race.occurrences} occurrence{race.occurrences === 1 ? '' : 's'}
             {race.possibleOccurrences > 0 ? ` (+${race.possibleOccurrences} possible)` : ''} · services {race.services.join(', ')}
           </p>
+          {race.hint ? <p class="card hint">{race.hint}</p> : null}
+          {race.locations.length > new Set(race.accesses.map((a) => a.location)).size ? (
+            <p class="muted">
+              Also at: {race.locations.filter((l) => !race.accesses.some((a) => a.location === l)).map((l, k) => <code key={k} class="location">{l} </code>)}
+            </p>
+          ) : null}
           <div class="card scroll">
             <Timeline race={race} />
           </div>
