@@ -114,6 +114,25 @@ describe('threads are not JavaScript tasks', () => {
     expect(races(twoThreads('python', steps))).toEqual([]);
   });
 
+  it('reports a multi-variable violation inside a function call the SDK delimited (Go: FunctionCall … FunctionReturn), and not outside one', () => {
+    const call = { FunctionCall: { function_name: 'transfer', module: 'bank', args: {}, file: 'bank.go', line: 10 } };
+    const ret = { FunctionReturn: { function_name: 'transfer' } };
+    const steps = (delimited: boolean) => (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> =>
+      t === 'A'
+        ? [...(delimited ? ([[0, call]] as Array<[number, Record<string, unknown>]>) : []), [1, write('from', 90, 'bank.go:12')], [10, write('to', 110, 'bank.go:14')], ...(delimited ? ([[11, ret]] as Array<[number, Record<string, unknown>]>) : [])]
+        : [[5, read('from', 90, 'audit.go:3')], [6, read('to', 100, 'audit.go:4')]];
+    expect(summary(races(twoThreads('go', steps(true))))).toEqual(['critical inconsistent-read from, to']);
+    expect(races(twoThreads('go', steps(false)))).toEqual([]);
+    // The return arriving in a later batch closes the call then.
+    const events = twoThreads('go', steps(true));
+    const incremental = new IncrementalAnalysis();
+    const returns = events.filter((e) => 'FunctionReturn' in (e.kind as object));
+    incremental.add(events.filter((e) => !returns.includes(e)) as never);
+    expect(incremental.races()).toEqual([]);
+    incremental.add(returns as never);
+    expect(summary(incremental.races())).toEqual(['critical inconsistent-read from, to']);
+  });
+
   it('compares two traces served by one reused OS thread (Rust ThreadId)', () => {
     const steps = (t: 'A' | 'B'): Array<[number, Record<string, unknown>]> => (t === 'A' ? [[0, read('stock', 5, 'src/main.rs:30')], [10, write('stock', 4, 'src/main.rs:32')]] : [[5, write('stock', 4, 'src/main.rs:32')]]);
     const sameThread = twoThreads('rust', steps, { trace: () => randomUUID(), thread: () => 'ThreadId(2)' });

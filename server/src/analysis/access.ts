@@ -39,6 +39,12 @@ export interface Access {
    * awaited unit, so only single-variable patterns are reported for it.
    */
   thread: boolean;
+  /**
+   * Threads only: the outermost function call the SDK delimited around this access (a `FunctionCall` and
+   * its `FunctionReturn`); `closed` once the return was seen. Such a call is a unit for multi-variable
+   * patterns.
+   */
+  call?: { id: string; closed: boolean };
 }
 
 /** Names of state that lives outside one process (a database row, a cache key, a file) start with this. */

@@ -40,13 +40,26 @@ export function analyseVariable(list: Access[]): VariableFindings {
   return { single, predicted: predictedViolations(list, new RacingPairs(single)).map(markHandoff), unordered: unorderedInitializations(list) };
 }
 
-/** Units the multi-variable pass looks at: ours, touching two or more variables. */
+/**
+ * Units the multi-variable pass looks at, when they touch two or more variables: ours, and for threads
+ * (which have no awaited unit) each function call their SDK delimited with a call and a return.
+ */
 export function multiVariableUnits(units: Iterable<Access[]>): Access[][] {
   const out: Access[][] = [];
+  const several = (own: Access[]) => own.length > 1 && own.some((a) => a.key !== own[0]!.key);
   for (const own of units) {
-    if (own[0]!.thread || own.length < 2) continue;
-    const first = own[0]!.key;
-    if (own.some((a) => a.key !== first)) out.push(own);
+    if (!own[0]!.thread) {
+      if (several(own)) out.push(own);
+      continue;
+    }
+    const calls = new Map<string, Access[]>();
+    for (const a of own) {
+      if (!a.call?.closed) continue;
+      let list = calls.get(a.call.id);
+      if (!list) calls.set(a.call.id, (list = []));
+      list.push(a);
+    }
+    for (const call of calls.values()) if (several(call)) out.push(call);
   }
   return out;
 }

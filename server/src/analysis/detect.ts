@@ -137,14 +137,15 @@ function lastConflicting(list: Access[], own: number[], from: number, before: nu
 /**
  * Observed multi-variable atomicity violations: in the real order, accesses of unit B land in a gap of
  * unit A between two of its accesses to different variables they conflict with (a1 < b1 ≤ b2 < a2), and
- * happens-before does not force it. Never for threads, which have no awaited unit (`combine` then keeps
- * them only where no single-variable violation explains what the two units did). Sweeps each
- * multi-segment unit's window once (at most WINDOW_SCAN accesses of it).
+ * happens-before does not force it. `units` come from `multiVariableUnits` (for threads, delimited function
+ * calls); `combine` keeps the findings only where no single-variable violation explains what the two units
+ * did. Sweeps each multi-segment unit's window once (at most WINDOW_SCAN accesses of it).
  */
 export function multiVariableViolations(units: Iterable<Access[]>, accesses: Access[]): Occurrence[] {
   const out: Occurrence[] = [];
   for (const own of units) {
-    if (own[0]!.thread || own.length < 2 || new Set(own.map((a) => a.key)).size < 2 || new Set(own.map((a) => a.segment)).size < 2) continue;
+    if (own.length < 2 || new Set(own.map((a) => a.key)).size < 2 || new Set(own.map((a) => a.segment)).size < 2) continue;
+    const mine = new Set(own);
     const self = unitKey(own[0]!);
     const first = own[0]!.index;
     const last = Math.min(own[own.length - 1]!.index, first + WINDOW_SCAN);
@@ -154,7 +155,7 @@ export function multiVariableViolations(units: Iterable<Access[]>, accesses: Acc
     for (let i = first; i <= last; i++) {
       const x = accesses[i]!;
       const key = unitKey(x);
-      if (key === self) {
+      if (mine.has(x)) {
         for (const [other, c] of candidates) {
           const b2 = conflicting(c.seen, x);
           if (!b2) continue;
@@ -174,7 +175,7 @@ export function multiVariableViolations(units: Iterable<Access[]>, accesses: Acc
         touch(prior, x);
         continue;
       }
-      if (reported.has(key) || x.thread) continue;
+      if (key === self || reported.has(key)) continue; // the same thread outside the call: program order
       const c = candidates.get(key);
       if (c) {
         touch(c.seen, x);

@@ -16,7 +16,7 @@ export interface WireEvent {
 }
 
 /** The event kinds the analysis reads. */
-export const ANALYSED_KINDS = ['StateChange', 'LockAcquire', 'LockRelease'];
+export const ANALYSED_KINDS = ['StateChange', 'LockAcquire', 'LockRelease', 'FunctionCall', 'FunctionReturn'];
 
 const WRITES = new Set(['Write', 'AtomicWrite', 'AtomicRMW']);
 const EMPTY: readonly string[] = [];
@@ -72,7 +72,7 @@ export function ourAccess(e: WireEvent, arrival: number): Access | undefined {
 }
 
 /** Whether an event of another SDK matters to the analysis (an access or a lock). */
-export const isThreadEvent = (e: WireEvent) => !e.raceway && Boolean(e.kind.StateChange || e.kind.LockAcquire || e.kind.LockRelease);
+export const isThreadEvent = (e: WireEvent) => !e.raceway && Boolean(e.kind.StateChange || e.kind.LockAcquire || e.kind.LockRelease || e.kind.FunctionCall || e.kind.FunctionReturn);
 
 /** The process (service + instance) an event ran in. */
 export { processOf };
@@ -120,6 +120,9 @@ interface ThreadState {
   epoch: number;
   /** Held locks, innermost last; a lock acquired twice appears twice (reentrancy). */
   held: string[];
+  /** Open function calls, outermost first. */
+  calls: Array<{ id: string; closed: boolean }>;
+  callsMade: number;
 }
 
 /**
@@ -144,8 +147,17 @@ export class ThreadReplay {
       const process = processOf(e);
       const task = `${e.trace_id}/${e.metadata.thread_id}`;
       let state = this.threads.get(task);
-      if (!state) this.threads.set(task, (state = { view: new Map(), epoch: 0, held: [] }));
+      if (!state) this.threads.set(task, (state = { view: new Map(), epoch: 0, held: [], calls: [], callsMade: 0 }));
       state.epoch++;
+      if (e.kind.FunctionCall) {
+        state.calls.push({ id: `${task}#call${++state.callsMade}`, closed: false });
+        continue;
+      }
+      if (e.kind.FunctionReturn) {
+        const call = state.calls.pop();
+        if (call) call.closed = true; // a return without a call closes nothing
+        continue;
+      }
       const acquire = e.kind.LockAcquire;
       const release = e.kind.LockRelease;
       if (acquire) {
@@ -169,7 +181,9 @@ export class ThreadReplay {
       const change = e.kind.StateChange!;
       const sent = e.lock_set ?? EMPTY;
       const locks = sent.length === 0 ? state.held : [...new Set([...state.held, ...sent])];
-      out.push(access(e, change, { process, seq: arrival, task, unit: task, segment: `event:${e.id}`, time, clock: state.view, epoch: state.epoch, locks, thread: true }));
+      const a = access(e, change, { process, seq: arrival, task, unit: task, segment: `event:${e.id}`, time, clock: state.view, epoch: state.epoch, locks, thread: true });
+      if (state.calls.length) a.call = state.calls[0];
+      out.push(a);
     }
     return out;
   }

@@ -68,7 +68,10 @@ export class IncrementalAnalysis {
       const a = ourAccess(e, this.arrival);
       if (a) fresh.push(a);
     }
+    // Threads that got events (a FunctionReturn closing a call changes their multi-variable units too).
+    const threadUnits = new Set<string>();
     for (const [process, list] of threadEvents) {
+      for (const t of list) threadUnits.add(`${process}|${t.event.trace_id}/${t.event.metadata.thread_id}`);
       let state = this.threads.get(process);
       if (!state) this.threads.set(process, (state = { events: [], replay: new ThreadReplay(), accesses: [] }));
       append(state.events, list);
@@ -84,7 +87,7 @@ export class IncrementalAnalysis {
         append(fresh, state.accesses);
       }
     }
-    if (fresh.length === 0 && removed.size === 0) return;
+    if (fresh.length === 0 && removed.size === 0 && threadUnits.size === 0) return;
     this.result = undefined;
 
     fresh.sort(realOrder);
@@ -124,7 +127,7 @@ export class IncrementalAnalysis {
     // Multi-variable: the touched units, and every unit whose window the new accesses fall into.
     const from = fresh.length ? fresh[0]!.time : Infinity;
     const to = fresh.length ? fresh[fresh.length - 1]!.time : -Infinity;
-    const recheck = new Set(touchedUnits.keys());
+    const recheck = new Set([...touchedUnits.keys(), ...threadUnits]);
     for (const [unit, own] of this.units) {
       if (own[0]!.time <= to && own[own.length - 1]!.time >= from) recheck.add(unit);
     }
@@ -132,7 +135,7 @@ export class IncrementalAnalysis {
     const units = multiVariableUnits([...recheck].map((u) => this.units.get(u)).filter((own): own is Access[] => own !== undefined));
     for (const own of units) {
       const found = multiVariableViolations([own], this.accesses);
-      if (found.length) this.multi.set(own[0]!.unitKey, found);
+      if (found.length) this.multi.set(own[0]!.unitKey, append(this.multi.get(own[0]!.unitKey) ?? [], found));
     }
   }
 
