@@ -43,5 +43,6 @@ run(process.execPath, [cli, 'run', '--db', ':memory:', '--', process.execPath, '
 step('Next');
 process.stdout.write(`   The first run's events are stored in ${path.relative(repo, db)}. To browse them:
      npx raceway serve --db ${path.relative(repo, db)}
-   then open http://127.0.0.1:8080/api/races (the report as JSON) or http://127.0.0.1:8080/api/traces.
+   then open http://127.0.0.1:8080/ (the web UI: races with their interleavings, traces, services),
+   or http://127.0.0.1:8080/api/races for the report as JSON.
    In CI: npx raceway run --fail-on-race -- npm test   (exits 3 when a race is found)\n`);

@@ -1,5 +1,5 @@
 import fastifyStatic from '@fastify/static';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { AnalysisService } from '../analysis/service.js';
 import type { Analyser } from '../analysis/service.js';
@@ -67,7 +67,8 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   const logger = options.logger === true ? { level: 'info' as LogLevel } : options.logger || false;
   const app = Fastify({
     logger,
-    disableRequestLogging: true, // one line per request would cost ingest more than it tells; refusals are logged below
+    // One line per request would cost ingest more than it tells; refusals are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: MAX_BODY_BYTES,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
