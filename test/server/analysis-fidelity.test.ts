@@ -199,6 +199,30 @@ describe('the simplest true explanation, once', () => {
   });
 });
 
+describe('work inside a request\'s event-emitter callbacks', () => {
+  it('a plain node:http handler doing read · await · write in req.on("end"): two concurrent requests are a lost update', async () => {
+    const http = await import('node:http');
+    let stock = 10;
+    const found = await scenario(async (c) => {
+      const server = http.createServer(c.wrapHandler((req, res) => {
+        req.on('data', () => undefined);
+        req.on('end', async () => {
+          const left = rw.read('stock', stock, 'shop.js:8:20');
+          await sleep(20);
+          rw.boundary();
+          stock = rw.write('stock', stock, left - 1, 'shop.js:10:5');
+          res.end(String(stock));
+        });
+      }));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+      await Promise.all([fetch(url, { method: 'POST', body: 'a' }), fetch(url, { method: 'POST', body: 'b' })].map((p) => p.then((r) => r.text())));
+      await new Promise((resolve) => server.close(resolve));
+    });
+    expect(summary(found)).toEqual(['critical lost-update stock']);
+  });
+});
+
 describe('a lock the detector cannot see', () => {
   let stock = 10;
   const reserve = async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindEmitter } from '../context/bind-emitter.js';
 import { currentTask, runInTask, storage } from '../context/storage.js';
 import { attachResponseClock, beginRequest, endRequest, isInternal, recordRequestError } from './incoming.js';
 import type { RequestHost } from './incoming.js';
@@ -17,6 +18,8 @@ export function expressMiddleware(host: RequestHost) {
       attachResponseClock(host, res, task);
       const t = task;
       res.once('finish', () => endRequest(host, t, res.statusCode, startedAt));
+      bindEmitter(req, t);
+      bindEmitter(res, t);
     } catch {
       return next();
     }

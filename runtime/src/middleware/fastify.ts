@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindEmitter } from '../context/bind-emitter.js';
 import { runInTask, storage } from '../context/storage.js';
 import type { Task } from '../context/task.js';
 import { attachResponseClock, beginRequest, endRequest, isInternal, recordRequestError } from './incoming.js';
@@ -44,6 +45,8 @@ export function fastifyPlugin(host: RequestHost) {
         task = beginRequest(host, request.method, request.url, request.headers);
         request[kTask] = task;
         attachResponseClock(host, reply.raw, task);
+        bindEmitter(request.raw, task);
+        bindEmitter(reply.raw, task);
       } catch {
         return next();
       }

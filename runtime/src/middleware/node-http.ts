@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bindEmitter } from '../context/bind-emitter.js';
 import { runInTask, storage } from '../context/storage.js';
 import type { Task } from '../context/task.js';
 import { attachResponseClock, beginRequest, endRequest, isInternal, recordRequestError } from './incoming.js';
@@ -17,6 +18,8 @@ export function wrapHttpListener<Req extends IncomingMessage, Res extends Server
       task = beginRequest(host, req.method, req.url, req.headers);
       attachResponseClock(host, res, task);
       res.once('finish', () => endRequest(host, task, res.statusCode, startedAt));
+      bindEmitter(req, task);
+      bindEmitter(res, task);
     } catch {
       return listener.call(this, req, res);
     }
