@@ -1,4 +1,4 @@
-export { RacewayClient } from './api/client.js';
+export { RacewayClient, setDefaultClient } from './api/client.js';
 export { captureContext, runWithContext, bindContext } from './api/context-api.js';
 export type { RacewayContext } from './api/context-api.js';
 export { getDefaultClient, replaceDefaultClient } from './api/default-client.js';

@@ -25,7 +25,9 @@ import { wrapHttpListener } from '../middleware/node-http.js';
 import { buildOutgoing } from '../propagation/headers.js';
 import type { AccessType, EventSink } from '../record/event-record.js';
 import { Recorder } from '../record/recorder.js';
-import { getDefaultClient, setDefaultClientIfNone } from './default-client.js';
+import { adoptAsDefault, getDefaultClient, offerDefaultClient } from './default-client.js';
+import type { AdoptableClient } from './default-client.js';
+import type { EventRecord } from '../record/event-record.js';
 
 const NOOP_SINK: EventSink = { append: () => undefined };
 const ACCESS_TYPES = new Set(['Read', 'Write', 'AtomicRead', 'AtomicWrite', 'AtomicRMW']);
@@ -34,7 +36,7 @@ const ACCESS_TYPES = new Set(['Read', 'Write', 'AtomicRead', 'AtomicWrite', 'Ato
  * The Raceway SDK client. The first client constructed becomes the process default, through which
  * instrumented code records. Tracking methods never throw and never block.
  */
-export class RacewayClient implements RequestHost, PropagationSource {
+export class RacewayClient implements RequestHost, PropagationSource, AdoptableClient {
   readonly options: ResolvedOptions;
   /** @internal the hot path used by middlewares and the instrument entry. */
   readonly recorder: Recorder;
@@ -42,8 +44,9 @@ export class RacewayClient implements RequestHost, PropagationSource {
   private readonly memory: MemorySink | undefined;
   private readonly identity: ServiceIdentity;
   private readonly builtInMutexes = new Map<string, FifoMutex>();
+  private readonly sink: EventSink;
 
-  constructor(options: RacewayOptions = {}, sinkKind: 'http' | 'memory' = 'http') {
+  constructor(options: RacewayOptions = {}, sinkKind: 'http' | 'memory' = 'http', provisional = false) {
     this.options = resolveOptions(options);
     const o = this.options;
     if (o.onDiagnostic) setDiagnosticHandler(o.onDiagnostic);
@@ -56,7 +59,8 @@ export class RacewayClient implements RequestHost, PropagationSource {
       sink = this.exporter = new BatchExporter(new HttpTransport(o.endpoint, o.apiKey), this.identity, redactor, o);
     }
     this.recorder = new Recorder(sink, o.captureValues);
-    setDefaultClientIfNone(this);
+    this.sink = sink;
+    offerDefaultClient(this, { provisional });
     if (o.enabled) {
       const source = () => getDefaultClient<RacewayClient>();
       installFetchPropagation(source);
@@ -68,6 +72,35 @@ export class RacewayClient implements RequestHost, PropagationSource {
   /** A client configured from RACEWAY_* environment variables. */
   static fromEnv(overrides: RacewayOptions = {}): RacewayClient {
     return new RacewayClient({ ...optionsFromEnv(), ...overrides });
+  }
+
+  /**
+   * @internal The default client instrumented code makes from the environment when it records before the
+   * app built a client: the first client the app builds takes its place and its unsent events.
+   */
+  static provisionalFromEnv(): RacewayClient {
+    return new RacewayClient(optionsFromEnv(), 'http', true);
+  }
+
+  /**
+   * Makes this client the process default: instrumented code records through it. Events a provisional
+   * default (made from the environment before the app built a client) holds move to this client.
+   */
+  makeDefault(): this {
+    adoptAsDefault(this);
+    return this;
+  }
+
+  /** @internal see AdoptableClient */
+  surrender(): EventRecord[] {
+    return this.exporter?.surrender() ?? this.memory?.surrender() ?? [];
+  }
+
+  /** @internal see AdoptableClient */
+  adopt(records: unknown[]): void {
+    for (const r of records as EventRecord[]) {
+      this.sink.append(r.seq, r.kind, r.task, r.clock, r.segment, r.time, r.prevSeq, r.locks, r.name, r.oldValue, r.newValue, r.location, r.detail);
+    }
   }
 
   /** A client that keeps its events in memory (`memoryEvents()`) instead of sending them: for tests. */
@@ -222,4 +255,12 @@ export class RacewayClient implements RequestHost, PropagationSource {
   currentTaskId(): string | undefined {
     return activeTask()?.id;
   }
+}
+
+/**
+ * Makes `client` the process default (instrumented code records through it), taking over the events of a
+ * default that instrumented code made from the environment before the app built a client.
+ */
+export function setDefaultClient(client: RacewayClient): RacewayClient {
+  return client.makeDefault();
 }

@@ -20,6 +20,11 @@ export interface ProcessState {
   runStartedAt: number;
   /** Set by the first RacewayClient constructed (typed loosely to avoid an import cycle). */
   defaultClient: unknown;
+  /**
+   * The default client was made by instrumented code before the app built one (from the environment):
+   * the first client the app builds takes its place and its events.
+   */
+  defaultProvisional?: boolean;
   /** Hooks installed once per process: 'timers', 'fetch', 'http'. */
   readonly installed: Set<string>;
 }

@@ -1,6 +1,6 @@
 import { reportOnce } from '../diag/diagnostics.js';
 import { originalTimers, unrefTimeout } from '../context/original-timers.js';
-import type { EventSink, RecordFields } from '../record/event-record.js';
+import type { EventRecord, EventSink, RecordFields } from '../record/event-record.js';
 import { RecordRing } from './record-ring.js';
 import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
 import type { Transport } from './transport.js';
@@ -111,6 +111,18 @@ export class BatchExporter implements EventSink {
     this.inFlight.clear();
     this.stats_.dropped += this.queue.clear();
     this.transport.shutdown();
+  }
+
+  /**
+   * Hands the queued records over (to the client that takes this one's place) and stops without counting
+   * them as dropped; batches already being sent finish.
+   */
+  surrender(): EventRecord[] {
+    originalTimers.clearInterval(this.interval);
+    process.off('beforeExit', this.onBeforeExit);
+    this.stopped = true;
+    this.wake?.();
+    return this.queue.shift(this.queue.size);
   }
 
   /** Best effort on `beforeExit`: one flush, bounded by the shutdown deadline; no loop if it fails. */

@@ -21,6 +21,11 @@ export class MemorySink implements EventSink {
     return this.records.map((r) => JSON.parse(toWireEventJson(r, this.identity, this.redactor)) as Record<string, unknown>);
   }
 
+  /** Gives back every record and keeps none. */
+  surrender(): EventRecord[] {
+    return this.records.splice(0);
+  }
+
   clear(): void {
     this.records.length = 0;
   }

@@ -25,10 +25,10 @@ function defaultClient(): RacewayClient {
   const current = getDefaultClient<RacewayClient>();
   if (current) return current;
   try {
-    return RacewayClient.fromEnv();
+    return RacewayClient.provisionalFromEnv();
   } catch (error) {
     reportOnce('instrument-config', `cannot create the default client from the environment: ${(error as Error).message}; tracking is off`);
-    return new RacewayClient({ enabled: false });
+    return new RacewayClient({ enabled: false }, 'http', true);
   }
 }
 

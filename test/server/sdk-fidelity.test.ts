@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as babel from '@babel/core';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import racewayBabelPlugin from '@raceway/babel-plugin';
+import racewayTransformer from '@raceway/transformer';
+import { startServer } from '@raceway/server';
+
+/** SDK behaviour that only shows in a built app: compiled with each instrumenter, run as its own process. */
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const out = path.join(repo, 'test-output', 'sdk-fidelity');
+mkdirSync(out, { recursive: true });
+
+function withBabel(file: string): string {
+  return babel.transformSync(readFileSync(file, 'utf8'), {
+    filename: file, babelrc: false, configFile: false,
+    presets: [[require.resolve('@babel/preset-typescript'), {}]],
+    plugins: [[racewayBabelPlugin, { root: repo }]],
+  })!.code!;
+}
+
+function withTsc(file: string): string {
+  const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, types: [], skipLibCheck: true, noEmitOnError: false };
+  const program = ts.createProgram([file], options);
+  let js = '';
+  program.emit(program.getSourceFile(file), (name, text) => {
+    if (name.endsWith('.js')) js = text;
+  }, undefined, false, { before: [racewayTransformer(program, { root: repo }, { ts })] });
+  return js;
+}
+
+/** Runs `js` as an ESM program against a fresh in-process server; its stdout and the server's store. */
+async function runAgainstServer(name: string, js: string) {
+  const file = path.join(out, `${name}.mjs`);
+  writeFileSync(file, js);
+  const server = await startServer({ host: '127.0.0.1', port: 0, db: ':memory:', apiKeys: [], logLevel: 'silent' });
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { env: { ...process.env, RACEWAY_ENDPOINT: server.url, RACEWAY_SERVICE_NAME: '', RACEWAY_LOG: 'silent' } });
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => (text += d));
+    child.stderr.on('data', (d: Buffer) => (text += d));
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}: ${text}`))));
+  });
+  return { stdout, server };
+}
+
+for (const [pipeline, build] of [['babel', withBabel], ['tsc', withTsc]] as const) {
+  describe(`one process, one service name (${pipeline})`, () => {
+    it('names every event with the client the app built, also those recorded before it existed', async () => {
+      const { stdout, server } = await runAgainstServer(`late-client-${pipeline}`, build(path.join(here, 'fixtures', 'late-client.ts')));
+      try {
+        expect(stdout.trim()).toBe('counter 3');
+        const services = server.store.services();
+        expect(services.map((s) => s.name)).toEqual(['mug-shop']);
+        const events = [...server.store.allEvents()];
+        const writes = events.filter((e) => {
+          const change = (e.kind as { StateChange?: { variable: string; access_type: string } }).StateChange;
+          return change?.variable === 'counter' && change.access_type === 'Write';
+        });
+        expect(writes.length).toBe(4); // the initialiser and three requests
+      } finally {
+        await server.close();
+      }
+    });
+  });
+}
