@@ -81,11 +81,21 @@ describe('tasks and happens-before', () => {
   });
 
   it('treats two independent traces as concurrent however far apart they ran', async () => {
-    await raceway.startTrace('a', () => withdraw(1));
-    await sleep(10);
-    await raceway.startTrace('b', () => withdraw(1));
+    const a = raceway.startTrace('a', () => withdraw(1));
+    await sleep(30); // a has finished; nothing that awaited it starts b
+    const b = raceway.startTrace('b', () => withdraw(1));
+    await Promise.all([a, b]);
     const [, wA, rB] = stateChanges(events(), 'balance');
+    expect(wA!.raceway.seq).toBeLessThan(rB!.raceway.seq);
     expect(concurrent(wA!, rB!)).toBe(true);
+  });
+
+  it('orders what follows `await startTrace(...)` after everything the trace did (the awaiter joins it)', async () => {
+    await raceway.startTrace('a', () => withdraw(1));
+    const after = raceway.startTrace('b', () => withdraw(1));
+    await after;
+    const [, wA, rB] = stateChanges(events(), 'balance');
+    expect(happensBefore(wA!, rB!)).toBe(true);
   });
 
   it('makes a lock release happen before the next acquire of the same lock', async () => {

@@ -199,6 +199,47 @@ describe('the simplest true explanation, once', () => {
   });
 });
 
+describe('awaiting traced work joins it', () => {
+  let n = 0;
+  const inc = async (where: string) => {
+    const v = rw.read('n', n, `${where}:1:1`);
+    await sleep(5);
+    rw.boundary();
+    n = rw.write('n', n, v + 1, `${where}:3:1`);
+  };
+
+  it('after Promise.all / allSettled / race over traces, only the traces race with each other, never with what follows', async () => {
+    for (const combine of ['all', 'allSettled', 'race'] as const) {
+      n = rw.write('n', n, 0, 'init.ts:1:1');
+      const found = await scenario(async (c) => {
+        const jobs = [c.startTrace('a', () => inc('job.ts')), c.startTrace('b', () => inc('job.ts'))];
+        if (combine === 'race') await Promise.all(jobs.map((j) => Promise.race([j])));
+        else await Promise[combine](jobs);
+        rw.boundary();
+        rw.read('n', n, 'after.ts:9:1');
+      });
+      const locations = found.flatMap((r) => r.accesses.map((a) => a.location));
+      expect(locations, combine).not.toContain('after.ts:9:1');
+      expect(locations, combine).not.toContain('init.ts:1:1');
+      expect(found.map((r) => r.kind), combine).toContain('lost-update');
+    }
+  });
+
+  it('after `await trackFunction(...)` nothing races with what the call did', async () => {
+    const found = await scenario(async (c) => {
+      await c.startTrace('main', async () => {
+        await c.trackFunction('inc', [], () => inc('fn.ts'));
+        rw.boundary();
+        rw.read('n', n, 'after.ts:9:1');
+      });
+      await c.trackFunction('inc', [], () => inc('fn.ts'));
+      rw.boundary();
+      rw.read('n', n, 'after.ts:12:1');
+    });
+    expect(found).toEqual([]);
+  });
+});
+
 describe('work inside a request\'s event-emitter callbacks', () => {
   it('a plain node:http handler doing read · await · write in req.on("end"): two concurrent requests are a lost update', async () => {
     const http = await import('node:http');
@@ -249,9 +290,11 @@ describe('a lock the detector cannot see', () => {
 
   it('gives no such hint when the units simply ran at different times, and no race at all with withLock', async () => {
     const apart = await scenario(async (c) => {
-      await c.startTrace('A', reserve);
+      // Two independent requests, 60 ms apart (nothing that awaited A started B).
+      const a = c.startTrace('A', reserve);
       await sleep(60);
-      await c.startTrace('B', reserve);
+      const b = c.startTrace('B', reserve);
+      await Promise.all([a, b]);
     });
     expect(summary(apart)).toEqual(['warning lost-update stock']);
     expect(apart[0]!.hint).toBeUndefined();

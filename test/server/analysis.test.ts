@@ -50,9 +50,12 @@ describe('the detector on the worked examples', () => {
   });
 
   it('predicts it when B\'s request ran after A finished (warning)', async () => {
+    // Two requests: B arrives after A finished, but nothing that waited for A started B.
     const races = await scenario(async (c) => {
-      await c.startTrace('A', () => readAwaitWrite(10, 2));
-      await c.startTrace('B', () => atomicDecrement(5));
+      const a = c.startTrace('A', () => readAwaitWrite(10, 2));
+      await sleep(20);
+      const b = c.startTrace('B', () => atomicDecrement(5));
+      await Promise.all([a, b]);
     });
     expect(summary(races)).toEqual(['warning lost-update bal']);
     expect(races[0]!.observed).toBe(false);

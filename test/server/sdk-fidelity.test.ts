@@ -70,3 +70,19 @@ for (const [pipeline, build] of [['babel', withBabel], ['tsc', withTsc]] as cons
     });
   });
 }
+
+for (const [pipeline, build] of [['babel', withBabel], ['tsc', withTsc]] as const) {
+  describe(`awaiting a trace joins it (${pipeline})`, () => {
+    it('orders what follows `await startTrace(...)` and `await runWithContext(...)` after everything they did', async () => {
+      const { stdout, server } = await runAgainstServer(`await-trace-${pipeline}`, build(path.join(here, 'fixtures', 'await-trace.ts')));
+      try {
+        expect(stdout.trim().split('\n')).toEqual(['after the trace: 2', 'after the run: 3', 'done: 3']);
+        const report = (await server.analysis.current()).races;
+        expect(report.map((r) => `${r.severity} ${r.kind} ${r.variable}`)).toEqual([]);
+        expect(server.store.counts().events).toBeGreaterThan(10);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+}

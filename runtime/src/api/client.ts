@@ -6,6 +6,7 @@ import type { RacewayOptions, ResolvedOptions } from '../config/options.js';
 import { optionsFromEnv, resolveOptions } from '../config/resolve-options.js';
 import { activeTask, newRootTask, newTrace, runInTask } from '../context/storage.js';
 import { installTimerTasks } from '../context/timer-tasks.js';
+import { joinedWhenAwaited } from '../context/task-promise.js';
 import { callTracedAsync, callTracedSync } from '../context/traced-call.js';
 import { setDiagnosticHandler } from '../diag/diagnostics.js';
 import { RacewayContextError } from '../errors.js';
@@ -165,10 +166,12 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
   /** Runs `fn` as the root task of a new trace (a job, a CLI command, a test). */
   startTrace<R>(name: string, fn: () => R): R {
     const task = newRootTask(newTrace(undefined, this));
-    return runInTask(task, () => {
+    const result = runInTask(task, () => {
       this.recorder.event('FunctionCall', String(name), { module: this.options.module }, '', [], task);
       return fn();
     });
+    // Awaiting the trace joins it: what follows is ordered after everything the trace did.
+    return joinedWhenAwaited(result, task);
   }
 
   /** Express / Connect middleware. */

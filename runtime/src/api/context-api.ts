@@ -1,6 +1,7 @@
 import type { VectorClock } from '../clock/vector-clock.js';
 import { activeTask, runInTask, spawnTask } from '../context/storage.js';
 import type { Task } from '../context/task.js';
+import { joinedWhenAwaited } from '../context/task-promise.js';
 
 const kCaptured = Symbol('raceway.captured');
 
@@ -36,7 +37,8 @@ export function runWithContext<R>(context: RacewayContext | undefined, fn: () =>
   } catch {
     return fn();
   }
-  return runInTask(task, fn);
+  // Awaiting the run joins it, as awaiting a traced call does.
+  return joinedWhenAwaited(runInTask(task, fn), task);
 }
 
 /** `fn` bound to the current context: each call runs as a new task forked where bindContext was called. */

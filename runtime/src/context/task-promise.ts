@@ -55,3 +55,12 @@ export class TaskPromise<T> extends Promise<T> {
     );
   }
 }
+
+/**
+ * `result` as a promise that joins `task` into whoever awaits it, when `result` is a native promise
+ * (what an async function returns); anything else is returned as it is.
+ */
+export function joinedWhenAwaited<R>(result: R, task: Task): R {
+  if (!(result instanceof Promise) || result instanceof TaskPromise) return result;
+  return TaskPromise.of(result as Promise<unknown>, task) as R;
+}
