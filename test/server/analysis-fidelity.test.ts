@@ -321,6 +321,18 @@ describe('analysis on hostile input', () => {
     expect(JSON.stringify(report).length).toBeLessThan(100_000);
   });
 
+  it('still predicts a race when thousands of harmless reads come first', () => {
+    const trace = randomUUID();
+    const ours = (task: string, seq: number, kind: Record<string, unknown>) => ({
+      ...sdkEvent('ts-original', { trace, thread: task, ms: seq, kind }),
+      causality_vector: [[task, 1]],
+      raceway: { v: 1, seq, task, unit: task, process: 'p', segment: seq, time_us: seq * 1000 },
+    });
+    const events = Array.from({ length: 3000 }, (_, i) => ours(`reader${i}`, i, read('x', 1, 'view.ts:3:1')));
+    events.push(ours('a', 5000, read('x', 1, 'buy.ts:10:1')), ours('a', 5001, write('x', 0, 'buy.ts:12:1')), ours('b', 6000, write('x', 5, 'admin.ts:4:1')));
+    expect(summary(races(events))).toEqual(['warning lost-update x']);
+  });
+
   it('refuses values nested deeper than 64 levels at ingest, and no stored event breaks analysis, the report or a trace\'s page', async () => {
     const store = new SqliteStore(':memory:');
     const { app } = buildApp({ store });

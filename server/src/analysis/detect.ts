@@ -11,8 +11,9 @@ const GAP_SCAN = 256;
 const INTERLEAVERS_PER_GAP = 4;
 /** Accesses examined in one unit's window (multi-variable pass). */
 const WINDOW_SCAN = 4096;
-/** Candidate interleavers (and code locations) tried per gap in the prediction pass. */
-const PREDICTION_CHECKS = 128;
+/** Code locations tried per gap in the prediction pass, and candidate interleavers tried per location. */
+const PREDICTION_LOCATIONS = 64;
+const PREDICTION_PER_LOCATION = 32;
 
 interface Footprint {
   read: boolean;
@@ -201,9 +202,12 @@ export function predictedViolations(list: Access[], observedPairs: RacingPairs):
   const out: Occurrence[] = [];
   {
     const units = groupByUnit(list);
-    // Interleaver candidates by code location, so each location is tried a bounded number of times.
-    const byLocation = new Map<string, Access[]>();
+    // Interleaver candidates by code location and access kind, so each is tried a bounded number of times
+    // and a gap that only a write can conflict with never looks through reads.
+    const writes = new Map<string, Access[]>();
+    const reads = new Map<string, Access[]>();
     for (const b of list) {
+      const byLocation = b.write ? writes : reads;
       let l = byLocation.get(b.location);
       if (!l) byLocation.set(b.location, (l = []));
       l.push(b);
@@ -215,13 +219,14 @@ export function predictedViolations(list: Access[], observedPairs: RacingPairs):
         const a2 = own[k + 1]!;
         if (a1.segment === a2.segment) continue;
         const heldAcross = a1.locks.filter((l) => a2.locks.includes(l));
-        let checks = 0;
-        search: for (const [location, group] of byLocation) {
-          if (checks++ >= PREDICTION_CHECKS) break;
+        let locations = 0;
+        search: for (const byLocation of a1.write && a2.write ? [writes, reads] : [writes]) for (const [location, group] of byLocation) {
+          if (locations++ >= PREDICTION_LOCATIONS) break search;
           const shapeKey = `${a1.location}|${a2.location}|${location}|${unitKey(a1)}`;
           if (found.has(shapeKey)) continue;
+          let tried = 0;
           for (const b of group) {
-            if (checks++ >= PREDICTION_CHECKS) break search;
+            if (tried++ >= PREDICTION_PER_LOCATION) break;
             if (unitKey(b) === unitKey(a1)) continue;
             if (!(conflicts(b, a1) && conflicts(b, a2))) continue;
             if (b.index > a1.index && b.index < a2.index) continue; // it did land there: observed pass
