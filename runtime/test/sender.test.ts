@@ -40,7 +40,7 @@ describe('batched sender', () => {
     expect(col.batches[0]!.headers.authorization).toBe('Bearer secret');
     expect(col.batches[0]!.headers['x-raceway-key']).toBe('secret');
     expect(col.batches[0]!.headers['x-raceway-internal']).toBe('true');
-    expect(c.stats()).toEqual({ sent: 15, dropped: 0, retried: 0, queued: 0 });
+    expect(c.stats()).toEqual({ sent: 15, dropped: 0, retried: 0, queued: 0, droppedTraces: 0, truncatedTraces: 0 });
   });
 
   it('sends larger POSTs to drain a backlog', async () => {
@@ -202,6 +202,46 @@ describe('batched sender', () => {
     expect(stats.sent + stats.dropped).toBe(5000);
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(c.stats()).toEqual(stats); // nothing moves afterwards
+  });
+
+  it('under load drops whole traces, never part of one, and tells the collector how many', async () => {
+    const col = await collector();
+    col.fallback = { status: 200, delayMs: 30 }; // a slow collector: the queue fills up
+    const c = client(col.url, { maxQueue: 200, batchSize: 50, flushIntervalMs: 10 });
+    const perTrace = 12;
+    // 100 requests at once, each recording perTrace events across awaits.
+    await Promise.all(Array.from({ length: 100 }, (_, r) => c.startTrace(`req-${r}`, async () => {
+      for (let k = 0; k < perTrace; k++) {
+        c.trackStateChange(`v${r}`, k, k + 1, 'Write', 'a.ts:1:1');
+        if (k % 4 === 3) await new Promise((resolve) => setImmediate(resolve));
+      }
+    })));
+    await c.shutdown();
+    const stats = c.stats();
+    expect(stats.droppedTraces).toBeGreaterThan(0);
+    const byTrace = new Map<string, number>();
+    for (const e of col.events) if (e.kind.StateChange) byTrace.set(e.trace_id, (byTrace.get(e.trace_id) ?? 0) + 1);
+    const report = col.events.filter((e) => e.kind.Custom?.name === 'RacewayDropped').at(-1);
+    expect(report?.kind.Custom.data).toMatchObject({ dropped_traces: stats.droppedTraces, truncated_count: stats.truncatedTraces, service: 'sender-test' });
+    const truncated = new Set<string>(report!.kind.Custom.data.truncated_traces);
+    // Every trace that arrived and was not reported cut short arrived whole.
+    for (const [trace, count] of byTrace) if (!truncated.has(trace)) expect(count, trace).toBe(perTrace);
+    expect(byTrace.size + stats.droppedTraces).toBe(100);
+    expect(stats.sent + stats.dropped).toBe(100 * perTrace + 100 + (col.events.filter((e) => e.kind.Custom?.name === 'RacewayDropped').length));
+  });
+
+  it('says at exit, in one line, how many events were not delivered and why', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const endpoint = await deadEndpoint();
+    const script = `
+      const { RacewayClient } = await import('@raceway/runtime');
+      const c = new RacewayClient({ endpoint: ${JSON.stringify(endpoint)}, serviceName: 'short', requestTimeoutMs: 200, shutdownTimeoutMs: 500 });
+      for (let i = 0; i < 25; i++) c.trackStateChange('x', i, i + 1, 'Write', 'a.ts:1:1');
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000, cwd: new URL('..', import.meta.url) });
+    const lines = result.stderr.split('\n').filter((l) => l.includes('not delivered'));
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`25 events not delivered to ${endpoint.replace(/[.]/g, '\\.')}: .*(ECONNREFUSED|connect)`));
   });
 
   it('records nothing and sends nothing when disabled', async () => {

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { RacewayClient, replaceDefaultClient } from '@raceway/runtime';
 import * as rw from '@raceway/runtime/instrument';
-import { accessesFrom, analyze, buildApp, IncrementalAnalysis, SqliteStore, toReport } from '@raceway/server';
+import { accessesFrom, analyze, buildApp, IncrementalAnalysis, SqliteStore, startServer, toReport } from '@raceway/server';
 import type { Race } from '@raceway/server';
 import { cli, serve } from './helpers/serve.js';
 
@@ -423,6 +423,34 @@ describe('incremental analysis', () => {
       }
       expect(shape(incremental.races()), `seed ${seed}`).toEqual(whole);
       expect(whole.length, `seed ${seed}`).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('traces an SDK did not send', () => {
+  it('leaves out traces cut short, and the report says how many traces each service did not send', async () => {
+    const lost = twoThreads('python', (t) => (t === 'A' ? [[0, read('c', 1, 'app.py:20')], [10, write('c', 2, 'app.py:22')]] : [[5, write('c', 2, 'app.py:22')]]));
+    const truncatedTrace = lost[0]!.trace_id as string;
+    const drop = {
+      ...sdkEvent('python', { trace: randomUUID(), thread: 'main', ms: 20, kind: { Custom: { name: 'RacewayDropped', data: { dropped_traces: 7, truncated_traces: [truncatedTrace], truncated_count: 1, service: 'python-svc' } } } }),
+    };
+    const incremental = new IncrementalAnalysis();
+    incremental.add(lost as never);
+    expect(summary(incremental.races())).toEqual(['critical lost-update c']);
+    incremental.add([drop] as never); // the report arrives after the trace's events
+    expect(incremental.races()).toEqual([]);
+    expect(incremental.notAnalysed()).toEqual([{ service: 'python-svc', process: 'python-svc#vm-4242', droppedTraces: 7, truncatedTraces: 1 }]);
+
+    const server = await startServer({ host: '127.0.0.1', port: 0, db: ':memory:', apiKeys: [], logLevel: 'silent' });
+    try {
+      await fetch(`${server.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: [...lost, drop] }) });
+      const report = (await (await fetch(`${server.url}/api/races`)).json()) as { data: { races: unknown[]; stats: { tracesNotAnalysed: unknown } } };
+      expect(report.data.races).toEqual([]);
+      expect(report.data.stats.tracesNotAnalysed).toEqual([{ service: 'python-svc', dropped: 7, truncated: 1 }]);
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'races', '--endpoint', server.url], { encoding: 'utf8' });
+      expect(stdout).toContain('8 traces were not analysed (7 dropped whole, 1 cut short by service python-svc under load)');
+    } finally {
+      await server.close();
     }
   });
 });

@@ -6,6 +6,10 @@ import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
 import type { Transport } from './transport.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
 import { toWireEventJson } from './wire-event.js';
+import { currentSegment } from '../clock/segments.js';
+import { state } from '../context/process-state.js';
+import { getMainTask } from '../context/storage.js';
+import { traceIdToUuid } from '../propagation/ids.js';
 
 /** A POST body stays under this size (the existing collector accepts 2 MiB). */
 export const MAX_BODY_BYTES = 1024 * 1024 - 1024;
@@ -19,9 +23,22 @@ export interface ExporterStats {
   retried: number;
   /** Events waiting to be sent. */
   queued: number;
+  /** Traces dropped whole (the queue was over its high-water mark when they started). */
+  droppedTraces?: number;
+  /** Traces cut short (the queue was full while they ran): the server leaves them out of its analysis. */
+  truncatedTraces?: number;
 }
 
+/** Traces that start while the queue is fuller than this share of it are dropped whole. */
+const HIGH_WATER = 0.75;
+/** Truncated trace ids reported to the server, at most (the count goes on). */
+const MAX_TRUNCATED_IDS = 1000;
+/** The name of the event that tells the server what was not sent (a `Custom` event). */
+export const DROPPED_EVENT = 'RacewayDropped';
+
 export interface ExporterConfig {
+  /** Where events go, for the line printed at exit when some were not delivered. */
+  endpoint?: string;
   batchSize: number;
   maxQueue: number;
   flushIntervalMs: number;
@@ -47,6 +64,16 @@ export class BatchExporter implements EventSink {
   /** Batches taken from the queue and not yet acknowledged or given up on. */
   private readonly inFlight = new Set<{ count: number; abandoned: boolean }>();
   private readonly onBeforeExit = () => this.exitFlush();
+  private readonly onExit = () => this.sayUndelivered();
+  /** Each trace is admitted or dropped whole at its first event (keyed by the trace's object). */
+  private readonly admitted = new WeakMap<object, boolean>();
+  private lastTrace: object | undefined;
+  private lastAdmitted = true;
+  private droppedTraces = 0;
+  private readonly truncated = new Set<string>();
+  private truncatedCount = 0;
+  private reportedDrops = '0:0';
+  private lastFailure: string | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -58,14 +85,50 @@ export class BatchExporter implements EventSink {
     this.interval = originalTimers.setInterval(() => void this.pump(), config.flushIntervalMs);
     this.interval.unref();
     process.on('beforeExit', this.onBeforeExit);
+    process.on('exit', this.onExit);
   }
 
   append(...fields: RecordFields): void {
-    if (this.stopped || !this.queue.push(...fields)) {
+    if (this.stopped) {
       this.stats_.dropped++;
-      if (!this.stopped) {
-        reportOnce('queue-full', `event queue full (${this.config.maxQueue}); dropping new events until the collector catches up`);
+      return;
+    }
+    // A trace is sent whole or not at all: a unit missing its lock acquire or its first read would make
+    // races appear and disappear. The decision is taken at the trace's first event.
+    const task = fields[2];
+    const trace = task.trace;
+    let admitted: boolean;
+    if (trace === this.lastTrace) admitted = this.lastAdmitted;
+    else if (trace === getMainTask().trace) admitted = true; // the process's own trace never ends: events go one by one
+    else {
+      const known = this.admitted.get(trace);
+      if (known === undefined) {
+        admitted = this.queue.size < this.config.maxQueue * HIGH_WATER;
+        this.admitted.set(trace, admitted);
+        if (!admitted) {
+          this.droppedTraces++;
+          reportOnce('queue-high', `event queue over ${HIGH_WATER * 100}% of ${this.config.maxQueue}; new traces are dropped whole until the collector catches up`);
+        }
+      } else admitted = known;
+      this.lastTrace = trace;
+      this.lastAdmitted = admitted;
+    }
+    if (!admitted) {
+      this.stats_.dropped++;
+      return;
+    }
+    if (!this.queue.push(...fields)) {
+      this.stats_.dropped++;
+      if (trace === getMainTask().trace) {
+        reportOnce('queue-full', `event queue full (${this.config.maxQueue}); dropping events until the collector catches up`);
+        return;
       }
+      // Full even for traces already under way: this one can no longer be complete; the server is told.
+      this.admitted.set(trace, false);
+      this.lastAdmitted = false;
+      this.truncatedCount++;
+      if (this.truncated.size < MAX_TRUNCATED_IDS) this.truncated.add(trace.traceId);
+      reportOnce('queue-full', `event queue full (${this.config.maxQueue}); traces under way are cut short and left out of the analysis`);
       return;
     }
     this.exitFlushPending = true;
@@ -80,7 +143,27 @@ export class BatchExporter implements EventSink {
   stats(): ExporterStats {
     let pending = 0;
     for (const batch of this.inFlight) pending += batch.count;
-    return { ...this.stats_, queued: this.queue.size + pending };
+    return { ...this.stats_, queued: this.queue.size + pending, droppedTraces: this.droppedTraces, truncatedTraces: this.truncatedCount };
+  }
+
+  /**
+   * Queues the event that tells the server how many traces were dropped whole and which were cut short
+   * (cumulative, so a lost one is made up by the next), when that changed. It goes in ahead of admission.
+   */
+  private reportDrops(): void {
+    const now = `${this.droppedTraces}:${this.truncatedCount}`;
+    if (now === this.reportedDrops) return;
+    const task = getMainTask();
+    const detail = { name: DROPPED_EVENT, data: { dropped_traces: this.droppedTraces, truncated_traces: [...this.truncated].map(traceIdToUuid), truncated_count: this.truncatedCount, service: this.identity.serviceName } };
+    if (this.queue.push(++state.sequence, 'Custom', task, task.clock, currentSegment(), Date.now(), 0, [], DROPPED_EVENT, undefined, undefined, '', detail)) this.reportedDrops = now;
+  }
+
+  /** At exit: one line when events recorded by this process never reached the collector. */
+  private sayUndelivered(): void {
+    const { dropped, queued } = this.stats();
+    if (dropped + queued === 0) return;
+    const reason = this.lastFailure ?? (this.droppedTraces || this.truncatedCount ? 'the event queue was full' : 'the process exited before they were sent');
+    reportOnce('undelivered', `${dropped + queued} events not delivered to ${this.config.endpoint ?? 'the collector'}: ${reason}`);
   }
 
   /** Sends everything queued so far; resolves when the queue is empty or given up on. */
@@ -96,6 +179,7 @@ export class BatchExporter implements EventSink {
     this.deadline = Date.now() + this.config.shutdownTimeoutMs;
     originalTimers.clearInterval(this.interval);
     process.off('beforeExit', this.onBeforeExit);
+    this.reportDrops();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<void>((resolve) => {
       timer = originalTimers.setTimeout(resolve, this.config.shutdownTimeoutMs);
@@ -120,6 +204,7 @@ export class BatchExporter implements EventSink {
   surrender(): EventRecord[] {
     originalTimers.clearInterval(this.interval);
     process.off('beforeExit', this.onBeforeExit);
+    process.off('exit', this.onExit);
     this.stopped = true;
     this.wake?.();
     return this.queue.shift(this.queue.size);
@@ -143,10 +228,13 @@ export class BatchExporter implements EventSink {
   }
 
   private async drain(): Promise<void> {
+    this.reportDrops();
     while (this.queue.size > 0 && !this.stopped) {
       // Every body of this take counts as in flight from now on: records out of the queue and not yet
       // sent must still be counted by stats() and, at shutdown, as dropped.
-      const bodies = this.takeBatch().map((body) => ({ ...body, batch: { count: body.records.length, abandoned: false } }));
+      const taken = this.takeBatch();
+      this.reportDrops(); // there is room now, even when the queue was full
+      const bodies = taken.map((body) => ({ ...body, batch: { count: body.records.length, abandoned: false } }));
       for (const { batch } of bodies) this.inFlight.add(batch);
       for (const { body, records, batch } of bodies) {
         if (batch.abandoned) continue;
@@ -214,12 +302,15 @@ export class BatchExporter implements EventSink {
         return;
       }
       if (result.kind === 'rejected') {
+        this.lastFailure = `the collector rejected them (${result.reason})`;
         this.stats_.dropped += events.length;
         reportOnce(`rejected-${result.reason}`, `the collector rejected a batch (${result.reason}); its ${events.length} events were dropped`);
         return;
       }
+      this.lastFailure = result.reason;
       const wait = result.retryAfterMs ?? backoffMs(attempt);
       if (attempt >= MAX_ATTEMPTS || wait > MAX_RETRY_AFTER_MS || Date.now() + wait >= this.deadline || this.stopped) {
+        this.lastFailure = result.reason;
         this.stats_.dropped += events.length;
         reportOnce('collector-unavailable', `cannot deliver events (${result.reason}); dropping batches until it recovers`);
         return;

@@ -19,7 +19,7 @@ if (parentPort) {
     let reply: ThreadReply;
     try {
       if (request.op !== 'analyse') throw new Error(`the analyser thread does not do "${request.op}"`);
-      reply = { id: request.id, ok: true, value: analysis.races() };
+      reply = { id: request.id, ok: true, value: analysis.result() };
     } catch (error) {
       reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
     }

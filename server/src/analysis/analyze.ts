@@ -3,9 +3,12 @@ import type { Access } from './access.js';
 import { byVariable, combine, groupByUnit, multiVariableViolations, predictedViolations, RacingPairs, singleVariableViolations, unorderedInitializations } from './detect.js';
 import { groupRaces } from './group.js';
 import type { Occurrence, Race } from './race.js';
+import type { NotAnalysed } from './from-events.js';
 
 export interface AnalysisResult {
   races: Race[];
+  /** What the SDKs reported they did not send under load (absent: nothing, or not known). */
+  notAnalysed?: NotAnalysed[];
 }
 
 /** An access this close after the other unit's gap looks like a handoff (a lock released, a waiter resumed). */

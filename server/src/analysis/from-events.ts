@@ -2,6 +2,28 @@ import { append } from './append.js';
 import type { Access } from './access.js';
 import { variableKey } from './access.js';
 import { summariseValue } from './value-summary.js';
+import { DROPPED_EVENT } from '../store/event-row.js';
+
+/** What an SDK did not send, by process: traces dropped whole, traces cut short (left out of the analysis). */
+export interface NotAnalysed {
+  service: string;
+  process: string;
+  droppedTraces: number;
+  truncatedTraces: number;
+}
+
+/** The SDK's drop report in an event, if it is one: counts are cumulative per process. */
+export function dropReport(e: WireEvent): { report: NotAnalysed; truncatedIds: string[] } | undefined {
+  const custom = e.kind.Custom as { name?: unknown; data?: Record<string, unknown> } | undefined;
+  if (custom?.name !== DROPPED_EVENT || !custom.data) return undefined;
+  const data = custom.data;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
+  const ids = Array.isArray(data.truncated_traces) ? data.truncated_traces.filter((t): t is string => typeof t === 'string').map((t) => t.toLowerCase()) : [];
+  return {
+    report: { service: serviceOf(e), process: processOf(e), droppedTraces: count(data.dropped_traces), truncatedTraces: Math.max(count(data.truncated_count), ids.length) },
+    truncatedIds: ids,
+  };
+}
 
 /** A stored wire event (only the parts the detector reads). */
 export interface WireEvent {
@@ -16,7 +38,7 @@ export interface WireEvent {
 }
 
 /** The event kinds the analysis reads. */
-export const ANALYSED_KINDS = ['StateChange', 'LockAcquire', 'LockRelease', 'FunctionCall', 'FunctionReturn'];
+export const ANALYSED_KINDS = ['StateChange', 'LockAcquire', 'LockRelease', 'FunctionCall', 'FunctionReturn', DROPPED_EVENT];
 
 const WRITES = new Set(['Write', 'AtomicWrite', 'AtomicRMW']);
 const EMPTY: readonly string[] = [];

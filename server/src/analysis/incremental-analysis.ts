@@ -4,7 +4,8 @@ import type { VariableFindings } from './analyze.js';
 import { analyseVariable, multiVariableUnits, realOrder } from './analyze.js';
 import { combine, multiVariableViolations } from './detect.js';
 import type { ThreadEvent, WireEvent } from './from-events.js';
-import { isThreadEvent, ourAccess, processOf, threadEvent, ThreadReplay } from './from-events.js';
+import { dropReport, isThreadEvent, ourAccess, processOf, threadEvent, ThreadReplay } from './from-events.js';
+import type { NotAnalysed } from './from-events.js';
 import { groupRaces } from './group.js';
 import type { Occurrence, Race } from './race.js';
 
@@ -46,6 +47,10 @@ export class IncrementalAnalysis {
   private readonly threads = new Map<string, ThreadProcess>();
   private arrival = 0;
   private result: Race[] | undefined = [];
+  /** What SDKs reported they did not send, per process (counts are cumulative: the largest is kept). */
+  private readonly drops = new Map<string, NotAnalysed>();
+  /** Traces an SDK cut short under load: left out, since a partial trace makes races appear and vanish. */
+  private readonly truncated = new Set<string>();
 
   /** How many accesses are analysed. */
   get size(): number {
@@ -56,8 +61,20 @@ export class IncrementalAnalysis {
     const fresh: Access[] = [];
     const removed = new Set<Access>();
     const threadEvents = new Map<string, ThreadEvent[]>();
+    const newlyTruncated = new Set<string>();
     for (const e of events) {
       this.arrival++;
+      const drop = dropReport(e);
+      if (drop) {
+        const known = this.drops.get(drop.report.process);
+        this.drops.set(drop.report.process, known ? { ...known, droppedTraces: Math.max(known.droppedTraces, drop.report.droppedTraces), truncatedTraces: Math.max(known.truncatedTraces, drop.report.truncatedTraces) } : drop.report);
+        for (const id of drop.truncatedIds) {
+          if (!this.truncated.has(id)) newlyTruncated.add(id);
+          this.truncated.add(id);
+        }
+        continue;
+      }
+      if (this.truncated.has(e.trace_id.toLowerCase())) continue;
       if (isThreadEvent(e)) {
         const process = processOf(e);
         let list = threadEvents.get(process);
@@ -86,6 +103,10 @@ export class IncrementalAnalysis {
         state.accesses = state.replay.add(state.events);
         append(fresh, state.accesses);
       }
+    }
+    if (newlyTruncated.size) {
+      for (const a of this.accesses) if (newlyTruncated.has(a.traceId.toLowerCase())) removed.add(a);
+      for (let i = fresh.length - 1; i >= 0; i--) if (newlyTruncated.has(fresh[i]!.traceId.toLowerCase())) fresh.splice(i, 1);
     }
     if (fresh.length === 0 && removed.size === 0 && threadUnits.size === 0) return;
     this.result = undefined;
@@ -137,6 +158,11 @@ export class IncrementalAnalysis {
       const found = multiVariableViolations([own], this.accesses);
       if (found.length) this.multi.set(own[0]!.unitKey, append(this.multi.get(own[0]!.unitKey) ?? [], found));
     }
+  }
+
+  /** Traces the SDKs did not send (whole) or cut short (left out), per process. */
+  notAnalysed(): NotAnalysed[] {
+    return [...this.drops.values()];
   }
 
   /** The races over everything added so far. */

@@ -1,6 +1,7 @@
 import { sourceExcerpt } from '../source/source-excerpt.js';
 import type { SourceLine } from '../source/source-excerpt.js';
 import type { Race } from './race.js';
+import type { NotAnalysed } from './from-events.js';
 
 /** The stable JSON report (`--json`, GET /api/races). Fields may be added, never renamed. */
 export interface RaceReport {
@@ -32,16 +33,31 @@ export interface RaceReport {
     /** What may explain a warning, or what to do about it (e.g. a lock the detector cannot see). */
     hint?: string;
   }>;
-  /** `racesNotListed`: races beyond the report's cap (MAX_LISTED_RACES), counted but not listed. */
-  stats: { events: number; traces: number; racesNotListed?: number };
+  /**
+   * `racesNotListed`: races beyond the report's cap (MAX_LISTED_RACES), counted but not listed.
+   * `tracesNotAnalysed`: per service, traces its SDK dropped whole or cut short under load.
+   */
+  stats: { events: number; traces: number; racesNotListed?: number; tracesNotAnalysed?: Array<{ service: string; dropped: number; truncated: number }> };
 }
 
 /** The report lists at most this many races (the most severe and frequent first); the rest are counted. */
 export const MAX_LISTED_RACES = 500;
 
-export function toReport(all: Race[], counts: { events: number; traces: number }, sourceRoot?: string): RaceReport {
+export function toReport(all: Race[], counts: { events: number; traces: number }, sourceRoot?: string, notAnalysed: NotAnalysed[] = []): RaceReport {
   const races = all.slice(0, MAX_LISTED_RACES);
-  const stats = all.length > races.length ? { ...counts, racesNotListed: all.length - races.length } : counts;
+  const byService = new Map<string, { service: string; dropped: number; truncated: number }>();
+  for (const n of notAnalysed) {
+    if (n.droppedTraces + n.truncatedTraces === 0) continue;
+    const s = byService.get(n.service) ?? { service: n.service, dropped: 0, truncated: 0 };
+    s.dropped += n.droppedTraces;
+    s.truncated += n.truncatedTraces;
+    byService.set(n.service, s);
+  }
+  const stats: RaceReport['stats'] = {
+    ...counts,
+    ...(all.length > races.length ? { racesNotListed: all.length - races.length } : {}),
+    ...(byService.size ? { tracesNotAnalysed: [...byService.values()] } : {}),
+  };
   return {
     races: races.map((r) => ({
       id: r.id,

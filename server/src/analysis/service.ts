@@ -1,6 +1,5 @@
 import type { EventStore } from '../store/event-store.js';
 import type { AnalysisResult } from './analyze.js';
-import type { Race } from './race.js';
 import { StoreAnalysis } from './store-analysis.js';
 
 /** An analysis this long is worth a log line. */
@@ -8,7 +7,7 @@ const SLOW_MS = 1000;
 
 /** Where the analysis runs: on this thread, or on a thread of its own (`ThreadAnalyser`). */
 export interface Analyser {
-  races(): Promise<Race[]>;
+  analyse(): Promise<AnalysisResult>;
   close(): Promise<void>;
 }
 
@@ -20,8 +19,8 @@ export class InlineAnalyser implements Analyser {
     this.analysis = new StoreAnalysis(store);
   }
 
-  async races(): Promise<Race[]> {
-    return this.analysis.races();
+  async analyse(): Promise<AnalysisResult> {
+    return this.analysis.result();
   }
 
   async close(): Promise<void> {}
@@ -47,10 +46,9 @@ export class AnalysisService {
     if (this.cached?.mark === mark) return Promise.resolve(this.cached.result);
     if (this.running?.mark === mark) return this.running.result;
     const started = performance.now();
-    const result = this.analyser.races().then((races) => {
+    const result = this.analyser.analyse().then((done) => {
       const ms = performance.now() - started;
       if (ms > SLOW_MS) this.onSlow?.(Math.round(ms), this.store.counts().events);
-      const done = { races };
       this.cached = { mark, result: done };
       return done;
     });
@@ -64,7 +62,7 @@ export class AnalysisService {
   async forTrace(traceId: string): Promise<AnalysisResult> {
     const id = traceId.toLowerCase();
     const all = await this.current();
-    return { races: all.races.filter((r) => r.traceSet.has(id)) };
+    return { ...all, races: all.races.filter((r) => r.traceSet.has(id)) };
   }
 
   close(): Promise<void> {

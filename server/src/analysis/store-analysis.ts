@@ -1,7 +1,7 @@
 import type { EventStore } from '../store/event-store.js';
 import { ANALYSED_KINDS } from './from-events.js';
 import { IncrementalAnalysis } from './incremental-analysis.js';
-import type { Race } from './race.js';
+import type { AnalysisResult } from './analyze.js';
 
 /**
  * The analysis of a store, brought up to date on each call with the events stored since the last one
@@ -15,12 +15,12 @@ export class StoreAnalysis {
 
   constructor(private readonly store: EventStore) {}
 
-  races(): Race[] {
+  result(): AnalysisResult {
     const { store } = this;
     if (!store.position || !store.countBetween || !store.eventsBetween) {
       const whole = new IncrementalAnalysis();
       whole.add(store.allEvents(ANALYSED_KINDS));
-      return whole.races();
+      return { races: whole.races(), notAnalysed: whole.notAnalysed() };
     }
     const { lastSeq, events } = store.position();
     let added = store.countBetween(this.seq, lastSeq);
@@ -36,6 +36,6 @@ export class StoreAnalysis {
       this.seq = lastSeq;
       this.count = events;
     }
-    return this.analysis.races();
+    return { races: this.analysis.races(), notAnalysed: this.analysis.notAnalysed() };
   }
 }

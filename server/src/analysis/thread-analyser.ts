@@ -1,5 +1,5 @@
 import { ThreadClient } from '../ingest/thread-client.js';
-import type { Race } from './race.js';
+import type { AnalysisResult } from './analyze.js';
 import type { Analyser } from './service.js';
 
 /** Runs the analysis on a thread of its own over a database file (`analysis-thread.js`). */
@@ -11,8 +11,8 @@ export class ThreadAnalyser implements Analyser {
     this.thread = new ThreadClient(script, { role: 'analyser', file });
   }
 
-  races(): Promise<Race[]> {
-    return this.thread.call({ op: 'analyse' }) as Promise<Race[]>;
+  analyse(): Promise<AnalysisResult> {
+    return this.thread.call({ op: 'analyse' }) as Promise<AnalysisResult>;
   }
 
   close(): Promise<void> {

@@ -127,7 +127,8 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
   // The command's exit flush is acknowledged before it exits; leave in-flight requests a moment.
   await new Promise((r) => setTimeout(r, 200));
   if (tty) process.stderr.write(`raceway: ${command[0]} exited with ${code}; analysing ${server.store.counts().events} events…\n`);
-  const report = toReport((await server.analysis.current()).races, server.store.counts());
+  const analysed = await server.analysis.current();
+  const report = toReport(analysed.races, server.store.counts(), undefined, analysed.notAnalysed);
   process.stdout.write(renderReport(report, { color: Boolean(process.stdout.isTTY), root: values.root! }));
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
   if (values.ui) {

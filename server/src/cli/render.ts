@@ -55,10 +55,14 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
   const style = options.color ? ansi : plain;
   const out: string[] = [];
   const { events, traces } = report.stats;
-  const unlisted = report.stats.racesNotListed ? style.dim(`\n(${report.stats.racesNotListed} more races not listed)`) : '';
+  let notes = report.stats.racesNotListed ? style.dim(`\n(${report.stats.racesNotListed} more races not listed)`) : '';
+  for (const n of report.stats.tracesNotAnalysed ?? []) {
+    const parts = [n.dropped ? `${n.dropped} dropped whole` : '', n.truncated ? `${n.truncated} cut short` : ''].filter(Boolean).join(', ');
+    notes += `\n${style.yellow(`${n.dropped + n.truncated} traces were not analysed (${parts} by service ${t(n.service)} under load)`)}`;
+  }
   if (report.races.length === 0) {
     out.push(style.bold(`No races found`) + style.dim(` (${events} events, ${traces} traces analysed)`));
-    return `${out.join('\n')}\n`;
+    return `${out.join('\n')}${notes}\n`;
   }
   const critical = report.races.filter((r) => r.severity === 'critical').length;
   out.push(style.bold(`${report.races.length} race${report.races.length === 1 ? '' : 's'} found`) + ` (${critical} critical)` + style.dim(` in ${events} events, ${traces} traces`));
@@ -89,5 +93,5 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
       }
     }
   });
-  return `${out.join('\n')}${unlisted}\n`;
+  return `${out.join('\n')}${notes}\n`;
 }

@@ -160,7 +160,10 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     });
   });
 
-  app.get('/api/races', async () => ({ success: true, data: toReport((await analysis.current()).races, options.store.counts(), options.sourceRoot), error: null }));
+  app.get('/api/races', async () => {
+    const { races, notAnalysed } = await analysis.current();
+    return { success: true, data: toReport(races, options.store.counts(), options.sourceRoot, notAnalysed), error: null };
+  });
 
   app.get('/api/races/:id', async (request, reply) => {
     const { id } = request.params as { id: string };

@@ -1,6 +1,9 @@
 import type { EventRow } from './ingest-batch.js';
 import type { StoredEvent } from './event-store.js';
 
+/** The `Custom` event in which our SDK reports traces it dropped whole or cut short under load. */
+export const DROPPED_EVENT = 'RacewayDropped';
+
 /** The stored columns of a validated wire event at `position` in its batch. */
 export function toEventRow(event: StoredEvent, position: number): EventRow {
   const meta = event.metadata as Record<string, unknown>;
@@ -9,6 +12,8 @@ export function toEventRow(event: StoredEvent, position: number): EventRow {
     kind = name;
     break;
   }
+  // Our SDK's report of what it did not send gets a kind of its own, so the analysis can ask for it alone.
+  if (kind === 'Custom' && (event.kind.Custom as { name?: unknown } | undefined)?.name === DROPPED_EVENT) kind = DROPPED_EVENT;
   return [
     event.id,
     event.trace_id,
