@@ -29,7 +29,9 @@ function wrapMethod(fn: AnyFn, methodName: string): AnyFn {
  * is compiled away into direct instrumentation; in an untransformed build this runtime version tracks
  * the field (TC39 decorators, or `experimentalDecorators` with [[Set]] field semantics).
  */
-export function tracked(value: unknown, context: unknown): void;
+/** Standard (TC39) field decorator. */
+export function tracked<This, Value>(value: undefined, context: ClassFieldDecoratorContext<This, Value>): void;
+/** `experimentalDecorators` property decorator. */
 export function tracked(target: object, key: string | symbol): void;
 export function tracked(valueOrTarget: unknown, contextOrKey: unknown): void | ((initial: unknown) => unknown) {
   const context = contextOrKey as ClassFieldDecoratorContext | undefined;
@@ -56,8 +58,13 @@ export function tracked(valueOrTarget: unknown, contextOrKey: unknown): void | (
 }
 
 /** `@traced` on a class method: records the call and runs an async method as a child task. */
-export function traced(value: unknown, context: unknown): unknown;
-export function traced(target: object, key: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;
+/** Standard (TC39) method decorator: the method comes back with its own type. */
+export function traced<This, Args extends unknown[], Return>(
+  value: (this: This, ...args: Args) => Return,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
+): (this: This, ...args: Args) => Return;
+/** `experimentalDecorators` method decorator. */
+export function traced<T>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T> | void;
 export function traced(valueOrTarget: unknown, contextOrKey: unknown, descriptor?: PropertyDescriptor): unknown {
   const context = contextOrKey as ClassMethodDecoratorContext | undefined;
   if (context && typeof context === 'object' && 'kind' in context) {
