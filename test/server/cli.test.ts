@@ -56,9 +56,36 @@ describe('raceway run', () => {
   it('exits 3 with --fail-on-race when a race was found, and with the command\'s code otherwise', () => {
     const racy = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, program], { encoding: 'utf8', cwd: repo });
     expect(racy.status).toBe(3);
-    const calm = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, '-e', 'console.log("no state")'], { encoding: 'utf8', cwd: repo });
+    // A program that sent nothing is not "clean": the report says so and --fail-on-race fails, unless told.
+    const silent = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, '-e', 'console.log("no state")'], { encoding: 'utf8', cwd: repo });
+    expect(silent.status).toBe(4);
+    expect(silent.stdout).toContain('Nothing to analyse: no event arrived.');
+    expect(silent.stdout).toContain('RACEWAY_ENDPOINT');
+    expect(silent.stdout).not.toContain('No races found');
+    expect(silent.stderr).toContain('--allow-empty');
+    const allowed = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--allow-empty', '--', process.execPath, '-e', 'console.log("no state")'], { encoding: 'utf8', cwd: repo });
+    expect(allowed.status).toBe(0);
+    // Events but no tracked access (built without the instrumenter): said too.
+    const uninstrumented = `
+      const { RacewayClient } = await import('@raceway/runtime');
+      const c = RacewayClient.fromEnv({ serviceName: 'plain' });
+      await c.startTrace('job', async () => c.trackFunctionCall('work', []));
+      await c.shutdown();`;
+    const plain = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, '--input-type=module', '-e', uninstrumented], { encoding: 'utf8', cwd: repo });
+    expect(plain.status).toBe(4);
+    expect(plain.stdout).toMatch(/No tracked access among \d+ events/);
+    expect(plain.stdout).toContain('tspc');
+    // A run with tracked accesses and no race is clean.
+    const clean = `
+      const rw = await import('@raceway/runtime/instrument');
+      const { RacewayClient } = await import('@raceway/runtime');
+      const c = RacewayClient.fromEnv({ serviceName: 'calm' });
+      let n = 0;
+      await c.startTrace('job', async () => { n = rw.write('n', n, rw.read('n', n, 'a.js:1:1') + 1, 'a.js:1:1'); });
+      await c.shutdown();`;
+    const calm = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, '--input-type=module', '-e', clean], { encoding: 'utf8', cwd: repo });
     expect(calm.status).toBe(0);
-    expect(calm.stdout).toContain('No races found');
+    expect(calm.stdout).toMatch(/No races found \(\d+ events, 2 tracked accesses/);
   });
 
   it('explains usage errors', () => {

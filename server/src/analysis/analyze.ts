@@ -9,6 +9,8 @@ export interface AnalysisResult {
   races: Race[];
   /** What the SDKs reported they did not send under load (absent: nothing, or not known). */
   notAnalysed?: NotAnalysed[];
+  /** How many tracked accesses (reads and writes) were analysed. */
+  accesses?: number;
 }
 
 /** An access this close after the other unit's gap looks like a handoff (a lock released, a waiter resumed). */

@@ -20,7 +20,7 @@ export class StoreAnalysis {
     if (!store.position || !store.countBetween || !store.eventsBetween) {
       const whole = new IncrementalAnalysis();
       whole.add(store.allEvents(ANALYSED_KINDS));
-      return { races: whole.races(), notAnalysed: whole.notAnalysed() };
+      return { races: whole.races(), notAnalysed: whole.notAnalysed(), accesses: whole.size };
     }
     const { lastSeq, events } = store.position();
     let added = store.countBetween(this.seq, lastSeq);
@@ -36,6 +36,6 @@ export class StoreAnalysis {
       this.seq = lastSeq;
       this.count = events;
     }
-    return { races: this.analysis.races(), notAnalysed: this.analysis.notAnalysed() };
+    return { races: this.analysis.races(), notAnalysed: this.analysis.notAnalysed(), accesses: this.analysis.size };
   }
 }

@@ -5,16 +5,17 @@ import { toReport } from '../analysis/report.js';
 import type { RaceReport } from '../analysis/report.js';
 import { LOG_LEVELS } from '../http/app.js';
 import type { LogLevel } from '../http/app.js';
-import { renderReport } from './render.js';
+import { renderReport, sawNothing } from './render.js';
 import { isLoopbackHost, parseDuration, startServer } from './server-process.js';
 import { terminalSafeJson } from './terminal-text.js';
 
 const USAGE = `usage:
   raceway serve [--host 127.0.0.1] [--port 8080] [--db .raceway/raceway.db | --db :memory:] [--api-key-file F] [--retain 7d] [--root DIR]
                 [--log-level info] [--request-timeout 30s] [--max-connections N]
-  raceway run [--json FILE] [--fail-on-race] [--db PATH] [--root DIR] [--ui] [--port N] [--log-level error] -- <command ...>
+  raceway run [--json FILE] [--fail-on-race [--allow-empty]] [--db PATH] [--root DIR] [--ui] [--port N] [--log-level error] -- <command ...>
   raceway races [--endpoint URL] [--api-key-file F] [--json]
-  raceway check [--endpoint URL] [--api-key-file F] [--json]     (exits 3 when any race exists)
+  raceway check [--endpoint URL] [--api-key-file F] [--json] [--allow-empty]
+                (exits 3 when any race exists, 4 when there was nothing to analyse)
   raceway annotate [--project tsconfig.json] [--json] [--write] [--check] [--min-risk high|medium|low]
 
   keys: --api-key-file F (one key per line) or RACEWAY_API_KEY / RACEWAY_API_KEYS (comma-separated);
@@ -105,6 +106,7 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
     options: {
       json: { type: 'string' },
       'fail-on-race': { type: 'boolean', default: false },
+      'allow-empty': { type: 'boolean', default: false },
       db: { type: 'string', default: ':memory:' },
       ui: { type: 'boolean', default: false },
       port: { type: 'string', default: '0' },
@@ -128,7 +130,7 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
   await new Promise((r) => setTimeout(r, 200));
   if (tty) process.stderr.write(`raceway: ${command[0]} exited with ${code}; analysing ${server.store.counts().events} events…\n`);
   const analysed = await server.analysis.current();
-  const report = toReport(analysed.races, server.store.counts(), undefined, analysed.notAnalysed);
+  const report = toReport(analysed.races, server.store.counts(), undefined, analysed.notAnalysed, analysed.accesses);
   process.stdout.write(renderReport(report, { color: Boolean(process.stdout.isTTY), root: values.root! }));
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
   if (values.ui) {
@@ -137,13 +139,17 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
   }
   await server.close();
   if (values['fail-on-race'] && report.races.length > 0) return 3;
+  if (values['fail-on-race'] && sawNothing(report) && !values['allow-empty']) {
+    process.stderr.write('raceway: --fail-on-race found nothing to analyse (see above); pass --allow-empty if that is expected\n');
+    return 4;
+  }
   return code;
 }
 
-async function fetchReport(args: string[]): Promise<{ report: RaceReport; json: boolean }> {
+async function fetchReport(args: string[]): Promise<{ report: RaceReport; json: boolean; allowEmpty: boolean }> {
   const { values } = parseArgs({
     args,
-    options: { endpoint: { type: 'string', default: process.env.RACEWAY_ENDPOINT ?? 'http://127.0.0.1:8080' }, 'api-key': { type: 'string' }, 'api-key-file': { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { endpoint: { type: 'string', default: process.env.RACEWAY_ENDPOINT ?? 'http://127.0.0.1:8080' }, 'api-key': { type: 'string' }, 'api-key-file': { type: 'string' }, json: { type: 'boolean', default: false }, 'allow-empty': { type: 'boolean', default: false } },
   });
   const key = values['api-key'] ?? (values['api-key-file'] ? keysFromFile(values['api-key-file'])[0] : undefined) ?? process.env.RACEWAY_API_KEY;
   const response = await fetch(`${values.endpoint!.replace(/\/+$/, '')}/api/races`, { headers: key ? { authorization: `Bearer ${key}` } : {} }).catch((error: Error) => {
@@ -151,7 +157,7 @@ async function fetchReport(args: string[]): Promise<{ report: RaceReport; json: 
   });
   const body = (await response.json()) as { success: boolean; data: RaceReport; error: string | null };
   if (!response.ok) throw new Error(`${values.endpoint} answered ${response.status}: ${body.error}`);
-  return { report: body.data, json: values.json! };
+  return { report: body.data, json: values.json!, allowEmpty: values['allow-empty']! };
 }
 
 /** What the `raceway` binary knows about its installation. */
@@ -176,9 +182,11 @@ export async function main(argv: string[], env: CliEnvironment = {}): Promise<nu
       return (await import('../annotate/command.js')).annotate(rest);
     case 'races':
     case 'check': {
-      const { report, json } = await fetchReport(rest);
+      const { report, json, allowEmpty } = await fetchReport(rest);
       process.stdout.write(json ? `${terminalSafeJson(JSON.stringify(report, null, 2))}\n` : renderReport(report, { color: Boolean(process.stdout.isTTY), root: process.cwd() }));
-      return command === 'check' && report.races.length > 0 ? 3 : 0;
+      if (command !== 'check') return 0;
+      if (report.races.length > 0) return 3;
+      return sawNothing(report) && !allowEmpty ? 4 : 0;
     }
     case undefined:
     case '--help':

@@ -50,6 +50,35 @@ function formatValue(v: unknown): string {
 /** Every string from events goes through this before it reaches the terminal. */
 const t = (s: unknown) => terminalSafe(String(s));
 
+/** The report rests on nothing: no event arrived, or none was a tracked access. */
+export function sawNothing(report: RaceReport): boolean {
+  return report.stats.events === 0 || report.stats.accesses === 0;
+}
+
+/** Why a report saw nothing, and what usually causes it. */
+function nothingSeen(report: RaceReport, style: Style): string[] {
+  if (report.stats.events === 0) {
+    return [
+      style.yellow('Nothing to analyse: no event arrived.'),
+      '  Likely causes:',
+      '  - the program does not use @raceway/runtime, or did not get RACEWAY_ENDPOINT (raceway run sets it for the command it starts;',
+      '    a server started another way, a container or a child process with its own environment does not see it);',
+      '  - it exited before its events were sent (await raceway.shutdown() at the end of scripts and tests).',
+    ];
+  }
+  if (report.stats.accesses === 0) {
+    return [
+      style.yellow(`No tracked access among ${report.stats.events} events: there was nothing to find races in.`),
+      '  Likely causes:',
+      '  - the code was built with plain tsc or another tool instead of tspc with @raceway/transformer, or Babel with',
+      '    @raceway/babel-plugin (check for `@raceway/runtime/instrument` in the built files);',
+      '  - no shared state is annotated: mark it /** @tracked */ (raceway annotate lists candidates);',
+      '  - the events were dropped (see below) or the annotated code did not run.',
+    ];
+  }
+  return [];
+}
+
 /** The human report: per race, what happened, where, in which order, how often. */
 export function renderReport(report: RaceReport, options: { color: boolean; root: string }): string {
   const style = options.color ? ansi : plain;
@@ -61,7 +90,9 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
     notes += `\n${style.yellow(`${n.dropped + n.truncated} traces were not analysed (${parts} by service ${t(n.service)} under load)`)}`;
   }
   if (report.races.length === 0) {
-    out.push(style.bold(`No races found`) + style.dim(` (${events} events, ${traces} traces analysed)`));
+    const nothing = nothingSeen(report, style);
+    if (nothing.length) out.push(...nothing);
+    else out.push(style.bold(`No races found`) + style.dim(` (${events} events, ${report.stats.accesses !== undefined ? `${report.stats.accesses} tracked accesses, ` : ''}${traces} traces analysed)`));
     return `${out.join('\n')}${notes}\n`;
   }
   const critical = report.races.filter((r) => r.severity === 'critical').length;

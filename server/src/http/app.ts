@@ -161,8 +161,8 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   });
 
   app.get('/api/races', async () => {
-    const { races, notAnalysed } = await analysis.current();
-    return { success: true, data: toReport(races, options.store.counts(), options.sourceRoot, notAnalysed), error: null };
+    const { races, notAnalysed, accesses } = await analysis.current();
+    return { success: true, data: toReport(races, options.store.counts(), options.sourceRoot, notAnalysed, accesses), error: null };
   });
 
   app.get('/api/races/:id', async (request, reply) => {
