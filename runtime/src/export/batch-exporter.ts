@@ -29,6 +29,19 @@ export interface ExporterStats {
   truncatedTraces?: number;
 }
 
+/** One `exit` listener for every exporter of this build (a listener each would trip Node's leak warning). */
+const exitWatchers = new Set<() => void>();
+let watchingExit = false;
+function watchExit(watcher: () => void): void {
+  if (!watchingExit) {
+    watchingExit = true;
+    process.on('exit', () => {
+      for (const w of exitWatchers) w();
+    });
+  }
+  exitWatchers.add(watcher);
+}
+
 /** Traces that start while the queue is fuller than this share of it are dropped whole. */
 const HIGH_WATER = 0.75;
 /** Truncated trace ids reported to the server, at most (the count goes on). */
@@ -85,7 +98,7 @@ export class BatchExporter implements EventSink {
     this.interval = originalTimers.setInterval(() => void this.pump(), config.flushIntervalMs);
     this.interval.unref();
     process.on('beforeExit', this.onBeforeExit);
-    process.on('exit', this.onExit);
+    watchExit(this.onExit);
   }
 
   append(...fields: RecordFields): void {
@@ -204,7 +217,7 @@ export class BatchExporter implements EventSink {
   surrender(): EventRecord[] {
     originalTimers.clearInterval(this.interval);
     process.off('beforeExit', this.onBeforeExit);
-    process.off('exit', this.onExit);
+    exitWatchers.delete(this.onExit);
     this.stopped = true;
     this.wake?.();
     return this.queue.shift(this.queue.size);
