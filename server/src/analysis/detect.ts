@@ -39,28 +39,25 @@ function conflicting(footprints: Map<string, Footprint>, x: Access): Access | un
   return f.write || x.write ? f.last : undefined;
 }
 
-export function groupByUnit(accesses: Access[]): Map<string, Access[]> {
-  const units = new Map<string, Access[]>();
-  for (const a of accesses) {
-    let list = units.get(a.unitKey);
-    if (!list) units.set(a.unitKey, (list = []));
-    list.push(a);
+/** Items in lists by a key, each list in the items' order. */
+function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    let list = out.get(k);
+    if (!list) out.set(k, (list = []));
+    list.push(item);
   }
-  return units;
+  return out;
 }
 
 const unitKey = (a: Access) => a.unitKey;
 
+/** Accesses per unit, in the real order. */
+export const groupByUnit = (accesses: Access[]): Map<string, Access[]> => groupBy(accesses, unitKey);
+
 /** Accesses per variable key, in the real order. */
-export function byVariable(accesses: Access[]): Map<string, Access[]> {
-  const out = new Map<string, Access[]>();
-  for (const a of accesses) {
-    let list = out.get(a.key);
-    if (!list) out.set(a.key, (list = []));
-    list.push(a);
-  }
-  return out;
-}
+export const byVariable = (accesses: Access[]): Map<string, Access[]> => groupBy(accesses, (a) => a.key);
 
 /**
  * Observed single-variable violations: between two consecutive accesses a1, a2 of unit A to one variable,
