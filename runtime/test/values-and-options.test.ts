@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RacewayClient, RacewayConfigError, RacewayContextError, replaceDefaultClient } from '../src/index.js';
-import { optionsFromEnv } from '../src/config/resolve-options.js';
+import { normalizeEndpoint, optionsFromEnv } from '../src/config/resolve-options.js';
 import { capturedToJson, captureValue } from '../src/record/values.js';
 
 const safe = (v: unknown) => capturedToJson(captureValue(v));
@@ -97,6 +97,31 @@ describe('options', () => {
       enabled: false,
     });
     expect(() => optionsFromEnv({ RACEWAY_ENABLED: 'maybe' })).toThrow(/RACEWAY_ENABLED/);
+  });
+
+  it('takes the endpoint as people write it: host:port means http, the /events path is the server\'s', () => {
+    expect(normalizeEndpoint('127.0.0.1:18080')).toBe('http://127.0.0.1:18080');
+    expect(normalizeEndpoint('localhost:8080')).toBe('http://localhost:8080');
+    expect(normalizeEndpoint('http://collector:8080/events')).toBe('http://collector:8080');
+    expect(normalizeEndpoint('https://example.com/raceway/events/')).toBe('https://example.com/raceway');
+    expect(normalizeEndpoint('http://c:1/')).toBe('http://c:1');
+    expect(() => normalizeEndpoint('ftp://c:1')).toThrow(/http\(s\)/);
+    expect(() => normalizeEndpoint('http://')).toThrow(/base URL/);
+  });
+
+  it('a bad environment turns tracking off with one line instead of crashing the app; mistakes in code still throw', () => {
+    const messages: string[] = [];
+    const saved = { ...process.env };
+    try {
+      process.env.RACEWAY_ENABLED = 'maybe';
+      const c = RacewayClient.fromEnv({ serviceName: 'shop', onDiagnostic: (_code, message) => messages.push(message) });
+      expect(c.enabled).toBe(false);
+      expect(messages.join('\n')).toMatch(/RACEWAY_ENABLED must be true or false.*tracking is off/);
+      expect(() => RacewayClient.fromEnv({ serviceName: 42 as unknown as string })).toThrow(/serviceName/);
+    } finally {
+      process.env = saved;
+      replaceDefaultClient(undefined);
+    }
   });
 
   it('refuses propagationHeaders outside a context, and builds them inside one', async () => {

@@ -89,6 +89,9 @@ describe('raceway run', () => {
   });
 
   it('explains usage errors', () => {
+    const noDashes = spawnSync(process.execPath, [cli, 'run', '--json', 'r.json', 'node', 'dist/server.js'], { encoding: 'utf8' });
+    expect(noDashes.status).toBe(2);
+    expect(noDashes.stderr).toContain('put the command after --: raceway run --json r.json -- node dist/server.js');
     const result = spawnSync(process.execPath, [cli, 'run'], { encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/needs a command after --/);
@@ -126,7 +129,8 @@ describe('raceway serve', () => {
         }
       }
     })();
-    await new Promise((r) => setTimeout(r, 700));
+    // Mid-stream: after a few hundred acknowledged events, however fast this machine is today.
+    for (let waited = 0; acknowledged.length < 300 && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     server.kill('SIGKILL');
     await stream;
     expect(acknowledged.length).toBeGreaterThan(100);

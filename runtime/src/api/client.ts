@@ -8,7 +8,7 @@ import { activeTask, newRootTask, newTrace, runInTask } from '../context/storage
 import { installTimerTasks } from '../context/timer-tasks.js';
 import { joinedWhenAwaited } from '../context/task-promise.js';
 import { callTracedAsync, callTracedSync } from '../context/traced-call.js';
-import { setDiagnosticHandler } from '../diag/diagnostics.js';
+import { reportOnce, setDiagnosticHandler } from '../diag/diagnostics.js';
 import { RacewayContextError } from '../errors.js';
 import type { ExporterStats } from '../export/batch-exporter.js';
 import { BatchExporter } from '../export/batch-exporter.js';
@@ -72,7 +72,7 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
 
   /** A client configured from RACEWAY_* environment variables. */
   static fromEnv(overrides: RacewayOptions = {}): RacewayClient {
-    return new RacewayClient({ ...optionsFromEnv(), ...overrides });
+    return new RacewayClient(envOrDisabled(overrides));
   }
 
   /**
@@ -80,7 +80,7 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
    * app built a client: the first client the app builds takes its place and its unsent events.
    */
   static provisionalFromEnv(): RacewayClient {
-    return new RacewayClient(optionsFromEnv(), 'http', true);
+    return new RacewayClient(envOrDisabled({}), 'http', true);
   }
 
   /**
@@ -257,6 +257,23 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
   /** The id of the current task (for logs and tests), or undefined outside every context. */
   currentTaskId(): string | undefined {
     return activeTask()?.id;
+  }
+}
+
+/**
+ * Options from the environment under `overrides`. Options given in code are checked as they are (a mistake
+ * there throws); a bad environment must not take the app down: tracking is then off, said in one line.
+ */
+function envOrDisabled(overrides: RacewayOptions): RacewayOptions {
+  resolveOptions(overrides); // throws for mistakes in code
+  if (overrides.onDiagnostic) setDiagnosticHandler(overrides.onDiagnostic);
+  try {
+    const merged = { ...optionsFromEnv(), ...overrides };
+    resolveOptions(merged);
+    return merged;
+  } catch (error) {
+    reportOnce('config', `${error instanceof Error ? error.message : String(error)} (from RACEWAY_* environment variables); tracking is off`);
+    return { ...overrides, enabled: false };
   }
 }
 

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { reportOnce } from '../diag/diagnostics.js';
 import { RacewayConfigError } from '../errors.js';
 import type { RacewayOptions, ResolvedOptions } from './options.js';
 
@@ -67,16 +68,7 @@ export function resolveOptions(options: RacewayOptions = {}): ResolvedOptions {
     }
     if (value !== undefined) checkValue(key, kind, value);
   }
-  const endpoint = (options.endpoint ?? 'http://localhost:8080').replace(/\/+$/, '');
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new RacewayConfigError(`option "endpoint" is not a URL: ${endpoint}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new RacewayConfigError(`option "endpoint" must be an http(s) URL, got ${endpoint}`);
-  }
+  const endpoint = normalizeEndpoint(options.endpoint ?? 'http://localhost:8080');
   return {
     endpoint,
     serviceName: options.serviceName ?? 'unknown-service',
@@ -99,6 +91,30 @@ export function resolveOptions(options: RacewayOptions = {}): ResolvedOptions {
 }
 
 /** Options from RACEWAY_* environment variables. */
+/**
+ * The collector's base URL, as people write it: `host:port` means http; the ingest path (`/events`), which
+ * people copy from the protocol, is the server's and is taken off (once said). Throws when it is not a URL.
+ */
+export function normalizeEndpoint(given: string): string {
+  let endpoint = given.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint)) endpoint = `http://${endpoint}`;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new RacewayConfigError(`option "endpoint" is not a URL: ${given} (expected the server's base URL, e.g. http://127.0.0.1:8080)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RacewayConfigError(`option "endpoint" must be an http(s) URL, got ${given}`);
+  }
+  let path = url.pathname.replace(/\/+$/, '');
+  if (/\/events$/.test(path)) {
+    path = path.slice(0, -'/events'.length);
+    reportOnce('endpoint-path', `the endpoint is the server's base URL; "${given}" names its ingest path, so events go to ${url.origin}${path}/events`);
+  }
+  return `${url.origin}${path}`;
+}
+
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RacewayOptions {
   const options: RacewayOptions = {};
   if (env.RACEWAY_ENDPOINT) options.endpoint = env.RACEWAY_ENDPOINT;

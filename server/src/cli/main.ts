@@ -97,10 +97,18 @@ async function serve(args: string[], env: CliEnvironment): Promise<number> {
   return 0;
 }
 
+/** Options of `raceway run` that take a value (the word after them is not the command). */
+const RUN_VALUE_OPTIONS = new Set(['--json', '--db', '--port', '--root', '--log-level']);
+
 async function run(args: string[], env: CliEnvironment): Promise<number> {
   const split = args.indexOf('--');
   const own = split === -1 ? args : args.slice(0, split);
   const command = split === -1 ? [] : args.slice(split + 1);
+  const stray = own.find((a, i) => !a.startsWith('-') && !(i > 0 && RUN_VALUE_OPTIONS.has(own[i - 1]!)));
+  if (stray !== undefined) {
+    const at = own.indexOf(stray);
+    throw new Error(`put the command after --: raceway run ${[...own.slice(0, at), '--', ...own.slice(at)].join(' ')}`);
+  }
   const { values } = parseArgs({
     args: own,
     options: {
