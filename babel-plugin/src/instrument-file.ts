@@ -1,6 +1,6 @@
 import type { NodePath, types as BabelTypes } from '@babel/core';
 import type { Chain, FileScope, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions } from '@raceway/instrument-core';
-import { diagnostic, Emitter, Entry, hasOptional, INSTRUMENTED_MARKER, location } from '@raceway/instrument-core';
+import { diagnostic, Emitter, Entry, hasOptional, hintNearMisses, INSTRUMENTED_MARKER, location, mayHoldHints, nearMissDiagnostics } from '@raceway/instrument-core';
 import { functionHints, hintsOf, takeDecoratorHints } from './annotations.js';
 import { BabelBuilder } from './builder.js';
 
@@ -499,14 +499,16 @@ export interface PassResult {
 
 /** Instruments one program. `scope` decides file inclusion and naming. */
 export function instrumentProgram(t: t, program: NodePath<BabelTypes.Program>, file: string, code: string, scope: FileScope, options: ResolvedInstrumentOptions): PassResult {
-  const none: PassResult = { changed: false, diagnostics: [] };
-  if (!scope.accepts(file) || !/@trac(?:ked|ed)\b/.test(code) || code.includes(INSTRUMENTED_MARKER)) return none;
+  if (!scope.accepts(file) || code.includes(INSTRUMENTED_MARKER)) return { changed: false, diagnostics: [] };
+  const misses = nearMissDiagnostics(hintNearMisses(code), code, scope.relative(file));
+  if (!mayHoldHints(code)) return { changed: false, diagnostics: misses };
   const entryName = program.scope.generateUid('raceway');
   const pass = new FilePass(t, program, file, scope.relative(file), scope.moduleName(file), options, entryName);
   collect(pass);
   rewriteAccesses(pass);
   wrapTraced(pass);
   markBoundaries(pass);
+  pass.diagnostics.unshift(...misses);
   if (!pass.changed) return { changed: false, diagnostics: pass.diagnostics };
   const source = t.stringLiteral(options.runtimeModule);
   const declaration = usesCommonJs(t, program.node, file)

@@ -1,12 +1,12 @@
 export { DEFAULT_RUNTIME_MODULE, Entry, ENTRY_LOCAL, INSTRUMENTED_MARKER } from './contract/entry.js';
 export type { EntryName } from './contract/entry.js';
-export { hintsInComment, hintsInComments, hintOfDecorator } from './contract/hints.js';
-export type { Hint } from './contract/hints.js';
+export { hintNearMisses, hintsInComment, hintsInComments, hintOfDecorator, mayHoldHints } from './contract/hints.js';
+export type { Hint, HintNearMiss } from './contract/hints.js';
 export { formatKey, isIdentifierName, staticPath } from './contract/paths.js';
 export { InstrumentOptionsError, resolveInstrumentOptions } from './contract/options.js';
 export type { InstrumentOptions, ResolvedInstrumentOptions, TrackArgs } from './contract/options.js';
 export { FileScope, location } from './contract/files.js';
-export { Diagnostics, diagnostic } from './contract/diagnostics.js';
+export { Diagnostics, diagnostic, nearMissDiagnostics, positionOf } from './contract/diagnostics.js';
 export type { DiagnosticCode, InstrumentDiagnostic } from './contract/diagnostics.js';
 export type { Builder, MemberKey } from './rewrite/builder.js';
 export type { Chain, RootName, Segment } from './rewrite/chain.js';

@@ -112,6 +112,43 @@ describe('both instrumenters', () => {
     expect(runWithEvents(js).stdout).toBe('1\n');
   });
 
+  it('read a hint in every comment form, and say so at build time for a tag that is almost one', () => {
+    const file = path.join(repo, 'test-output', 'hint-forms.ts');
+    const code = [
+      '/* @tracked */ let a = 0;',
+      '// @tracked',
+      'let b = 0;',
+      '/** @tracked */ let c = 0;',
+      '/** @trackd */ let d = 0;',
+      '/* @Tracked */ let e = 0;',
+      'a++; b++; c++; d++; e++;',
+      'console.log(a, b, c, d, e);',
+    ].join('\n');
+    const written = (events: Array<Record<string, any>>) => [...new Set(events.filter((e) => e.kind.StateChange?.access_type === 'Write').map((e) => e.kind.StateChange.variable))].sort();
+    const viaTsc = tscOut(code, file);
+    expect(written(runWithEvents(viaTsc.js).events)).toEqual(['a', 'b', 'c']);
+    expect(viaTsc.diagnostics.map((d) => `${d.code} ${String(d.messageText)}`)).toEqual([
+      expect.stringMatching(/^1005 raceway RW1005: .*@trackd: did you mean @tracked\?/),
+      expect.stringMatching(/^1005 raceway RW1005: .*@Tracked: did you mean @tracked\?/),
+    ]);
+    const warnings: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), true)) as typeof process.stderr.write;
+    let js: string;
+    try {
+      js = babelOut(code, file);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(written(runWithEvents(js).events)).toEqual(['a', 'b', 'c']);
+    expect(warnings.filter((w) => w.includes('RW1005'))).toEqual([
+      expect.stringMatching(/hint-forms\.ts:5:5 .*@trackd: did you mean @tracked\?/),
+      expect.stringMatching(/hint-forms\.ts:6:4 .*@Tracked: did you mean @tracked\?/),
+    ]);
+    // A file with only a near miss is still looked at.
+    expect(tscOut('/** @traced-fn */ async function f() {}\nvoid f();\n', path.join(repo, 'test-output', 'hint-only-miss.ts')).diagnostics.map((d) => d.code)).toEqual([1005]);
+  });
+
   it('keep source maps so stack traces point at the original lines', () => {
     const code = `/** @tracked */\nlet n = 0;\nexport function f() {\n  n++;\n  throw new Error('here');\n}\ntry { f(); } catch (e) { console.log((e as Error).stack!.split('\\n')[1]); }\n`;
     const file = path.join(repo, 'test-output', 'maps', 'mapped.ts');

@@ -74,6 +74,16 @@ describe('raceway annotate', () => {
     expect(annotate(dir, '--check').status).toBe(0);
   });
 
+  it('--check counts a hint exactly when the instrumenters do (every comment form; a near miss is not one)', () => {
+    const body = (hint: string) => `${hint}\nexport const stock: Record<string, number> = { mug: 5 };\nexport async function sell(item: string) {\n  const n = stock[item]!;\n  await Promise.resolve();\n  stock[item] = n - 1;\n}\n`;
+    for (const hint of ['/* @tracked */', '// @tracked', '/** @tracked */']) {
+      const dir = project(`forms-${hint.length}-${hint.startsWith('//') ? 'line' : 'block'}`, { 'src/stock.ts': body(hint).replace('export async function', '/** @traced */\nexport async function') });
+      expect(annotate(dir, '--check').status, hint).toBe(0);
+    }
+    const typo = project('forms-typo', { 'src/stock.ts': body('/** @trackd */').replace('export async function', '/** @traced */\nexport async function') });
+    expect(annotate(typo, '--check').status).toBe(1);
+  });
+
   it('explains a missing or broken tsconfig, and analyses a project with type errors', () => {
     const missing = spawnSync(process.execPath, [cli, 'annotate', '--project', path.join(base, 'nowhere', 'tsconfig.json')], { encoding: 'utf8' });
     expect(missing.status).toBe(2);

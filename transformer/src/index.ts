@@ -25,13 +25,13 @@ export default function racewayTransformer(program: TS.Program, config: Instrume
   const root = path.resolve(options.root ?? configDir ?? program.getCurrentDirectory());
   const scope = new FileScope(options, root);
   return (context) => (sf) =>
-    transformSourceFile(ts, program, context, sf, scope, options, (state) => {
-      for (const d of state.diagnostics) {
+    transformSourceFile(ts, program, context, sf, scope, options, (file, diagnostics) => {
+      for (const d of diagnostics) {
         const diag: TS.Diagnostic = {
           category: ts.DiagnosticCategory.Warning,
           code: Number(d.code.slice(2)),
-          file: state.sf,
-          start: state.sf.getPositionOfLineAndCharacter(d.line - 1, d.column - 1),
+          file,
+          start: file.getPositionOfLineAndCharacter(d.line - 1, d.column - 1),
           length: 1,
           messageText: d.message,
           source: 'raceway',

@@ -1,6 +1,6 @@
 import type * as TS from 'typescript';
-import type { Chain, FileScope, ResolvedInstrumentOptions } from '@raceway/instrument-core';
-import { Entry, hasOptional, INSTRUMENTED_MARKER } from '@raceway/instrument-core';
+import type { Chain, FileScope, InstrumentDiagnostic, ResolvedInstrumentOptions } from '@raceway/instrument-core';
+import { Entry, hasOptional, hintNearMisses, INSTRUMENTED_MARKER, mayHoldHints, nearMissDiagnostics } from '@raceway/instrument-core';
 import { TsBuilder } from './builder.js';
 import type { FileState } from './visitor.js';
 import {
@@ -317,9 +317,12 @@ function patternContext(ts: typeof TS, node: TS.ShorthandPropertyAssignment): bo
 }
 
 /** Instruments one source file; returns it unchanged when it has nothing to instrument. */
-export function transformSourceFile(ts: typeof TS, program: TS.Program, context: TS.TransformationContext, sf: TS.SourceFile, scope: FileScope, options: ResolvedInstrumentOptions, report: (s: FileState) => void): TS.SourceFile {
+export function transformSourceFile(ts: typeof TS, program: TS.Program, context: TS.TransformationContext, sf: TS.SourceFile, scope: FileScope, options: ResolvedInstrumentOptions, report: (sf: TS.SourceFile, diagnostics: InstrumentDiagnostic[]) => void): TS.SourceFile {
   const text = sf.text;
-  if (sf.isDeclarationFile || !scope.accepts(sf.fileName) || !/@trac(?:ked|ed)\b/.test(text) || text.includes(INSTRUMENTED_MARKER)) return sf;
+  if (sf.isDeclarationFile || !scope.accepts(sf.fileName) || text.includes(INSTRUMENTED_MARKER)) return sf;
+  const misses = hintNearMisses(text);
+  if (misses.length) report(sf, nearMissDiagnostics(misses, text, scope.relative(sf.fileName)));
+  if (!mayHoldHints(text)) return sf;
   const f = context.factory;
   const entry = f.createUniqueName('raceway');
   const s: FileState = {
@@ -331,7 +334,7 @@ export function transformSourceFile(ts: typeof TS, program: TS.Program, context:
   collect(s);
   markBoundaryScopes(s);
   const statements = ts.visitLexicalEnvironment(sf.statements, makeVisitor(s), context);
-  report(s);
+  report(sf, s.diagnostics);
   if (!s.changed) return sf;
   const importDecl = f.createImportDeclaration(undefined, f.createImportClause(false as never, undefined, f.createNamespaceImport(entry)), f.createStringLiteral(options.runtimeModule));
   ts.addSyntheticLeadingComment(importDecl, ts.SyntaxKind.MultiLineCommentTrivia, ` ${INSTRUMENTED_MARKER} `, true);

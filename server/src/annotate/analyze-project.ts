@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { hintsInComments } from '@raceway/instrument-core';
 import { Node, Project, SyntaxKind, ts } from 'ts-morph';
 import type { ArrowFunction, ClassDeclaration, FunctionDeclaration, FunctionExpression, Identifier, MethodDeclaration, PropertyDeclaration, SourceFile, VariableDeclaration } from 'ts-morph';
 
@@ -22,9 +23,11 @@ export function openProject(tsconfig: string): Project {
   return new Project({ tsConfigFilePath: file });
 }
 
+/** Read through the same code as both instrumenters, so --check counts exactly what a build instruments. */
 function isAnnotated(node: Node, tag: 'tracked' | 'traced'): boolean {
-  const text = node.getFullText().slice(0, node.getStart() - node.getFullStart());
-  if (new RegExp(`@${tag}\\b`).test(text)) return true;
+  const full = node.getSourceFile().getFullText();
+  const ranges = [...(ts.getTrailingCommentRanges(full, node.getPos()) ?? []), ...(ts.getLeadingCommentRanges(full, node.getPos()) ?? [])];
+  if (hintsInComments(ranges.map((r) => full.slice(r.pos, r.end))).has(tag)) return true;
   if (Node.isDecoratable(node)) return node.getDecorators().some((d) => d.getName() === tag);
   return false;
 }
