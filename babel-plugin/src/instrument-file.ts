@@ -128,6 +128,9 @@ function handledByParent(path: NodePath): boolean {
     case 'CallExpression':
     case 'OptionalCallExpression':
       return p.callee === c && (c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression');
+    case 'TaggedTemplateExpression':
+      // `obj.tag\`...\``: the tag is called as a method of obj (this === obj); the template records the read of obj.
+      return p.tag === c && (c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression');
     case 'AssignmentExpression':
       return p.left === c;
     case 'UpdateExpression':
@@ -270,6 +273,20 @@ function rewriteAccesses(pass: FilePass): void {
     enter(path) {
       if (pass.generated.has(path.node)) path.skip();
     },
+    'ForInStatement|ForOfStatement'(path: NodePath) {
+      // `for (tracked of xs)`: writes through a loop head are not recorded; said at build time.
+      const left = (path as NodePath<BabelTypes.ForOfStatement>).get('left');
+      if (left.isVariableDeclaration()) return;
+      let hit = false;
+      const check = (p: NodePath) => {
+        if (hit) return;
+        if (p.isIdentifier() && trackedName(pass, p) !== undefined) hit = true;
+        else if ((p.isMemberExpression() || p.isOptionalMemberExpression()) && chainOf(pass, p)) hit = true;
+      };
+      check(left);
+      left.traverse({ Identifier: check, MemberExpression: check });
+      if (hit) pass.warn('RW1003', left.node);
+    },
     Identifier: {
       exit(path) {
         if (pass.generated.has(path.node) || !path.isReferencedIdentifier()) return;
@@ -277,6 +294,15 @@ function rewriteAccesses(pass: FilePass): void {
         if (name === undefined || handledByParent(path)) return;
         if (path.parentPath.isExportSpecifier()) return;
         replace(pass, path, pass.emitter(path, path.node).read({ rootName: { kind: 'static', name }, root: path.node, rootIsIdentifier: true, segments: [] }));
+      },
+    },
+    TaggedTemplateExpression: {
+      exit(path) {
+        const tag = unwrap(path.get('tag') as NodePath);
+        if (pass.generated.has(path.node) || (!tag.isMemberExpression() && !tag.isOptionalMemberExpression())) return;
+        const object = tag.get('object') as NodePath;
+        const chain = chainOf(pass, object);
+        if (chain) replace(pass, object, pass.emitter(object, object.node).read(chain));
       },
     },
     'MemberExpression|OptionalMemberExpression': {

@@ -149,6 +149,23 @@ describe('both instrumenters', () => {
     expect(tscOut('/** @traced-fn */ async function f() {}\nvoid f();\n', path.join(repo, 'test-output', 'hint-only-miss.ts')).diagnostics.map((d) => d.code)).toEqual([1005]);
   });
 
+  it('say at build time that a tracked binding or member used as a for-in/of target is not recorded (RW1003)', () => {
+    const file = path.join(repo, 'test-output', 'for-target.ts');
+    const code = `/** @tracked */\nlet current = '';\n/** @tracked */\nconst state = { last: 0 };\nfor (current of ['a']) console.log(current);\nfor (state.last of [1]) console.log(state.last);\nlet free = '';\nfor (free of ['z']) console.log(free);\n`;
+    const viaTsc = tscOut(code, file);
+    expect(viaTsc.diagnostics.map((d) => d.code)).toEqual([1003, 1003]);
+    expect(runWithEvents(viaTsc.js).stdout).toBe('a\n1\nz\n');
+    const warnings: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      babelOut(code, file);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(warnings.filter((w) => w.includes('RW1003')).map((w) => w.split(' ')[0])).toEqual([expect.stringMatching(/for-target\.ts:5:6$/), expect.stringMatching(/for-target\.ts:6:6$/)]);
+  });
+
   it('keep source maps so stack traces point at the original lines', () => {
     const code = `/** @tracked */\nlet n = 0;\nexport function f() {\n  n++;\n  throw new Error('here');\n}\ntry { f(); } catch (e) { console.log((e as Error).stack!.split('\\n')[1]); }\n`;
     const file = path.join(repo, 'test-output', 'maps', 'mapped.ts');

@@ -184,6 +184,10 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
       }
     }
 
+    if ((ts.isForOfStatement(node) || ts.isForInStatement(node)) && !ts.isVariableDeclarationList(node.initializer) && targetsTracked(s, node.initializer)) {
+      // `for (tracked of xs)`: writes through a loop head are not recorded; said at build time.
+      warn(s, 'RW1003', node.initializer);
+    }
     const updated = ts.visitEachChild(node, visit, s.context);
 
     if (ts.isIdentifier(node)) {
@@ -191,6 +195,20 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
       const name = trackedName(s, node);
       if (name === undefined) return updated;
       return emitter(s, node).read({ rootName: { kind: 'static', name }, root: node, rootIsIdentifier: true, segments: [] });
+    }
+    if (ts.isTaggedTemplateExpression(node) && ts.isTaggedTemplateExpression(updated)) {
+      const tag = unwrap(ts, node.tag);
+      const updatedTag = unwrap(ts, updated.tag);
+      if ((ts.isPropertyAccessExpression(tag) && ts.isPropertyAccessExpression(updatedTag)) || (ts.isElementAccessExpression(tag) && ts.isElementAccessExpression(updatedTag))) {
+        const chain = chainOf(s, tag.expression, updatedTag.expression as Expr);
+        if (!chain) return updated;
+        const object = emitter(s, tag.expression).read(chain);
+        const newTag = ts.isPropertyAccessExpression(updatedTag)
+          ? f.updatePropertyAccessExpression(updatedTag, object as TS.Expression, updatedTag.name)
+          : f.updateElementAccessExpression(updatedTag as TS.ElementAccessExpression, object as TS.Expression, (updatedTag as TS.ElementAccessExpression).argumentExpression);
+        return f.updateTaggedTemplateExpression(updated, newTag, updated.typeArguments, updated.template);
+      }
+      return updated;
     }
     if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) {
       if (handledByParent(ts, node)) return updated;
@@ -314,6 +332,14 @@ function patternContext(ts: typeof TS, node: TS.ShorthandPropertyAssignment): bo
     p = p.parent;
   }
   return Boolean(p && ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.left === child);
+}
+
+/** Whether an assignment target (a loop head) writes tracked state: a tracked binding or a tracked chain, also inside a pattern. */
+function targetsTracked(s: FileState, target: TS.Node): boolean {
+  const { ts } = s;
+  if (ts.isIdentifier(target)) return trackedName(s, target) !== undefined;
+  if ((ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) && chainOf(s, target, target)) return true;
+  return ts.forEachChild(target, (child) => (targetsTracked(s, child) ? true : undefined)) === true;
 }
 
 /** Instruments one source file; returns it unchanged when it has nothing to instrument. */

@@ -202,6 +202,8 @@ function handledByParent(ts: typeof TS, node: TS.Node): boolean {
     return parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken;
   }
   if (ts.isDeleteExpression(parent)) return true;
+  // `obj.tag\`...\``: the tag is called as a method of obj (this === obj); the template records the read of obj.
+  if (ts.isTaggedTemplateExpression(parent) && parent.tag === child) return ts.isPropertyAccessExpression(unwrap(ts, child as TS.Expression)) || ts.isElementAccessExpression(unwrap(ts, child as TS.Expression));
   if (ts.isExportSpecifier(parent)) return true;
   if ((ts.isJsxOpeningElement(parent) || ts.isJsxSelfClosingElement(parent) || ts.isJsxClosingElement(parent)) && parent.tagName === child) return true;
   if ((ts.isForInStatement(parent) || ts.isForOfStatement(parent)) && parent.initializer === child) return true;
