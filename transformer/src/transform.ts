@@ -342,6 +342,14 @@ function targetsTracked(s: FileState, target: TS.Node): boolean {
   return ts.forEachChild(target, (child) => (targetsTracked(s, child) ? true : undefined)) === true;
 }
 
+/** Whether TypeScript emits this file as CommonJS (module CommonJS, or Node16/NodeNext for a CommonJS-format file). */
+function emitsCommonJs(ts: typeof TS, options: TS.CompilerOptions, sf: TS.SourceFile): boolean {
+  const kind = options.module ?? (options.target !== undefined && options.target >= ts.ScriptTarget.ES2015 ? ts.ModuleKind.ES2015 : ts.ModuleKind.CommonJS);
+  if (kind === ts.ModuleKind.CommonJS) return true;
+  if (kind >= ts.ModuleKind.Node16 && kind <= ts.ModuleKind.NodeNext) return sf.impliedNodeFormat === ts.ModuleKind.CommonJS;
+  return false;
+}
+
 /** Instruments one source file; returns it unchanged when it has nothing to instrument. */
 export function transformSourceFile(ts: typeof TS, program: TS.Program, context: TS.TransformationContext, sf: TS.SourceFile, scope: FileScope, options: ResolvedInstrumentOptions, report: (sf: TS.SourceFile, diagnostics: InstrumentDiagnostic[]) => void): TS.SourceFile {
   const text = sf.text;
@@ -362,8 +370,12 @@ export function transformSourceFile(ts: typeof TS, program: TS.Program, context:
   const statements = ts.visitLexicalEnvironment(sf.statements, makeVisitor(s), context);
   report(sf, s.diagnostics);
   if (!s.changed) return sf;
-  const importDecl = f.createImportDeclaration(undefined, f.createImportClause(false as never, undefined, f.createNamespaceImport(entry)), f.createStringLiteral(options.runtimeModule));
-  ts.addSyntheticLeadingComment(importDecl, ts.SyntaxKind.MultiLineCommentTrivia, ` ${INSTRUMENTED_MARKER} `, true);
-  return f.updateSourceFile(sf, [importDecl, ...statements]);
+  // A script (no import/export) is not converted by TypeScript's CommonJS emit: an `import` added to it
+  // would reach the output as is. It gets a `require` when its output is CommonJS.
+  const declaration = !ts.isExternalModule(sf) && emitsCommonJs(ts, program.getCompilerOptions(), sf)
+    ? f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(entry, undefined, undefined, f.createCallExpression(f.createIdentifier('require'), undefined, [f.createStringLiteral(options.runtimeModule)]))], ts.NodeFlags.Const))
+    : f.createImportDeclaration(undefined, f.createImportClause(false as never, undefined, f.createNamespaceImport(entry)), f.createStringLiteral(options.runtimeModule));
+  ts.addSyntheticLeadingComment(declaration, ts.SyntaxKind.MultiLineCommentTrivia, ` ${INSTRUMENTED_MARKER} `, true);
+  return f.updateSourceFile(sf, [declaration, ...statements]);
 }
 
