@@ -11,6 +11,8 @@ export class BabelBuilder implements Builder<Expr> {
     private readonly entryName: string,
     private readonly scopePath: NodePath,
     readonly generated: WeakSet<object>,
+    /** Set while a parameter default is rewritten: its temporaries go here, not into the function body. */
+    private readonly paramTemps?: BabelTypes.Identifier[],
   ) {}
 
   private mark<N extends BabelTypes.Node>(node: N): N {
@@ -21,7 +23,9 @@ export class BabelBuilder implements Builder<Expr> {
   temp(): Expr {
     const scope = this.scopePath.scope.getFunctionParent() ?? this.scopePath.scope.getProgramParent();
     const id = scope.generateUidIdentifier('rw');
-    scope.push({ id: this.types.cloneNode(id) });
+    // A parameter default cannot see the body's variables: its temporaries are declared around it.
+    if (this.paramTemps) this.paramTemps.push(this.types.cloneNode(id));
+    else scope.push({ id: this.types.cloneNode(id) });
     return this.mark(id);
   }
   ref(identifier: Expr): Expr {

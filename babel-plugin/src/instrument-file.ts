@@ -38,8 +38,11 @@ class FilePass {
     return location(this.relative, start?.line ?? 0, (start?.column ?? 0) + 1);
   }
 
+  /** Temporaries of the parameter defaults being rewritten, innermost last. */
+  readonly paramTemps: BabelTypes.Identifier[][] = [];
+
   builder(path: NodePath): BabelBuilder {
-    return new BabelBuilder(this.t, this.entryName, path, this.generated);
+    return new BabelBuilder(this.t, this.entryName, path, this.generated, this.paramTemps.at(-1));
   }
 
   emitter(path: NodePath, node: BabelTypes.Node): Emitter<Expr> {
@@ -108,6 +111,11 @@ function chainOf(pass: FilePass, input: NodePath): Chain<Expr> | undefined {
   else if (t.isNumericLiteral(node.property)) key = { kind: 'static', name: String(node.property.value), isPrivate: false };
   else key = { kind: 'dynamic', expr: node.property as Expr };
   return { ...inner, segments: [...inner.segments, { key, optional }] };
+}
+
+/** A default value inside a function's parameter list (also nested in a destructured parameter). */
+function isParameterDefault(path: NodePath): boolean {
+  return path.findParent((p) => p.listKey === 'params' && Boolean(p.parentPath?.isFunction())) !== null || (path.listKey === 'params' && Boolean(path.parentPath?.isFunction()));
 }
 
 /** True when `path` is consumed by an enclosing construct that handles the whole chain itself. */
@@ -294,6 +302,21 @@ function rewriteAccesses(pass: FilePass): void {
         if (name === undefined || handledByParent(path)) return;
         if (path.parentPath.isExportSpecifier()) return;
         replace(pass, path, pass.emitter(path, path.node).read({ rootName: { kind: 'static', name }, root: path.node, rootIsIdentifier: true, segments: [] }));
+      },
+    },
+    // A parameter default runs in the parameters' scope, where the body's `var`s do not exist: the
+    // temporaries of its rewritten accesses are declared in an arrow around the default instead.
+    AssignmentPattern: {
+      enter(path) {
+        if (isParameterDefault(path)) pass.paramTemps.push([]);
+      },
+      exit(path) {
+        if (!isParameterDefault(path)) return;
+        const temps = pass.paramTemps.pop()!;
+        if (temps.length === 0) return;
+        const wrapped = t.callExpression(t.arrowFunctionExpression([], t.blockStatement([t.variableDeclaration('var', temps.map((id) => t.variableDeclarator(id))), t.returnStatement(path.node.right)])), []);
+        pass.generated.add(wrapped);
+        path.node.right = wrapped;
       },
     },
     TaggedTemplateExpression: {

@@ -16,10 +16,25 @@ export class TsBuilder implements Builder<Expr> {
     this.f = context.factory;
   }
 
+  /** Temporaries of the parameter defaults being rewritten, innermost last (see `withParamTemps`). */
+  readonly paramTemps: TS.Identifier[][] = [];
+
   temp(): Expr {
     const id = this.f.createUniqueName('rw');
-    this.context.hoistVariableDeclaration(id);
+    // A parameter default cannot see the body's variables (and hoisting one there makes TypeScript move
+    // the default into the body): its temporaries are declared around it.
+    const collecting = this.paramTemps.at(-1);
+    if (collecting) collecting.push(id);
+    else this.context.hoistVariableDeclaration(id);
     return id;
+  }
+
+  /** `expr` with the temporaries it used declared in an arrow called in place: `(() => { var t; return expr; })()`. */
+  wrapWithTemps(expr: Expr, temps: TS.Identifier[]): Expr {
+    const f = this.f;
+    const declarations = f.createVariableStatement(undefined, f.createVariableDeclarationList(temps.map((id) => f.createVariableDeclaration(id))));
+    const arrow = f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(this.ts.SyntaxKind.EqualsGreaterThanToken), f.createBlock([declarations, f.createReturnStatement(expr)], true));
+    return f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, []);
   }
   ref(identifier: Expr): Expr {
     // Identifiers and `this` carry no state of their own: the same node may be referenced again.

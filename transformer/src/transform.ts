@@ -174,6 +174,21 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
   const f = s.context.factory;
   const visit = (node: TS.Node): TS.VisitResult<TS.Node> => {
     if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return node;
+    if (isParameterDefault(ts, node)) {
+      // Runs in the parameters' scope: its temporaries are declared around it, not in the body.
+      const temps: TS.Identifier[] = [];
+      s.builder.paramTemps.push(temps);
+      let result: TS.VisitResult<TS.Node>;
+      try {
+        result = visitNode(node);
+      } finally {
+        s.builder.paramTemps.pop();
+      }
+      return temps.length && result && !Array.isArray(result) ? s.builder.wrapWithTemps(result as TS.Expression, temps) : result;
+    }
+    return visitNode(node);
+  };
+  const visitNode = (node: TS.Node): TS.VisitResult<TS.Node> => {
 
     // `{ x }` with x tracked: the shorthand must become `x: <read>`.
     if (ts.isShorthandPropertyAssignment(node)) {
@@ -340,6 +355,17 @@ function targetsTracked(s: FileState, target: TS.Node): boolean {
   if (ts.isIdentifier(target)) return trackedName(s, target) !== undefined;
   if ((ts.isPropertyAccessExpression(target) || ts.isElementAccessExpression(target)) && chainOf(s, target, target)) return true;
   return ts.forEachChild(target, (child) => (targetsTracked(s, child) ? true : undefined)) === true;
+}
+
+/** The default value of a parameter, or of a binding element inside a destructured parameter. */
+function isParameterDefault(ts: typeof TS, node: TS.Node): boolean {
+  const parent = node.parent;
+  if (!parent) return false;
+  if (ts.isParameter(parent)) return parent.initializer === node;
+  if (!ts.isBindingElement(parent) || parent.initializer !== node) return false;
+  let p: TS.Node | undefined = parent.parent;
+  while (p && (ts.isObjectBindingPattern(p) || ts.isArrayBindingPattern(p) || ts.isBindingElement(p))) p = p.parent;
+  return Boolean(p && ts.isParameter(p));
 }
 
 /** Whether TypeScript emits this file as CommonJS (module CommonJS, or Node16/NodeNext for a CommonJS-format file). */
