@@ -46,6 +46,32 @@ describe('values are serialised safely', () => {
     expect((copy as { admin?: unknown }).admin).toBeUndefined();
   });
 
+  it('never runs proxy traps or constructor getters, and survives a revoked proxy, in values and in call arguments', async () => {
+    let traps = 0;
+    const logged = new Proxy({ a: 1 }, { get: (t, k) => (traps++, Reflect.get(t, k)), ownKeys: (t) => (traps++, Reflect.ownKeys(t)), getPrototypeOf: (t) => (traps++, Reflect.getPrototypeOf(t)) });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    let constructorReads = 0;
+    class Sneaky {}
+    Object.defineProperty(Sneaky.prototype, 'constructor', {
+      get() {
+        constructorReads++;
+        throw new Error('ran');
+      },
+    });
+    expect(safe(logged)).toBe('[Proxy]');
+    expect(safe(revoked)).toBe('[Proxy]');
+    expect(safe({ inner: revoked, sneaky: new Sneaky() })).toEqual({ inner: '[Proxy]', sneaky: {} });
+    const c = RacewayClient.inMemory({ serviceName: 'args' });
+    replaceDefaultClient(c);
+    const traced = (...args: unknown[]) => c.trackFunction('f', args, async () => 'ok');
+    await expect(traced(logged, revoked, new Sneaky(), [1, 2])).resolves.toBe('ok');
+    expect(traps).toBe(0);
+    expect(constructorReads).toBe(0);
+    const call = c.memoryEvents().find((e) => (e.kind as { FunctionCall?: unknown }).FunctionCall) as { kind: { FunctionCall: { args: unknown } } };
+    expect(call.kind.FunctionCall.args).toEqual(['[Proxy]', '[Proxy]', '[Object]', '[Array(2)]']);
+  });
+
   it('never runs getters of application objects', () => {
     let calls = 0;
     const obj = { get secret() { calls++; return 's'; }, plain: 1 };

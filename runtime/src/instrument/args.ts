@@ -1,4 +1,5 @@
-import { primitiveToJson, Snapshot } from '../record/values.js';
+import { types } from 'node:util';
+import { classNameOf, primitiveToJson, Snapshot } from '../record/values.js';
 
 export type ArgsMode = 'summary' | 'none' | 'full';
 
@@ -6,8 +7,10 @@ export type ArgsMode = 'summary' | 'none' | 'full';
 function summarize(value: unknown): unknown {
   if (typeof value === 'string') return value.length > 64 ? `${value.slice(0, 64)}…` : value;
   if (typeof value !== 'object' || value === null) return primitiveToJson(value);
+  // Never runs application code: no proxy traps, no getters.
+  if (types.isProxy(value)) return '[Proxy]';
   if (Array.isArray(value)) return `[Array(${value.length})]`;
-  return `[${(value as object).constructor?.name ?? 'Object'}]`;
+  return `[${classNameOf(value)}]`;
 }
 
 /** The arguments of a traced call as recorded: a shallow summary, nothing, or a bounded copy. */

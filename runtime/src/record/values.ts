@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 /**
  * Turns application values into bounded, JSON-safe data without running application code: accessors
  * are not invoked, cycles are cut, depth, width and string lengths are capped with visible markers.
@@ -57,16 +58,31 @@ export class Snapshot {
   }
 }
 
+/**
+ * The name of an object's class, read without running application code: the prototype's own `constructor`
+ * data property and that function's own `name` data property (a getter on either is not called).
+ */
+export function classNameOf(value: object): string {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === null) return 'Object';
+  const ctor = Object.getOwnPropertyDescriptor(proto as object, 'constructor');
+  if (!ctor || !('value' in ctor) || typeof ctor.value !== 'function') return 'Object';
+  const name = Object.getOwnPropertyDescriptor(ctor.value as object, 'name');
+  return name && 'value' in name && typeof name.value === 'string' && name.value ? name.value : 'Object';
+}
+
 function toJsonSafe(value: unknown, depth: number, seen: Set<object>, budget: { nodes: number }): unknown {
   if (value === null || typeof value !== 'object') return primitiveToJson(value);
+  // A proxy's traps are application code (and a revoked proxy throws on any touch): never looked into.
+  if (types.isProxy(value)) return '[Proxy]';
   if (seen.has(value)) return '[Circular]';
   if (--budget.nodes < 0) return '[Truncated]';
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (value instanceof RegExp) return String(value);
   if (value instanceof Error) return { name: value.name, message: truncateString(value.message) };
-  if (ArrayBuffer.isView(value)) return `[${value.constructor.name}(${value.byteLength} bytes)]`;
+  if (ArrayBuffer.isView(value)) return `[${classNameOf(value)}(${value.byteLength} bytes)]`;
   if (value instanceof Promise || value instanceof WeakMap || value instanceof WeakSet) {
-    return `[${value.constructor.name}]`;
+    return `[${classNameOf(value)}]`;
   }
   if (depth >= MAX_DEPTH) return Array.isArray(value) ? `[Array(${value.length})]` : '[Object]';
   seen.add(value);
@@ -84,7 +100,8 @@ function toJsonSafe(value: unknown, depth: number, seen: Set<object>, budget: { 
     if (value instanceof Map || value instanceof Set) {
       const out: unknown[] = [];
       let i = 0;
-      for (const entry of value instanceof Map ? value.entries() : value.values()) {
+      // The built-in iterators, not the object's own (a subclass may override them).
+      for (const entry of value instanceof Map ? Map.prototype.entries.call(value) : Set.prototype.values.call(value)) {
         if (i++ >= MAX_ENTRIES) {
           out.push(`…[+${value.size - MAX_ENTRIES} entries]`);
           break;
