@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RacewayClient, RacewayConfigError, RacewayContextError, replaceDefaultClient } from '../src/index.js';
 import { normalizeEndpoint, optionsFromEnv } from '../src/config/resolve-options.js';
+import { argsFor } from '../src/instrument/args.js';
 import { capturedToJson, captureValue } from '../src/record/values.js';
 
 const safe = (v: unknown) => capturedToJson(captureValue(v));
@@ -69,7 +70,11 @@ describe('values are serialised safely', () => {
     expect(traps).toBe(0);
     expect(constructorReads).toBe(0);
     const call = c.memoryEvents().find((e) => (e.kind as { FunctionCall?: unknown }).FunctionCall) as { kind: { FunctionCall: { args: unknown } } };
-    expect(call.kind.FunctionCall.args).toEqual(['[Proxy]', '[Proxy]', '[Object]', '[Array(2)]']);
+    expect(call.kind.FunctionCall.args).toEqual(['[Proxy]', '[Proxy]', {}, [1, 2]]);
+    // The summary instrumented code records (trackArgs: summary).
+    expect(capturedToJson(argsFor([logged, revoked, new Sneaky(), [1, 2]], 'summary'))).toEqual(['[Proxy]', '[Proxy]', '[Object]', '[Array(2)]']);
+    expect(traps).toBe(0);
+    expect(constructorReads).toBe(0);
   });
 
   it('never runs getters of application objects', () => {

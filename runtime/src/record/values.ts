@@ -39,7 +39,9 @@ export function primitiveToJson(value: unknown): unknown {
  * change later); objects are copied now, because the app may mutate them before the event is sent.
  */
 export function captureValue(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || value instanceof Snapshot) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // `instanceof` would run a proxy's getPrototypeOf trap (and throw on a revoked one).
+  if (!types.isProxy(value) && value instanceof Snapshot) return value;
   return new Snapshot(value);
 }
 
