@@ -39,8 +39,17 @@ export function trackField(recorder: () => Recorder, object: object, className: 
       recorder().stateChange(name, value, value, 'Read', location);
       return value;
     },
-    set(next: unknown) {
-      if (!descriptor.writable) throw new TypeError(`Cannot assign to read only property '${String(field)}'`);
+    set(this: object, next: unknown) {
+      if (this !== object) {
+        // Assigned through an object that inherits the field (a subclass for a static field, an
+        // Object.create child): as for an inherited data property, the receiver gets a field of its own.
+        if (!descriptor.writable) throw new TypeError(`Cannot assign to read only property '${String(field)}'`);
+        Object.defineProperty(this, field, { value: next, writable: true, enumerable: true, configurable: true });
+        trackField(recorder, this, typeof this === 'function' ? (this as { name?: string }).name || className : className, field, location);
+        return;
+      }
+      // A frozen object's fields are read-only: class code (strict) gets the TypeError a data field gives.
+      if (!descriptor.writable || Object.isFrozen(object)) throw new TypeError(`Cannot assign to read only property '${String(field)}' of object`);
       recorder().stateChange(name, value, next, 'Write', location);
       value = next;
     },
