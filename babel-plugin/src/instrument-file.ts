@@ -234,6 +234,13 @@ function collect(pass: FilePass): void {
         }
       }
     },
+    // Never silently ignored: @tracked names state (bindings, imports, fields), not functions or parameters.
+    FunctionDeclaration(path) {
+      if (hintsOf(path).has('tracked')) pass.warn('RW1001', path.node);
+    },
+    Function(path) {
+      for (const param of path.get('params') as NodePath[]) if (hintsOf(param).has('tracked')) pass.warn('RW1001', param.node);
+    },
     ImportDeclaration(path) {
       if (!hintsOf(path).has('tracked')) return;
       for (const spec of path.get('specifiers')) {
@@ -269,7 +276,7 @@ function collect(pass: FilePass): void {
       const node = path.node as BabelTypes.ClassMethod;
       const hints = takeDecoratorHints(t, node);
       if (hints.has('traced')) pass.tracedMethods.add(node);
-      if (hints.has('tracked')) pass.warn('RW1004', node);
+      if (hints.has('tracked') || hintsOf(path).has('tracked')) pass.warn('RW1004', node);
     },
   });
 }

@@ -166,6 +166,34 @@ describe('both instrumenters', () => {
     expect(warnings.filter((w) => w.includes('RW1003')).map((w) => w.split(' ')[0])).toEqual([expect.stringMatching(/for-target\.ts:5:6$/), expect.stringMatching(/for-target\.ts:6:6$/)]);
   });
 
+  it('never ignore an annotation silently: @tracked on a function, a method or a parameter is a diagnostic in both hosts', () => {
+    const file = path.join(repo, 'test-output', 'ignored-hints.ts');
+    const code = [
+      '/** @tracked */',
+      'function helper() { return 1; }',
+      'class Account {',
+      '  constructor(/** @tracked */ private _value: number) {}',
+      '  /** @tracked */',
+      '  total() { return this._value + helper(); }',
+      '}',
+      'console.log(new Account(2).total());',
+    ].join('\n');
+    const viaTsc = tscOut(code, file);
+    expect(viaTsc.diagnostics.map((d) => `${d.code}@${d.file!.getLineAndCharacterOfPosition(d.start!).line + 1}`).sort()).toEqual(['1001@2', '1001@4', '1004@6']);
+    expect(runWithEvents(viaTsc.js).stdout).toBe('3\n');
+    const warnings: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), true)) as typeof process.stderr.write;
+    let js: string;
+    try {
+      js = babelOut(code, file);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(warnings.map((w) => /:(\d+):\d+ raceway (RW\d+)/.exec(w)).filter(Boolean).map((m) => `${m![2]}@${m![1]}`).sort()).toEqual(['RW1001@2', 'RW1001@4', 'RW1004@6']);
+    expect(runWithEvents(js).stdout).toBe('3\n');
+  });
+
   it('keep source maps so stack traces point at the original lines', () => {
     const code = `/** @tracked */\nlet n = 0;\nexport function f() {\n  n++;\n  throw new Error('here');\n}\ntry { f(); } catch (e) { console.log((e as Error).stack!.split('\\n')[1]); }\n`;
     const file = path.join(repo, 'test-output', 'maps', 'mapped.ts');

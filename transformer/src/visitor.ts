@@ -93,6 +93,11 @@ function collect(s: FileState): void {
       const bindings = clause.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) addBinding(bindings.name, undefined);
       if (bindings && ts.isNamedImports(bindings)) for (const el of bindings.elements) addBinding(el.name, (el.propertyName ?? el.name).text);
+    } else if ((ts.isFunctionDeclaration(node) || ts.isParameter(node)) && hintsAt(s, node).has('tracked')) {
+      // Never silently ignored: @tracked names state (bindings, imports, fields), not functions or parameters.
+      warn(s, 'RW1001', node);
+    } else if ((ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) && hintsAt(s, node).has('tracked')) {
+      warn(s, 'RW1004', node);
     } else if (ts.isPropertyDeclaration(node) && ts.isPrivateIdentifier(node.name)) {
       const { hints } = decoratorHints(s, node);
       if (hints.has('tracked') || hintsAt(s, node).has('tracked')) {
