@@ -84,6 +84,18 @@ describe('raceway annotate', () => {
     expect(annotate(typo, '--check').status).toBe(1);
   });
 
+  it('finds #private fields too, and annotates them in the comment form', () => {
+    const dir = project('private', {
+      'src/queue.ts': `export class Queue {\n  #pending = 0;\n  async run(fn: () => Promise<void>) {\n    this.#pending++;\n    await fn();\n    this.#pending--;\n  }\n  get size() {\n    return this.#pending;\n  }\n}\n`,
+    });
+    const found = annotate(dir, '--json').json as { state: Array<{ risk: string; name: string; kind: string }> };
+    expect(found.state.map((c) => `${c.kind} ${c.name}`)).toContain('field Queue.#pending');
+    expect(['high', 'medium']).toContain(found.state.find((c) => c.name === 'Queue.#pending')!.risk);
+    annotate(dir, '--write', '--min-risk', 'medium');
+    expect(readFileSync(path.join(dir, 'src/queue.ts'), 'utf8')).toContain('  /** @tracked */ #pending = 0;');
+    expect(annotate(dir, '--check', '--min-risk', 'medium').status).toBe(0);
+  });
+
   it('explains a missing or broken tsconfig, and analyses a project with type errors', () => {
     const missing = spawnSync(process.execPath, [cli, 'annotate', '--project', path.join(base, 'nowhere', 'tsconfig.json')], { encoding: 'utf8' });
     expect(missing.status).toBe(2);

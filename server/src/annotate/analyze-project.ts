@@ -207,7 +207,7 @@ export function analyzeProject(project: Project, root: string): Analysis {
     }
     for (const cls of sf.getClasses()) {
       for (const prop of cls.getProperties()) {
-        if (isAnnotated(prop, 'tracked') || Node.isPrivateIdentifier(prop.getNameNode())) continue;
+        if (isAnnotated(prop, 'tracked')) continue;
         const uses: Use[] = (prop.getNameNode() as Identifier).findReferencesAsNodes().filter((r) => r !== prop.getNameNode()).map((r) => ({ node: r, kind: usage(r.getParent()!), fn: enclosingFunction(r) }));
         const split = splitByAwait(uses);
         if (split.length > 0) {

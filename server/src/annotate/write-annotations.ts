@@ -55,6 +55,11 @@ export function writeAnnotations(analysis: Analysis, minRisk: Risk): string[] {
       insertions.push(docBefore((node as VariableDeclaration).getVariableStatementOrThrow(), 'tracked'));
     } else {
       const prop = node as PropertyDeclaration;
+      // A #private field takes the comment form (decorators on private fields need standard decorators).
+      if (Node.isPrivateIdentifier(prop.getNameNode())) {
+        insertions.push({ file: prop.getSourceFile(), pos: prop.getStart(), text: '/** @tracked */ ' });
+        continue;
+      }
       insertions.push({ file: prop.getSourceFile(), pos: prop.getStart(), text: '@tracked ' });
       fieldFiles.add(prop.getSourceFile());
     }
