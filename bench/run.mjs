@@ -2,6 +2,7 @@
 // smoke run (used by CI so the harness keeps working; it asserts nothing about speed).
 import os from 'node:os';
 import { analysisAdversarial, analysisScaling } from './analysis.mjs';
+import { promiseWorkload } from './promise-workload.mjs';
 import { httpOverhead } from './http-overhead.mjs';
 import { ingest } from './ingest.mjs';
 import { instrumentation } from './instrumentation.mjs';
@@ -9,7 +10,7 @@ import { outage } from './outage.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
 
 const quick = process.argv.includes('--quick');
-const benchmarks = [runtimeHotPath, instrumentation, httpOverhead, ingest, analysisScaling, analysisAdversarial, outage];
+const benchmarks = [runtimeHotPath, instrumentation, promiseWorkload, httpOverhead, ingest, analysisScaling, analysisAdversarial, outage];
 
 process.stdout.write(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}${quick ? ', quick run' : ''}\n`);
 const summary = [];

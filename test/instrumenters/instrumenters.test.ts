@@ -194,6 +194,31 @@ describe('both instrumenters', () => {
     expect(runWithEvents(js).stdout).toBe('3\n');
   });
 
+  it('capture nothing and leave fields plain when tracking is off (RACEWAY_ENABLED=false)', () => {
+    const code = [
+      'let traps = 0;',
+      '/** @traced */ async function a(p: unknown) { return \'a\'; }',
+      'class Box { /** @tracked */ v = 1; }',
+      '/** @tracked */ const cfg = { inner: new Proxy({ n: 1 }, { get(t, k) { traps++; return Reflect.get(t, k); }, ownKeys(t) { traps++; return Reflect.ownKeys(t); } }) };',
+      'cfg.inner = cfg.inner;',
+      'await a(cfg.inner);',
+      'console.log(JSON.stringify(Object.getOwnPropertyDescriptor(new Box(), \'v\')), traps);',
+    ].join('\n');
+    const file = path.join(repo, 'test-output', 'disabled', 'off.ts');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const runOff = (js: string) => {
+      const out = path.join(path.dirname(file), `${Math.random().toString(36).slice(2)}.mjs`);
+      writeFileSync(out, js);
+      const result = spawnSync(process.execPath, [out], { encoding: 'utf8', env: { ...process.env, RACEWAY_ENABLED: 'false', RACEWAY_LOG: 'silent' } });
+      expect(result.status, result.stderr).toBe(0);
+      return result.stdout;
+    };
+    const plain = runOff(tscOut(code, file, false).js);
+    expect(plain).toBe('{"value":1,"writable":true,"enumerable":true,"configurable":true} 0\n');
+    expect(runOff(tscOut(code, file).js)).toBe(plain);
+    expect(runOff(babelOut(code, file))).toBe(plain);
+  });
+
   it('keep source maps so stack traces point at the original lines', () => {
     const code = `/** @tracked */\nlet n = 0;\nexport function f() {\n  n++;\n  throw new Error('here');\n}\ntry { f(); } catch (e) { console.log((e as Error).stack!.split('\\n')[1]); }\n`;
     const file = path.join(repo, 'test-output', 'maps', 'mapped.ts');

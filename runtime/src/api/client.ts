@@ -59,7 +59,7 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
     } else if (o.enabled) {
       sink = this.exporter = new BatchExporter(new HttpTransport(o.endpoint, o.apiKey), this.identity, redactor, o);
     }
-    this.recorder = new Recorder(sink, o.captureValues);
+    this.recorder = new Recorder(sink, o.captureValues, o.enabled);
     this.sink = sink;
     offerDefaultClient(this, { provisional });
     if (o.enabled) {

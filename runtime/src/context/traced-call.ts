@@ -14,6 +14,8 @@ export interface CallSite {
  * it fails, a FunctionReturn event with the duration last. Resolves or rejects exactly as `fn` did.
  */
 export function callTracedAsync<R>(recorder: Recorder, site: CallSite, args: unknown, fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+  // Disabled: the call as it is, its own promise (no task, no join, no extra turn).
+  if (!recorder.enabled) return callPlain(fn);
   const child = forkTask(currentTask(), { traced: true });
   const started = performance.now();
   let result: Promise<Awaited<R>>;
@@ -42,8 +44,19 @@ export function callTracedAsync<R>(recorder: Recorder, site: CallSite, args: unk
   return TaskPromise.of(settled, child);
 }
 
+/** `fn()` as a promise, adding no turn when it already returns a native promise. */
+function callPlain<R>(fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+  try {
+    const result = fn();
+    return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<Awaited<R>>;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 /** A traced synchronous call: runs in the caller's task (it is atomic anyway); records call, error, return. */
 export function callTracedSync<R>(recorder: Recorder, site: CallSite, args: unknown, fn: () => R): R {
+  if (!recorder.enabled) return fn();
   const task = currentTask();
   const started = performance.now();
   recorder.event('FunctionCall', site.name, { module: site.module }, site.location, args, task);

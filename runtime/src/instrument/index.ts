@@ -106,7 +106,9 @@ export function peek(object: unknown, property: unknown): unknown {
 
 /** `receiver.method(...args)` on tracked state; see collections.ts for what is recorded. */
 export function method(receiver: unknown, fn: unknown, methodName: unknown, args: unknown[], receiverName: string, location: string): unknown {
-  return callMethod(recorder(), receiver, fn, methodName, args, receiverName, location);
+  const r = recorder();
+  if (!r.enabled && typeof fn === 'function') return Reflect.apply(fn as (...a: unknown[]) => unknown, receiver, args);
+  return callMethod(r, receiver, fn, methodName, args, receiverName, location);
 }
 
 /** `Class#n` for an instance, the class name for a class (static fields). */
@@ -117,7 +119,7 @@ export function instance(object: unknown, className: string): string {
 /** Makes a just-defined data field a tracked accessor (emitted after each `@tracked` field). */
 export function trackField(object: object, className: string, field: string, location: string): undefined {
   try {
-    trackFieldOn(recorder, object, className, field, location);
+    if (recorder().enabled) trackFieldOn(recorder, object, className, field, location); // disabled: a plain field
   } catch {
     // Leaves the field as it was.
   }
@@ -126,5 +128,5 @@ export function trackField(object: object, className: string, field: string, loc
 
 /** The args recorded for a traced call. */
 export function args(values: unknown, mode: ArgsMode): unknown {
-  return argsFor(values, mode);
+  return recorder().enabled ? argsFor(values, mode) : undefined;
 }

@@ -13,9 +13,12 @@ export class Recorder {
   constructor(
     private readonly sink: EventSink,
     private readonly captureValues: boolean,
+    /** False for a disabled client: nothing is captured, no task is forked or joined, nothing recorded. */
+    readonly enabled = true,
   ) {}
 
   stateChange(variable: string, oldValue: unknown, newValue: unknown, access: AccessType, location: string): void {
+    if (!this.enabled) return;
     try {
       const task = currentTask();
       const seq = ++state.sequence; // the order in which this process really ran the code
@@ -31,6 +34,7 @@ export class Recorder {
 
   /** Any other kind of event, for `task` (default: the current task). */
   event(kind: EventKind, name: string, detail: unknown, location = '', oldValue?: unknown, task: Task = currentTask()): void {
+    if (!this.enabled) return;
     try {
       const seq = ++state.sequence; // the order in which this process really ran the code
       const args = oldValue === undefined || !this.captureValues ? undefined : captureValue(oldValue);
