@@ -41,6 +41,18 @@ function tscOut(code: string, fileName: string, config: Record<string, unknown> 
   return { js, map, diagnostics };
 }
 
+/** Babel's output and what the plugin printed on stderr (its diagnostics). */
+function babelWithWarnings(code: string, file: string): { js: string; warnings: string[] } {
+  const warnings: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    return { js: babelOut(code, file), warnings };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
 function runWithEvents(js: string, args: string[] = []): { stdout: string; events: Array<Record<string, any>> } {
   const dir = mkdtempSync(path.join(repo, 'test-output', 'run-'));
   const file = path.join(dir, 'program.mjs');
@@ -131,15 +143,7 @@ describe('both instrumenters', () => {
       expect.stringMatching(/^1005 raceway RW1005: .*@trackd: did you mean @tracked\?/),
       expect.stringMatching(/^1005 raceway RW1005: .*@Tracked: did you mean @tracked\?/),
     ]);
-    const warnings: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), true)) as typeof process.stderr.write;
-    let js: string;
-    try {
-      js = babelOut(code, file);
-    } finally {
-      process.stderr.write = write;
-    }
+    const { js, warnings } = babelWithWarnings(code, file);
     expect(written(runWithEvents(js).events)).toEqual(['a', 'b', 'c']);
     expect(warnings.filter((w) => w.includes('RW1005'))).toEqual([
       expect.stringMatching(/hint-forms\.ts:5:5 .*@trackd: did you mean @tracked\?/),
@@ -155,14 +159,7 @@ describe('both instrumenters', () => {
     const viaTsc = tscOut(code, file);
     expect(viaTsc.diagnostics.map((d) => d.code)).toEqual([1003, 1003]);
     expect(runWithEvents(viaTsc.js).stdout).toBe('a\n1\nz\n');
-    const warnings: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), true)) as typeof process.stderr.write;
-    try {
-      babelOut(code, file);
-    } finally {
-      process.stderr.write = write;
-    }
+    const { warnings } = babelWithWarnings(code, file);
     expect(warnings.filter((w) => w.includes('RW1003')).map((w) => w.split(' ')[0])).toEqual([expect.stringMatching(/for-target\.ts:5:6$/), expect.stringMatching(/for-target\.ts:6:6$/)]);
   });
 
@@ -181,15 +178,7 @@ describe('both instrumenters', () => {
     const viaTsc = tscOut(code, file);
     expect(viaTsc.diagnostics.map((d) => `${d.code}@${d.file!.getLineAndCharacterOfPosition(d.start!).line + 1}`).sort()).toEqual(['1001@2', '1001@4', '1004@6']);
     expect(runWithEvents(viaTsc.js).stdout).toBe('3\n');
-    const warnings: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => (warnings.push(String(chunk)), true)) as typeof process.stderr.write;
-    let js: string;
-    try {
-      js = babelOut(code, file);
-    } finally {
-      process.stderr.write = write;
-    }
+    const { js, warnings } = babelWithWarnings(code, file);
     expect(warnings.map((w) => /:(\d+):\d+ raceway (RW\d+)/.exec(w)).filter(Boolean).map((m) => `${m![2]}@${m![1]}`).sort()).toEqual(['RW1001@2', 'RW1001@4', 'RW1004@6']);
     expect(runWithEvents(js).stdout).toBe('3\n');
   });
