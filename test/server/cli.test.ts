@@ -7,6 +7,7 @@ import * as babel from '@babel/core';
 import { describe, expect, it } from 'vitest';
 import racewayBabelPlugin from '@raceway/babel-plugin';
 import { SqliteStore } from '@raceway/server';
+import { serve } from './helpers/serve.js';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -86,6 +87,18 @@ describe('raceway run', () => {
     const calm = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, '--input-type=module', '-e', clean], { encoding: 'utf8', cwd: repo });
     expect(calm.status).toBe(0);
     expect(calm.stdout).toMatch(/No races found \(\d+ events, 2 tracked accesses/);
+  });
+
+  it('raceway check exits 4 when the server has nothing to analyse, unless --allow-empty', async () => {
+    const server = await serve(['--db', ':memory:', '--log-level', 'silent']);
+    try {
+      const empty = spawnSync(process.execPath, [cli, 'check', '--endpoint', server.url], { encoding: 'utf8' });
+      expect(empty.status).toBe(4);
+      expect(empty.stdout).toContain('Nothing to analyse: no event arrived.');
+      expect(spawnSync(process.execPath, [cli, 'check', '--endpoint', server.url, '--allow-empty'], { encoding: 'utf8' }).status).toBe(0);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('explains usage errors', () => {

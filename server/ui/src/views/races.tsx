@@ -20,7 +20,7 @@ export function RaceList() {
             <div class="toolbar">
               <h1>{report.races.length === 0 ? 'No races' : `${report.races.length} race${report.races.length === 1 ? '' : 's'}`}</h1>
               <span class="muted">
-                {report.stats.events} events, {report.stats.traces} traces
+                {report.stats.events} events, {report.stats.accesses !== undefined ? `${report.stats.accesses} tracked accesses, ` : ''}{report.stats.traces} traces
               </span>
               <input aria-label="Filter races" placeholder="Filter by variable, kind, location, service" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
               <label>
@@ -31,7 +31,18 @@ export function RaceList() {
                 </select>
               </label>
             </div>
-            {report.races.length === 0 ? (
+            {(report.stats.tracesNotAnalysed ?? []).map((n) => (
+              <p class="card hint" key={n.service}>
+                {n.dropped + n.truncated} traces were not analysed ({[n.dropped ? `${n.dropped} dropped whole` : '', n.truncated ? `${n.truncated} cut short` : ''].filter(Boolean).join(', ')} by service <code>{n.service}</code> under load).
+              </p>
+            ))}
+            {report.stats.racesNotListed ? <p class="muted">{report.stats.racesNotListed} more races are not listed.</p> : null}
+            {report.races.length === 0 && report.stats.accesses === 0 ? (
+              <p class="card hint">
+                No tracked access among {report.stats.events} events: there was nothing to find races in. Build with tspc and @raceway/transformer, or Babel with
+                @raceway/babel-plugin, and mark shared state <code>/** @tracked */</code> (<code>raceway annotate</code> lists candidates).
+              </p>
+            ) : report.races.length === 0 ? (
               <p class="card">Raceway analysed every event and found no interleaving that breaks a unit of work.</p>
             ) : (
               <table class="races">
