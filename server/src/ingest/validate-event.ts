@@ -30,7 +30,7 @@ const label = text(FIELD_LIMITS.label);
 const int = { type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER };
 const num = { type: 'number', minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE };
 
-/** The Raceway wire event (docs/wire-protocol in the README), checked one event at a time. */
+/** The Raceway wire event (docs/wire-protocol.md), checked one event at a time. */
 const variants: Record<string, object> = {
   StateChange: { type: 'object', required: ['variable', 'access_type'], properties: { variable: name, location, access_type: { enum: ['Read', 'Write', 'AtomicRead', 'AtomicWrite', 'AtomicRMW'] } } },
   FunctionCall: { type: 'object', required: ['function_name'], properties: { function_name: name, module: location, file: location, line: int } },
