@@ -24,11 +24,10 @@ import { fastifyPlugin } from '../middleware/fastify.js';
 import type { RequestHost } from '../middleware/incoming.js';
 import { wrapHttpListener } from '../middleware/node-http.js';
 import { buildOutgoing } from '../propagation/headers.js';
-import type { AccessType, EventSink } from '../record/event-record.js';
+import type { AccessType, EventRecord, EventSink } from '../record/event-record.js';
 import { Recorder } from '../record/recorder.js';
 import { adoptAsDefault, getDefaultClient, offerDefaultClient } from './default-client.js';
 import type { AdoptableClient } from './default-client.js';
-import type { EventRecord } from '../record/event-record.js';
 
 const NOOP_SINK: EventSink = { append: () => undefined };
 const ACCESS_TYPES = new Set(['Read', 'Write', 'AtomicRead', 'AtomicWrite', 'AtomicRMW']);

@@ -90,7 +90,6 @@ export function resolveOptions(options: RacewayOptions = {}): ResolvedOptions {
   };
 }
 
-/** Options from RACEWAY_* environment variables. */
 /**
  * The collector's base URL, as people write it: `host:port` means http; the ingest path (`/events`), which
  * people copy from the protocol, is the server's and is taken off (once said). Throws when it is not a URL.
@@ -115,6 +114,7 @@ export function normalizeEndpoint(given: string): string {
   return `${url.origin}${path}`;
 }
 
+/** Options from RACEWAY_* environment variables. */
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RacewayOptions {
   const options: RacewayOptions = {};
   if (env.RACEWAY_ENDPOINT) options.endpoint = env.RACEWAY_ENDPOINT;

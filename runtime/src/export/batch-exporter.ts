@@ -1,15 +1,15 @@
-import { reportOnce } from '../diag/diagnostics.js';
+import { currentSegment } from '../clock/segments.js';
 import { originalTimers, unrefTimeout } from '../context/original-timers.js';
+import { state } from '../context/process-state.js';
+import { getMainTask } from '../context/storage.js';
+import { reportOnce } from '../diag/diagnostics.js';
+import { traceIdToUuid } from '../propagation/ids.js';
 import type { EventRecord, EventSink, RecordFields } from '../record/event-record.js';
 import { RecordRing } from './record-ring.js';
 import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
 import type { Transport } from './transport.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
 import { toWireEventJson } from './wire-event.js';
-import { currentSegment } from '../clock/segments.js';
-import { state } from '../context/process-state.js';
-import { getMainTask } from '../context/storage.js';
-import { traceIdToUuid } from '../propagation/ids.js';
 
 /** A POST body stays under this size (the existing collector accepts 2 MiB). */
 export const MAX_BODY_BYTES = 1024 * 1024 - 1024;
@@ -323,7 +323,6 @@ export class BatchExporter implements EventSink {
       this.lastFailure = result.reason;
       const wait = result.retryAfterMs ?? backoffMs(attempt);
       if (attempt >= MAX_ATTEMPTS || wait > MAX_RETRY_AFTER_MS || Date.now() + wait >= this.deadline || this.stopped) {
-        this.lastFailure = result.reason;
         this.stats_.dropped += events.length;
         reportOnce('collector-unavailable', `cannot deliver events (${result.reason}); dropping batches until it recovers`);
         return;

@@ -85,7 +85,7 @@ export function ourAccess(e: WireEvent, arrival: number): Access | undefined {
     task,
     unit: r.unit ?? task,
     segment: r.segment !== undefined ? `${process}:${r.segment}` : `event:${e.id}`,
-    time: r.time_us !== undefined ? r.time_us / 1000 : Date.parse(e.timestamp),
+    time: r.time_us !== undefined ? r.time_us / 1000 : preciseTime(e.timestamp),
     clock,
     epoch: clock.get(task) ?? 0,
     locks: e.lock_set ?? EMPTY,

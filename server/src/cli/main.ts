@@ -6,7 +6,8 @@ import type { RaceReport } from '../analysis/report.js';
 import { LOG_LEVELS } from '../http/app.js';
 import type { LogLevel } from '../http/app.js';
 import { renderReport, sawNothing } from './render.js';
-import { isLoopbackHost, parseDuration, startServer } from './server-process.js';
+import { isLoopbackHost } from '../http/request-origin.js';
+import { parseDuration, startServer } from './server-process.js';
 import { terminalSafeJson } from './terminal-text.js';
 
 const USAGE = `usage:

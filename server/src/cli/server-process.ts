@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { ThreadAnalyser } from '../analysis/thread-analyser.js';
 import { buildApp } from '../http/app.js';
+import { isLoopbackHost } from '../http/request-origin.js';
 import type { LogLevel } from '../http/app.js';
 import type { ConnectionLimits } from '../http/connection-guard.js';
 import type { EventWriter } from '../ingest/event-writer.js';
@@ -46,11 +47,6 @@ export interface ServerOptions {
   /** Overrides of the default timeouts and connection cap. */
   limits?: Partial<ConnectionLimits>;
 }
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i;
-
-/** Whether `host` only accepts connections from this machine. */
-export const isLoopbackHost = (host: string) => LOOPBACK.test(host);
 
 /**
  * Parser threads: parsing and validating is the heaviest ingest stage, so at least two (a second one evens

@@ -1,7 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** Host names that reach a loopback address. */
-const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+/** Names of loopback addresses: `localhost`, 127.x.y.z, ::1 (bracketed or not). */
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+/** Whether `host` (a name or address, without port) only reaches this machine. */
+export const isLoopbackHost = (host: string) => LOOPBACK.test(host);
+
+/** The host part of a Host header (`name:port`, `[v6]:port`). */
+const hostOf = (header: string) => header.replace(/:\d+$/, '');
 
 /**
  * Why a request must be refused as coming from another web site, or undefined. Browsers tell us:
@@ -33,7 +39,7 @@ export function crossSiteReason(headers: IncomingHttpHeaders): string | undefine
  * the page's name.
  */
 export function foreignHostReason(host: string | undefined): string | undefined {
-  return host !== undefined && LOOPBACK_HOST.test(host) ? undefined : `the Host header "${String(host ?? '').slice(0, 100)}" does not name this loopback server`;
+  return host !== undefined && isLoopbackHost(hostOf(host)) ? undefined : `the Host header "${String(host ?? '').slice(0, 100)}" does not name this loopback server`;
 }
 
 /** Whether the Content-Type names JSON (`application/json`, with or without parameters). */
