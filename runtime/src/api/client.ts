@@ -99,7 +99,7 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
   /** @internal see AdoptableClient */
   adopt(records: unknown[]): void {
     for (const r of records as EventRecord[]) {
-      this.sink.append(r.seq, r.kind, r.task, r.clock, r.segment, r.time, r.prevSeq, r.locks, r.name, r.oldValue, r.newValue, r.location, r.detail);
+      this.sink.append(r.seq, r.kind, r.task, r.clock, r.component, r.segment, r.time, r.prevSeq, r.locks, r.name, r.oldValue, r.newValue, r.location, r.detail);
     }
   }
 

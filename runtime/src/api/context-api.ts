@@ -1,4 +1,5 @@
 import type { VectorClock } from '../clock/vector-clock.js';
+import { release } from '../context/causality.js';
 import { activeTask, runInTask, spawnTask } from '../context/storage.js';
 import type { Task } from '../context/task.js';
 import { joinedWhenAwaited } from '../context/task-promise.js';
@@ -19,8 +20,7 @@ export interface RacewayContext {
 export function captureContext(): RacewayContext | undefined {
   const task = activeTask();
   if (!task) return undefined;
-  const base = task.clock;
-  task.clock = task.clock.tick(task.id);
+  const base = release(task);
   return Object.freeze({ traceId: task.trace.traceId, [kCaptured]: { parent: task, base } });
 }
 

@@ -1,6 +1,7 @@
 import { VectorClock } from '../clock/vector-clock.js';
 import { boundary } from '../clock/segments.js';
 import { newSpanId, newTraceId } from '../propagation/ids.js';
+import { acquire, join, keepBounded, release, reusableChild, startClock } from './causality.js';
 import { processTag } from './process-identity.js';
 import { state } from './process-state.js';
 import type { Task, TraceInfo, TraceOrigin } from './task.js';
@@ -12,9 +13,24 @@ function nextTaskId(): string {
   return `${processTag}.${++state.taskCounter}`;
 }
 
-function makeTask(id: string, trace: TraceInfo, parent: Task | undefined, unit: string, traced: boolean, clock: VectorClock, forkSeq: number): Task {
-  // A traced child runs while its caller awaits it, so it holds what the caller holds.
-  return { id, trace, parent, unit, traced, clock, lastSeq: 0, forkSeq, locks: traced && parent ? parent.locks : [] };
+function makeTask(id: string, trace: TraceInfo, parent: Task | undefined, unit: string, traced: boolean, start: { component: string; clock: VectorClock }, forkSeq: number): Task {
+  return {
+    id,
+    trace,
+    parentId: parent?.id,
+    unit,
+    traced,
+    clock: start.clock,
+    component: start.component,
+    retired: false,
+    releaseSegment: 0,
+    eventSegment: 0,
+    reusable: undefined,
+    lastSeq: 0,
+    forkSeq,
+    // A traced child runs while its caller awaits it, so it holds what the caller holds.
+    locks: traced && parent ? parent.locks : [],
+  };
 }
 
 export function newTrace(upstream?: Partial<TraceInfo>, origin?: TraceOrigin): TraceInfo {
@@ -33,7 +49,7 @@ export function newTrace(upstream?: Partial<TraceInfo>, origin?: TraceOrigin): T
  */
 const mainId = `${processTag}.0`;
 const mainHolder = state as unknown as { mainTask?: Task };
-const mainTask: Task = (mainHolder.mainTask ??= makeTask(mainId, newTrace(), undefined, mainId, false, VectorClock.empty.with(mainId, 1), 0));
+const mainTask: Task = (mainHolder.mainTask ??= makeTask(mainId, newTrace(), undefined, mainId, false, { component: mainId, clock: VectorClock.empty.with(mainId, 1) }, 0));
 
 export function getMainTask(): Task {
   return mainTask;
@@ -54,22 +70,24 @@ export function activeTask(): Task | undefined {
  * while the parent's later events are concurrent with the child until it joins it.
  */
 export function forkTask(parent: Task, options: { traced: boolean; trace?: TraceInfo; extraClock?: VectorClock }): Task {
-  const base = options.extraClock ? parent.clock.merge(options.extraClock) : parent.clock;
-  const child = spawnTask(parent, base, options);
-  parent.clock = parent.clock.tick(parent.id);
+  const released = release(parent);
+  const base = options.extraClock ? released.merge(options.extraClock) : released;
+  const child = spawnTask(parent, base, options, reusableChild(parent, base));
   boundary();
   return child;
 }
 
 /**
  * A task whose past is `base` (a clock the parent released earlier, e.g. when it scheduled a timer).
- * Does not advance the parent: the caller did that when it released `base`.
+ * Does not advance the parent: the caller did that when it released `base`. `heir`: a task done with
+ * its component (the previous run of an interval, the scheduler), which the new task continues when
+ * `base` has seen all it did.
  */
-export function spawnTask(parent: Task, base: VectorClock, options: { traced: boolean; trace?: TraceInfo }): Task {
+export function spawnTask(parent: Task, base: VectorClock, options: { traced: boolean; trace?: TraceInfo }, heir?: Task): Task {
   const id = nextTaskId();
   const unit = options.traced && parent.traced ? parent.unit : id;
   const forkSeq = options.trace ? 0 : parent.lastSeq; // a new trace starts with a root event
-  return makeTask(id, options.trace ?? parent.trace, parent, unit, options.traced, base.with(id, 1), forkSeq);
+  return keepBounded(makeTask(id, options.trace ?? parent.trace, parent, unit, options.traced, startClock(id, base, heir), forkSeq));
 }
 
 /** A root task of a new or continued trace (an incoming request, a `startTrace` job). */
@@ -79,7 +97,13 @@ export function newRootTask(trace: TraceInfo, incomingClock?: VectorClock): Task
 
 /** Every event recorded under `clock` now happens before the task's later events. */
 export function joinClock(task: Task, clock: VectorClock): void {
-  task.clock = task.clock.merge(clock);
+  acquire(task, clock);
+  boundary();
+}
+
+/** `joiner` awaited `child`: what the child did happens before the joiner's later events. */
+export function joinTask(joiner: Task, child: Task): void {
+  join(joiner, child);
   boundary();
 }
 

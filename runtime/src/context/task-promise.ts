@@ -1,5 +1,5 @@
 import type { Task } from './task.js';
-import { currentTask, joinClock } from './storage.js';
+import { currentTask, joinTask } from './storage.js';
 
 /**
  * The promise a traced async call returns. `await` and `Promise.all/allSettled/race/any` call `then`
@@ -34,7 +34,7 @@ export class TaskPromise<T> extends Promise<T> {
     if (!child) return super.then(onFulfilled, onRejected);
     const join = () => {
       try {
-        joinClock(currentTask(), child.clock);
+        joinTask(currentTask(), child);
       } catch {
         // Joining is bookkeeping; it must not affect the awaiting code.
       }

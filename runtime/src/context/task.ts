@@ -28,13 +28,27 @@ export interface TraceOrigin {
 export interface Task {
   readonly id: string;
   readonly trace: TraceInfo;
-  readonly parent: Task | undefined;
+  /** The forking or scheduling task's id (an id, not the task: a chain of timers must not keep every tick alive). */
+  readonly parentId: string | undefined;
   /** Id of the unit of intended atomicity: the outermost traced call this task is in, else the root task. */
   readonly unit: string;
   /** True for tasks created by a traced call. */
   readonly traced: boolean;
   /** Current clock snapshot, replaced copy-on-write. */
   clock: VectorClock;
+  /**
+   * The clock component this task advances: its own id, or the component of a finished task it took
+   * over (see causality.ts). Clocks then grow with the tasks alive at once, not with every task.
+   */
+  component: string;
+  /** Another task took this task's component over: its next event or release starts a new component. */
+  retired: boolean;
+  /** Segment of the task's last release (the point whose clock others acquired). */
+  releaseSegment: number;
+  /** Segment of the task's last recorded event. */
+  eventSegment: number;
+  /** Children this task joined, whose components its next fork may take over. */
+  reusable: Task[] | undefined;
   /** Sequence number of this task's previous event (0: none yet). */
   lastSeq: number;
   /** Sequence number of the parent's last event when this task was forked. */

@@ -3,6 +3,7 @@ import timers from 'node:timers';
 import { syncBuiltinESMExports } from 'node:module';
 import type { VectorClock } from '../clock/vector-clock.js';
 import { state } from './process-state.js';
+import { release } from './causality.js';
 import { activeTask, currentTask, newTrace, runInTask, spawnTask } from './storage.js';
 import type { Task } from './task.js';
 
@@ -13,35 +14,56 @@ type AnyFn = (...args: unknown[]) => unknown;
  * events so far happen before the callback's; two callbacks are ordered only if one scheduled the
  * other. Callbacks scheduled inside a trace stay in it; callbacks scheduled outside every trace (a
  * `setInterval` job set up at start) run each time as a new background trace. Successive runs of one
- * interval are ordered: the timer re-arms after the previous run returned.
+ * interval are ordered: the timer re-arms after the previous run returned, so a run starts from what the
+ * previous one had done by then and continues its clock component (see causality.ts); a callback
+ * scheduled as the last thing its scheduler did continues the scheduler's.
  */
-function taskFactory(repeating: boolean): () => Task {
+interface TimerTasks {
+  next(): Task;
+  /** A run's callback returned: the next run of an interval is ordered after it. */
+  ran(task: Task): void;
+}
+
+function timerTasks(repeating: boolean): TimerTasks {
   const scheduler = currentTask();
   const inTrace = activeTask() !== undefined;
-  let base: VectorClock = scheduler.clock;
-  scheduler.clock = scheduler.clock.tick(scheduler.id);
-  return () => {
-    const task = spawnTask(scheduler, base, { traced: false, ...(inTrace ? {} : { trace: newTrace() }) });
-    if (repeating) base = task.clock;
-    return task;
+  let base: VectorClock = release(scheduler);
+  let previous: Task = scheduler;
+  return {
+    next() {
+      return spawnTask(scheduler, base, { traced: false, ...(inTrace ? {} : { trace: newTrace() }) }, previous);
+    },
+    ran(task) {
+      if (!repeating) return;
+      base = release(task);
+      previous = task;
+    },
   };
 }
 
 function wrapCallback(callback: AnyFn, repeating: boolean): AnyFn {
-  let makeTask: () => Task;
+  let tasks: TimerTasks;
   try {
-    makeTask = taskFactory(repeating);
+    tasks = timerTasks(repeating);
   } catch {
     return callback;
   }
   return function racewayTimerCallback(this: unknown, ...args: unknown[]) {
     let task: Task;
     try {
-      task = makeTask();
+      task = tasks.next();
     } catch {
       return callback.apply(this, args);
     }
-    return runInTask(task, () => callback.apply(this, args));
+    try {
+      return runInTask(task, () => callback.apply(this, args));
+    } finally {
+      try {
+        tasks.ran(task);
+      } catch {
+        // Ordering the next run is bookkeeping; the callback's outcome stands.
+      }
+    }
   };
 }
 

@@ -5,6 +5,7 @@ import { getMainTask } from '../context/storage.js';
 import { reportOnce } from '../diag/diagnostics.js';
 import { traceIdToUuid } from '../propagation/ids.js';
 import type { EventRecord, EventSink, RecordFields } from '../record/event-record.js';
+import { CLOCK_FOLD_EVENT } from '../record/event-record.js';
 import { RecordRing } from './record-ring.js';
 import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
 import type { Transport } from './transport.js';
@@ -113,6 +114,7 @@ export class BatchExporter implements EventSink {
     let admitted: boolean;
     if (trace === this.lastTrace) admitted = this.lastAdmitted;
     else if (trace === getMainTask().trace) admitted = true; // the process's own trace never ends: events go one by one
+    else if (fields[9] === CLOCK_FOLD_EVENT) admitted = true; // a fold orders events of every trace that saw it
     else {
       const known = this.admitted.get(trace);
       if (known === undefined) {
@@ -168,7 +170,7 @@ export class BatchExporter implements EventSink {
     if (now === this.reportedDrops) return;
     const task = getMainTask();
     const detail = { name: DROPPED_EVENT, data: { dropped_traces: this.droppedTraces, truncated_traces: [...this.truncated].map(traceIdToUuid), truncated_count: this.truncatedCount, service: this.identity.serviceName } };
-    if (this.queue.push(++state.sequence, 'Custom', task, task.clock, currentSegment(), Date.now(), 0, [], DROPPED_EVENT, undefined, undefined, '', detail)) this.reportedDrops = now;
+    if (this.queue.push(++state.sequence, 'Custom', task, task.clock, task.component, currentSegment(), Date.now(), 0, [], DROPPED_EVENT, undefined, undefined, '', detail)) this.reportedDrops = now;
   }
 
   /** At exit: one line when events recorded by this process never reached the collector. */

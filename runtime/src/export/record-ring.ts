@@ -19,6 +19,7 @@ export class RecordRing {
   private readonly kind: Array<EventKind | undefined>;
   private readonly task: Array<Task | undefined>;
   private readonly clock: Array<VectorClock | undefined>;
+  private readonly component: Array<string | undefined>;
   private readonly locks: Array<readonly string[] | undefined>;
   private readonly name: Array<string | undefined>;
   private readonly oldValue: unknown[];
@@ -35,6 +36,7 @@ export class RecordRing {
     this.kind = column();
     this.task = column();
     this.clock = column();
+    this.component = column();
     this.locks = column();
     this.name = column();
     this.oldValue = column();
@@ -53,6 +55,7 @@ export class RecordRing {
     kind: EventKind,
     task: Task,
     clock: VectorClock,
+    component: string,
     segment: number,
     time: number,
     prevSeq: number,
@@ -70,6 +73,7 @@ export class RecordRing {
     this.kind[i] = kind;
     this.task[i] = task;
     this.clock[i] = clock;
+    this.component[i] = component;
     this.segment[i] = segment;
     this.time[i] = time;
     this.prevSeq[i] = prevSeq;
@@ -90,7 +94,7 @@ export class RecordRing {
     for (let k = 0; k < take; k++) {
       const i = this.head;
       out.push(
-        new EventRecord(this.seq[i]!, this.kind[i]!, this.task[i]!, this.clock[i]!, this.segment[i]!, this.time[i]!, this.prevSeq[i]!, this.locks[i]!, this.name[i]!, this.oldValue[i], this.newValue[i], this.location[i]!, this.detail[i]),
+        new EventRecord(this.seq[i]!, this.kind[i]!, this.task[i]!, this.clock[i]!, this.component[i]!, this.segment[i]!, this.time[i]!, this.prevSeq[i]!, this.locks[i]!, this.name[i]!, this.oldValue[i], this.newValue[i], this.location[i]!, this.detail[i]),
       );
       // Let the garbage collector have what the record pointed to.
       this.task[i] = this.clock[i] = this.locks[i] = this.oldValue[i] = this.newValue[i] = this.detail[i] = undefined;

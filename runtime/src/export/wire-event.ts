@@ -106,7 +106,7 @@ function partsOf(task: EventRecord['task'], identity: ServiceIdentity) {
         distributed_span_id: task.trace.spanId,
         upstream_span_id: task.trace.upstreamSpanId ?? null,
       }),
-      raceway: `"process":${JSON.stringify(processTag)},"task":${JSON.stringify(task.id)},"parent_task":${JSON.stringify(task.parent?.id ?? null)},"unit":${JSON.stringify(task.unit)},"traced":${task.traced}`,
+      raceway: `"process":${JSON.stringify(processTag)},"task":${JSON.stringify(task.id)},"parent_task":${JSON.stringify(task.parentId ?? null)},"unit":${JSON.stringify(task.unit)},"traced":${task.traced}`,
     };
     taskParts.set(task, parts);
   }
@@ -120,10 +120,12 @@ export function toWireEventJson(r: EventRecord, identity: ServiceIdentity, redac
   const parts = partsOf(r.task, identity);
   const parent = r.prevSeq > 0 ? `"${eventIdFor(r.prevSeq)}"` : 'null';
   const locks = r.locks.length === 0 ? EMPTY_LOCKS : JSON.stringify(r.locks);
+  // The component is named only when the task took over another task's (see causality.ts).
+  const component = r.component === r.task.id ? '' : `,"component":${JSON.stringify(r.component)}`;
   return (
     `{"id":"${eventIdFor(r.seq)}","trace_id":${parts.trace},"parent_id":${parent},"timestamp":"${isoTimestamp(Math.floor(r.time))}",` +
     `"kind":${JSON.stringify(kindPayload(r, redactor))},"metadata":${parts.metadata},` +
     `"causality_vector":${r.clock.toWireJson()},"lock_set":${locks},` +
-    `"raceway":{"v":1,"seq":${r.seq},${parts.raceway},"segment":${r.segment},"time_us":${Math.round(r.time * 1000)}}}`
+    `"raceway":{"v":1,"seq":${r.seq},${parts.raceway}${component},"segment":${r.segment},"time_us":${Math.round(r.time * 1000)}}}`
   );
 }

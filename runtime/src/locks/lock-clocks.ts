@@ -1,4 +1,5 @@
 import type { VectorClock } from '../clock/vector-clock.js';
+import { release } from '../context/causality.js';
 import { currentTask, joinClock } from '../context/storage.js';
 import type { Recorder } from '../record/recorder.js';
 
@@ -23,8 +24,7 @@ export function releaseLock(recorder: Recorder, lockId: string, lockType: string
   try {
     const task = currentTask();
     recorder.event('LockRelease', lockId, lockType, location, undefined, task);
-    released.set(lockId, task.clock);
-    task.clock = task.clock.tick(task.id);
+    released.set(lockId, release(task));
     const at = task.locks.lastIndexOf(lockId);
     if (at >= 0) task.locks = [...task.locks.slice(0, at), ...task.locks.slice(at + 1)];
   } catch {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { release } from '../context/causality.js';
 import { newRootTask, newTrace } from '../context/storage.js';
 import type { Task } from '../context/task.js';
 import { encodeClockWithinBudget, extractIncoming, RACEWAY_CLOCK, RACEWAY_INTERNAL } from '../propagation/headers.js';
@@ -67,9 +68,8 @@ export function attachResponseClock(host: RequestHost, res: ServerResponse, task
       if (!this.headersSent && !this.hasHeader(RACEWAY_CLOCK)) {
         this.setHeader(
           RACEWAY_CLOCK,
-          encodeClockWithinBudget({ traceId: task.trace.traceId, spanId: task.trace.spanId }, host.serviceName, host.instanceId, task.clock, task.id),
+          encodeClockWithinBudget({ traceId: task.trace.traceId, spanId: task.trace.spanId }, host.serviceName, host.instanceId, release(task), task.component),
         );
-        task.clock = task.clock.tick(task.id);
       }
     } catch {
       // The response is written unchanged whatever happens here.

@@ -1,4 +1,5 @@
 import { VectorClock } from '../clock/vector-clock.js';
+import { release } from '../context/causality.js';
 import type { Task, TraceInfo } from '../context/task.js';
 import { newSpanId } from './ids.js';
 import { CLOCK_HEADER_BUDGET, decodeRacewayClock, encodeRacewayClock } from './raceway-clock.js';
@@ -78,8 +79,7 @@ export function encodeClockWithinBudget(
  */
 export function buildOutgoing(task: Task, service: string, instance: string): Record<string, string> {
   const childSpan = newSpanId();
-  const sent = task.clock;
-  task.clock = task.clock.tick(task.id);
+  const sent = release(task);
   const headers: Record<string, string> = {
     [TRACEPARENT]: formatTraceparent(task.trace.traceId, childSpan),
     [RACEWAY_CLOCK]: encodeClockWithinBudget(
@@ -87,7 +87,7 @@ export function buildOutgoing(task: Task, service: string, instance: string): Re
       service,
       instance,
       sent,
-      task.id,
+      task.component,
     ),
   };
   if (task.trace.tracestate) headers[TRACESTATE] = task.trace.tracestate;

@@ -3,6 +3,9 @@ import type { Task } from '../context/task.js';
 
 export type AccessType = 'Read' | 'Write' | 'AtomicRead' | 'AtomicWrite' | 'AtomicRMW';
 
+/** The `Custom` event that carries a clock fold (see context/causality.ts). */
+export const CLOCK_FOLD_EVENT = 'RacewayClockFold';
+
 export type EventKind =
   | 'StateChange'
   | 'FunctionCall'
@@ -30,6 +33,8 @@ export class EventRecord {
     readonly kind: EventKind,
     readonly task: Task,
     readonly clock: VectorClock,
+    /** The clock component the task advanced when this was recorded (its id unless it took one over). */
+    readonly component: string,
     readonly segment: number,
     /** Epoch milliseconds (fractional). */
     readonly time: number,

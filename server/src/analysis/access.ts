@@ -1,3 +1,5 @@
+import type { ClockFolds } from './clock-folds.js';
+
 /** One read or write of a tracked variable, as the detector sees it. */
 export interface Access {
   /** Position in the real order (per process by sequence number, across processes by timestamp). */
@@ -16,10 +18,14 @@ export interface Access {
   /** Unique per synchronous segment (process-qualified). */
   segment: string;
   time: number;
-  /** The task's view of other tasks: task → the latest epoch of it that happens before this access. */
+  /** The task's view of others: clock component → the latest epoch of it that happens before this access. */
   clock: ReadonlyMap<string, number>;
-  /** This access's own epoch in its task (0: unknown, orders nothing across tasks). */
+  /** The clock component the task advanced: the task itself, or one it took over from a finished task. */
+  component: string;
+  /** This access's own epoch on its component (0: unknown, orders nothing across tasks). */
   epoch: number;
+  /** Clock folds published by the SDK, for clocks that dropped components they had seen. */
+  folds?: ClockFolds;
   /** The variable's name as the code named it. */
   variable: string;
   /**
@@ -55,10 +61,12 @@ export function variableKey(process: string, name: string): string {
   return name.startsWith(SHARED_PREFIX) ? name : `${process}\u0000${name}`;
 }
 
-/** e1 happens before e2: program order inside a task, else e2's clock has seen e1's epoch. */
+/** e1 happens before e2: program order inside a task, else e2's clock has seen e1's epoch (directly or folded). */
 export function happensBefore(e1: Access, e2: Access): boolean {
   if (e1.task === e2.task && e1.process === e2.process) return e1.index < e2.index;
-  return e1.epoch > 0 && (e2.clock.get(e1.task) ?? 0) >= e1.epoch;
+  if (e1.epoch <= 0) return false;
+  if ((e2.clock.get(e1.component) ?? 0) >= e1.epoch) return true;
+  return e2.folds !== undefined && e2.folds.sees(e2.clock, e1.component, e1.epoch);
 }
 
 export function concurrent(e1: Access, e2: Access): boolean {

@@ -2,7 +2,8 @@ import { append } from './append.js';
 import type { Access } from './access.js';
 import { variableKey } from './access.js';
 import { summariseValue } from './value-summary.js';
-import { DROPPED_EVENT } from '../store/event-row.js';
+import { CLOCK_FOLD_EVENT, DROPPED_EVENT } from '../store/event-row.js';
+import { ClockFolds } from './clock-folds.js';
 
 /** What an SDK did not send, by process: traces dropped whole, traces cut short (left out of the analysis). */
 export interface NotAnalysed {
@@ -34,11 +35,11 @@ export interface WireEvent {
   metadata: { thread_id: string; service_name?: string; instance_id?: string; process_id?: number };
   causality_vector: Array<[string, number]>;
   lock_set: string[];
-  raceway?: { seq?: number; process?: string; task?: string; unit?: string; segment?: number; time_us?: number };
+  raceway?: { seq?: number; process?: string; task?: string; component?: string; unit?: string; segment?: number; time_us?: number };
 }
 
 /** The event kinds the analysis reads. */
-export const ANALYSED_KINDS = ['StateChange', 'LockAcquire', 'LockRelease', 'FunctionCall', 'FunctionReturn', DROPPED_EVENT];
+export const ANALYSED_KINDS = ['StateChange', 'LockAcquire', 'LockRelease', 'FunctionCall', 'FunctionReturn', DROPPED_EVENT, CLOCK_FOLD_EVENT];
 
 const WRITES = new Set(['Write', 'AtomicWrite', 'AtomicRMW']);
 const EMPTY: readonly string[] = [];
@@ -53,7 +54,7 @@ function preciseTime(timestamp: string): number {
 const serviceOf = (e: WireEvent) => e.metadata.service_name ?? 'unknown';
 const processOf = (e: WireEvent) => e.raceway?.process ?? `${serviceOf(e)}#${e.metadata.instance_id ?? e.metadata.process_id ?? '?'}`;
 
-function access(e: WireEvent, change: Record<string, unknown>, fields: Pick<Access, 'process' | 'seq' | 'task' | 'unit' | 'segment' | 'time' | 'clock' | 'epoch' | 'locks' | 'thread'>): Access {
+function access(e: WireEvent, change: Record<string, unknown>, fields: Pick<Access, 'process' | 'seq' | 'task' | 'unit' | 'segment' | 'time' | 'clock' | 'component' | 'epoch' | 'locks' | 'thread' | 'folds'>): Access {
   const variable = String(change.variable);
   return {
     index: 0,
@@ -72,12 +73,13 @@ function access(e: WireEvent, change: Record<string, unknown>, fields: Pick<Acce
 }
 
 /** The access recorded by one of our SDK's events (with its `raceway` block), or undefined. */
-export function ourAccess(e: WireEvent, arrival: number): Access | undefined {
+export function ourAccess(e: WireEvent, arrival: number, folds?: ClockFolds): Access | undefined {
   const r = e.raceway;
   const change = e.kind.StateChange;
   if (!r || !change) return undefined;
   const process = processOf(e);
   const task = r.task ?? e.metadata.thread_id;
+  const component = typeof r.component === 'string' ? r.component : task;
   const clock = new Map(e.causality_vector);
   return access(e, change, {
     process,
@@ -87,9 +89,11 @@ export function ourAccess(e: WireEvent, arrival: number): Access | undefined {
     segment: r.segment !== undefined ? `${process}:${r.segment}` : `event:${e.id}`,
     time: r.time_us !== undefined ? r.time_us / 1000 : preciseTime(e.timestamp),
     clock,
-    epoch: clock.get(task) ?? 0,
+    component,
+    epoch: clock.get(component) ?? 0,
     locks: e.lock_set ?? EMPTY,
     thread: false,
+    folds,
   });
 }
 
@@ -106,9 +110,11 @@ export { processOf };
 export function accessesFrom(events: Iterable<WireEvent>): Access[] {
   const out: Access[] = [];
   const threads = new Map<string, ThreadEvent[]>();
+  const folds = new ClockFolds();
   let arrival = 0;
   for (const e of events) {
     arrival++;
+    if (folds.learn(e.kind)) continue;
     if (isThreadEvent(e)) {
       const process = processOf(e);
       let list = threads.get(process);
@@ -116,7 +122,7 @@ export function accessesFrom(events: Iterable<WireEvent>): Access[] {
       list.push({ event: e, arrival, time: preciseTime(e.timestamp) });
       continue;
     }
-    const a = ourAccess(e, arrival);
+    const a = ourAccess(e, arrival, folds);
     if (a) out.push(a);
   }
   for (const list of threads.values()) append(out, new ThreadReplay().add(list));
@@ -203,7 +209,7 @@ export class ThreadReplay {
       const change = e.kind.StateChange!;
       const sent = e.lock_set ?? EMPTY;
       const locks = sent.length === 0 ? state.held : [...new Set([...state.held, ...sent])];
-      const a = access(e, change, { process, seq: arrival, task, unit: task, segment: `event:${e.id}`, time, clock: state.view, epoch: state.epoch, locks, thread: true });
+      const a = access(e, change, { process, seq: arrival, task, unit: task, segment: `event:${e.id}`, time, clock: state.view, component: task, epoch: state.epoch, locks, thread: true });
       if (state.calls.length) a.call = state.calls[0];
       out.push(a);
     }

@@ -6,6 +6,7 @@ import { combine, multiVariableViolations } from './detect.js';
 import type { ThreadEvent, WireEvent } from './from-events.js';
 import { dropReport, isThreadEvent, ourAccess, processOf, threadEvent, ThreadReplay } from './from-events.js';
 import type { NotAnalysed } from './from-events.js';
+import { ClockFolds } from './clock-folds.js';
 import { groupRaces } from './group.js';
 import type { Occurrence, Race } from './race.js';
 
@@ -51,6 +52,8 @@ export class IncrementalAnalysis {
   private readonly drops = new Map<string, NotAnalysed>();
   /** Traces an SDK cut short under load: left out, since a partial trace makes races appear and vanish. */
   private readonly truncated = new Set<string>();
+  /** Clock folds the SDKs published: they order accesses whose clocks dropped components. */
+  private readonly folds = new ClockFolds();
 
   /** How many accesses are analysed. */
   get size(): number {
@@ -74,6 +77,7 @@ export class IncrementalAnalysis {
         }
         continue;
       }
+      if (this.folds.learn(e.kind)) continue;
       if (this.truncated.has(e.trace_id.toLowerCase())) continue;
       if (isThreadEvent(e)) {
         const process = processOf(e);
@@ -82,7 +86,7 @@ export class IncrementalAnalysis {
         list.push(threadEvent(e, this.arrival));
         continue;
       }
-      const a = ourAccess(e, this.arrival);
+      const a = ourAccess(e, this.arrival, this.folds);
       if (a) fresh.push(a);
     }
     // Threads that got events (a FunctionReturn closing a call changes their multi-variable units too).

@@ -70,7 +70,7 @@ const eventSchema = {
     },
     causality_vector: { type: 'array', items: { type: 'array', minItems: 2, maxItems: 2, items: [label, int] } },
     lock_set: { type: 'array', items: name },
-    raceway: { type: 'object', properties: { seq: int, segment: int, task: label, unit: label, process: label, parent_task: { type: ['string', 'null'], maxLength: FIELD_LIMITS.label }, time_us: num } },
+    raceway: { type: 'object', properties: { seq: int, segment: int, task: label, component: label, unit: label, process: label, parent_task: { type: ['string', 'null'], maxLength: FIELD_LIMITS.label }, time_us: num } },
   },
 };
 

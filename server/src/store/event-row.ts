@@ -4,6 +4,9 @@ import type { StoredEvent } from './event-store.js';
 /** The `Custom` event in which our SDK reports traces it dropped whole or cut short under load. */
 export const DROPPED_EVENT = 'RacewayDropped';
 
+/** The `Custom` event in which our SDK publishes a clock fold (see analysis/clock-folds.ts). */
+export const CLOCK_FOLD_EVENT = 'RacewayClockFold';
+
 /** The stored columns of a validated wire event at `position` in its batch. */
 export function toEventRow(event: StoredEvent, position: number): EventRow {
   const meta = event.metadata as Record<string, unknown>;
@@ -13,7 +16,11 @@ export function toEventRow(event: StoredEvent, position: number): EventRow {
     break;
   }
   // Our SDK's report of what it did not send gets a kind of its own, so the analysis can ask for it alone.
-  if (kind === 'Custom' && (event.kind.Custom as { name?: unknown } | undefined)?.name === DROPPED_EVENT) kind = DROPPED_EVENT;
+  // So does a clock fold, which the analysis needs to order events whose clocks dropped components.
+  if (kind === 'Custom') {
+    const name = (event.kind.Custom as { name?: unknown } | undefined)?.name;
+    if (name === DROPPED_EVENT || name === CLOCK_FOLD_EVENT) kind = name;
+  }
   return [
     event.id,
     event.trace_id,
