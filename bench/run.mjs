@@ -5,12 +5,13 @@ import { analysisAdversarial, analysisScaling } from './analysis.mjs';
 import { promiseWorkload } from './promise-workload.mjs';
 import { httpOverhead } from './http-overhead.mjs';
 import { ingest } from './ingest.mjs';
+import { longRunning } from './long-running.mjs';
 import { instrumentation } from './instrumentation.mjs';
 import { outage } from './outage.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
 
 const quick = process.argv.includes('--quick');
-const benchmarks = [runtimeHotPath, instrumentation, promiseWorkload, httpOverhead, ingest, analysisScaling, analysisAdversarial, outage];
+const benchmarks = [runtimeHotPath, instrumentation, promiseWorkload, longRunning, httpOverhead, ingest, analysisScaling, analysisAdversarial, outage];
 
 process.stdout.write(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}${quick ? ', quick run' : ''}\n`);
 const summary = [];
