@@ -280,3 +280,47 @@ describe('traced calls keep their results', () => {
     await expect(raceway.trackFunction('f', [], () => { throw boom; })).rejects.toBe(boom);
   });
 });
+
+describe('traced calls keep promise timing', () => {
+  it('returns the very promise the function returned: reactions run in the same turn as without tracing', async () => {
+    const plain = async () => 'a';
+    let inner: Promise<string> | undefined;
+    const traced = raceway.trackFunction('a', [], () => (inner = plain()));
+    expect(traced).toBe(inner);
+    const order: string[] = [];
+    void raceway.trackFunction('a', [], plain).then(() => order.push('a'));
+    void Promise.resolve().then(() => order.push('b'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual(['a', 'b']);
+  });
+
+  it('joins a child into whoever reacts to its promise: await, then, Promise.all, an async function returning it', async () => {
+    const shapes: Record<string, (p: () => Promise<void>) => Promise<unknown>> = {
+      await: async (p) => { await p(); },
+      then: (p) => p().then(() => undefined),
+      all: (p) => Promise.all([p()]),
+      returned: async (p) => p(),
+    };
+    for (const [shape, consume] of Object.entries(shapes)) {
+      raceway.clearMemoryEvents();
+      await raceway.startTrace(shape, async () => {
+        await consume(inc);
+        rw.write('balance', balance, balance, 'after.ts:1:1');
+      });
+      const [, w, after] = stateChanges(events(), 'balance');
+      expect(happensBefore(w!, after!), shape).toBe(true);
+    }
+  });
+
+  it('records the end of a call once someone reacts to it, and its error', async () => {
+    const boom = new Error('late');
+    const p = raceway.trackFunction('later', [], async () => {
+      await tick();
+      throw boom;
+    });
+    await expect(p).rejects.toBe(boom);
+    const ends = events().filter((e) => e.kind.Custom?.name === 'FunctionReturn');
+    expect(ends.map((e) => e.kind.Custom.data.ok)).toEqual([false]);
+    expect(events().find((e) => e.kind.Error)!.kind.Error.message).toBe('late');
+  });
+});

@@ -47,3 +47,10 @@ describe('process lifecycle (built package)', () => {
     expect(second).toEqual({ recorded: 1, trace: true });
   });
 });
+
+describe('traced calls and rejections (built package)', () => {
+  it('leaves handled rejections handled and unhandled ones unhandled', async () => {
+    const result = await run(fixture('rejections-app.mjs'), {});
+    expect(result.stdout.trim().split('\n')).toEqual(['caught handled', 'unhandled orphan same promise true']);
+  });
+});

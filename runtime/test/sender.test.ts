@@ -209,15 +209,21 @@ describe('batched sender', () => {
     col.fallback = { status: 200, delayMs: 30 }; // a slow collector: the queue fills up
     const c = client(col.url, { maxQueue: 200, batchSize: 50, flushIntervalMs: 10 });
     const perTrace = 12;
-    // 100 requests at once, each recording perTrace events across awaits. Waited for without joining
-    // them (a join of many traces folds the waiter's clock, which is one more event: not this test's subject).
-    const settled = (p: Promise<unknown>) => new Promise((resolve) => Promise.prototype.then.call(p, resolve, resolve));
-    await Promise.all(Array.from({ length: 100 }, (_, r) => settled(c.startTrace(`req-${r}`, async () => {
-      for (let k = 0; k < perTrace; k++) {
-        c.trackStateChange(`v${r}`, k, k + 1, 'Write', 'a.ts:1:1');
-        if (k % 4 === 3) await new Promise((resolve) => setImmediate(resolve));
+    // 100 requests at once, each recording perTrace events across awaits. Waited for without awaiting
+    // their promises (joining many traces folds the waiter's clock, which is one more event: not this
+    // test's subject).
+    let running = 100;
+    await new Promise<void>((allDone) => {
+      for (let r = 0; r < 100; r++) {
+        void c.startTrace(`req-${r}`, async () => {
+          for (let k = 0; k < perTrace; k++) {
+            c.trackStateChange(`v${r}`, k, k + 1, 'Write', 'a.ts:1:1');
+            if (k % 4 === 3) await new Promise((resolve) => setImmediate(resolve));
+          }
+          if (--running === 0) allDone();
+        });
       }
-    }))));
+    });
     await c.shutdown();
     const stats = c.stats();
     expect(stats.droppedTraces).toBeGreaterThan(0);

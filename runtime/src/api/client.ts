@@ -6,7 +6,7 @@ import type { RacewayOptions, ResolvedOptions } from '../config/options.js';
 import { optionsFromEnv, resolveOptions } from '../config/resolve-options.js';
 import { activeTask, newRootTask, newTrace, runInTask } from '../context/storage.js';
 import { installTimerTasks } from '../context/timer-tasks.js';
-import { joinedWhenAwaited } from '../context/task-promise.js';
+import { installAwaitJoins, joinedWhenAwaited } from '../context/await-joins.js';
 import { callTracedAsync, callTracedSync } from '../context/traced-call.js';
 import { reportOnce, setDiagnosticHandler } from '../diag/diagnostics.js';
 import { RacewayContextError } from '../errors.js';
@@ -66,6 +66,7 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
       installFetchPropagation(source);
       installHttpClientPropagation(source);
       if (o.instrumentTimers) installTimerTasks();
+      installAwaitJoins();
     }
   }
 

@@ -2,7 +2,7 @@ import type { VectorClock } from '../clock/vector-clock.js';
 import { release } from '../context/causality.js';
 import { activeTask, runInTask, spawnTask } from '../context/storage.js';
 import type { Task } from '../context/task.js';
-import { joinedWhenAwaited } from '../context/task-promise.js';
+import { joinedWhenAwaited } from '../context/await-joins.js';
 
 const kCaptured = Symbol('raceway.captured');
 

@@ -1,7 +1,7 @@
 import type { Recorder } from '../record/recorder.js';
 import { describeError } from '../record/errors-to-events.js';
 import { currentTask, forkTask, storage } from './storage.js';
-import { TaskPromise } from './task-promise.js';
+import { joinedWhenAwaited } from './await-joins.js';
 
 export interface CallSite {
   name: string;
@@ -10,38 +10,42 @@ export interface CallSite {
 }
 
 /**
- * A traced async call: a child task forked from the caller, a FunctionCall event first, the error if
- * it fails, a FunctionReturn event with the duration last. Resolves or rejects exactly as `fn` did.
+ * A traced async call: a child task forked from the caller, a FunctionCall event first, the error if it
+ * fails, a FunctionReturn event with the duration last. Returns the very promise `fn` returned (it
+ * settles when it would have); whoever reacts to it joins the child (see await-joins.ts). The end is
+ * recorded once someone reacts to the promise: a call nobody awaits, handles or chains records no end.
  */
 export function callTracedAsync<R>(recorder: Recorder, site: CallSite, args: unknown, fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
   // Disabled: the call as it is, its own promise (no task, no join, no extra turn).
   if (!recorder.enabled) return callPlain(fn);
   const child = forkTask(currentTask(), { traced: true });
   const started = performance.now();
-  let result: Promise<Awaited<R>>;
-  storage.run({ task: child }, () => {
-    recorder.event('FunctionCall', site.name, { module: site.module }, site.location, args, child);
-    try {
-      result = Promise.resolve(fn()) as Promise<Awaited<R>>;
-    } catch (error) {
-      result = Promise.reject(error);
-    }
-  });
   const finish = (ok: boolean) => {
     recorder.event('FunctionReturn', site.name, { durationNs: Math.round((performance.now() - started) * 1e6), ok }, site.location, undefined, child);
   };
-  const settled = result!.then(
-    (value) => {
-      finish(true);
-      return value;
-    },
-    (error: unknown) => {
-      recorder.event('Error', site.name, describeError(error), site.location, undefined, child);
-      finish(false);
-      throw error;
-    },
-  );
-  return TaskPromise.of(settled, child);
+  const fail = (error: unknown) => {
+    recorder.event('Error', site.name, describeError(error), site.location, undefined, child);
+    finish(false);
+  };
+  let result: R | PromiseLike<R> | undefined;
+  let thrown: { error: unknown } | undefined;
+  storage.run({ task: child }, () => {
+    recorder.event('FunctionCall', site.name, { module: site.module }, site.location, args, child);
+    try {
+      result = fn();
+    } catch (error) {
+      thrown = { error };
+    }
+  });
+  if (thrown) {
+    fail(thrown.error);
+    return joinedWhenAwaited(Promise.reject(thrown.error), child);
+  }
+  if (result instanceof Promise) {
+    return joinedWhenAwaited(result as Promise<Awaited<R>>, child, { fulfilled: () => finish(true), rejected: fail });
+  }
+  finish(true);
+  return joinedWhenAwaited(Promise.resolve(result) as Promise<Awaited<R>>, child);
 }
 
 /** `fn()` as a promise, adding no turn when it already returns a native promise. */
