@@ -503,6 +503,10 @@ function wrapTraced(pass: FilePass): void {
         const call = b.entry(node.async ? Entry.callAsync : Entry.callSync, [...site, args, inner]);
         if (t.isArrowFunctionExpression(node) && !t.isBlockStatement(node.body)) node.body = call;
         else node.body = t.blockStatement([t.returnStatement(call)]);
+        // An async function would wrap the traced call's promise in its own, settling turns later: the
+        // outer function returns that promise itself instead, when dropping `async` changes nothing else
+        // (parameters without defaults or patterns, whose evaluation cannot throw).
+        if (node.async && node.params.every((p) => t.isIdentifier(p) || (t.isRestElement(p) && t.isIdentifier(p.argument)))) node.async = false;
         pass.generated.add(node);
       },
     },

@@ -44,7 +44,9 @@ describe('conformance corpus', () => {
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     const baseline = ok(run(c, 'plain', compiled.plain.get(c.file)!), 'uninstrumented');
-    const viaBabel = ok(run(c, 'babel', babelCompile(c, true)), 'babel');
+    const babelJs = babelCompile(c, true);
+    const viaBabel = ok(run(c, 'babel', babelJs), 'babel');
+    const babelOff = ok(run(c, 'babel-off', babelJs, { RACEWAY_ENABLED: 'false' }), 'babel, tracking off');
     const viaTs59 = ok(run(c, 'ts59', compiled.ts59.get(c.file)!), 'tsc 5.9');
     const viaTs60 = ok(run(c, 'ts60', compiled.ts60.get(c.file)!), 'tsc 6.0');
     const plainBabel = ok(run(c, 'babel-plain', babelCompile(c, false)), 'babel uninstrumented');
@@ -62,6 +64,8 @@ describe('conformance corpus', () => {
     expect(viaBabel.stdout).toBe(baseline.stdout);
     expect(viaTs59.stdout).toBe(baseline.stdout);
     expect(viaTs60.stdout).toBe(baseline.stdout);
+    expect(babelOff.stdout).toBe(baseline.stdout);
+    expect(babelOff.events).toEqual([]);
     // The expected events, and the same events from every pipeline.
     expect(describeEvents(viaBabel.events)).toEqual(expected!.events);
     expect(describeEvents(viaTs59.events)).toEqual(describeEvents(viaBabel.events));

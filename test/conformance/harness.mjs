@@ -3,7 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { RacewayClient, replaceDefaultClient } from '@raceway/runtime';
 
-const client = RacewayClient.inMemory({ serviceName: 'conformance' });
+// RACEWAY_ENABLED=false runs the instrumented program with tracking off (it must behave as the plain one).
+const client = RacewayClient.inMemory({ serviceName: 'conformance', enabled: process.env.RACEWAY_ENABLED !== 'false' });
 replaceDefaultClient(client);
 process.on('exit', () => {
   writeFileSync(process.env.RACEWAY_EVENTS_OUT, JSON.stringify(client.memoryEvents()));

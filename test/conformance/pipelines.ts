@@ -94,7 +94,7 @@ export interface RunResult {
 }
 
 /** Runs compiled code in a fresh Node process with the recording harness. */
-export function run(c: Case, pipeline: string, js: string): RunResult {
+export function run(c: Case, pipeline: string, js: string, env: Record<string, string> = {}): RunResult {
   const dir = path.join(outDir, pipeline);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${c.name}.${c.format === 'esm' ? 'mjs' : 'cjs'}`);
@@ -103,7 +103,7 @@ export function run(c: Case, pipeline: string, js: string): RunResult {
   writeFileSync(eventsFile, '[]');
   const result = spawnSync(process.execPath, ['--import', harness, file], {
     encoding: 'utf8',
-    env: { ...process.env, RACEWAY_EVENTS_OUT: eventsFile, RACEWAY_LOG: 'silent' },
+    env: { ...process.env, RACEWAY_EVENTS_OUT: eventsFile, RACEWAY_LOG: 'silent', ...env },
     timeout: 20_000,
   });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status, events: JSON.parse(readFileSync(eventsFile, 'utf8')) };

@@ -98,12 +98,18 @@ function wrapTraced(s: FileState, original: TS.FunctionLikeDeclaration, updated:
     const call = b.entry(isAsync ? Entry.callAsync : Entry.callSync, [...site, args, inner]);
     newBody = ts.isArrowFunction(updated) && !ts.isBlock(updated.body) ? call : f.createBlock([f.createReturnStatement(call)], true);
   }
-  if (ts.isFunctionDeclaration(updated)) return f.updateFunctionDeclaration(updated, updated.modifiers, updated.asteriskToken, updated.name, updated.typeParameters, updated.parameters, updated.type, newBody as TS.Block);
-  if (ts.isFunctionExpression(updated)) return f.updateFunctionExpression(updated, updated.modifiers, updated.asteriskToken, updated.name, updated.typeParameters, updated.parameters, updated.type, newBody as TS.Block);
-  if (ts.isArrowFunction(updated)) return f.updateArrowFunction(updated, updated.modifiers, updated.typeParameters, updated.parameters, updated.type, updated.equalsGreaterThanToken, newBody);
+  // An async function would wrap the traced call's promise in its own, settling turns later: the outer
+  // function returns that promise itself instead, when dropping `async` changes nothing else (parameters
+  // without defaults or patterns, whose evaluation cannot throw).
+  const returnsPromiseItself = isAsync && !original.asteriskToken && original.parameters.every((p) => !p.initializer && ts.isIdentifier(p.name));
+  const modifiers = returnsPromiseItself ? updated.modifiers?.filter((m) => m.kind !== ts.SyntaxKind.AsyncKeyword) : updated.modifiers;
+  if (ts.isFunctionDeclaration(updated)) return f.updateFunctionDeclaration(updated, modifiers as readonly TS.ModifierLike[] | undefined, updated.asteriskToken, updated.name, updated.typeParameters, updated.parameters, updated.type, newBody as TS.Block);
+  if (ts.isFunctionExpression(updated)) return f.updateFunctionExpression(updated, modifiers as readonly TS.Modifier[] | undefined, updated.asteriskToken, updated.name, updated.typeParameters, updated.parameters, updated.type, newBody as TS.Block);
+  if (ts.isArrowFunction(updated)) return f.updateArrowFunction(updated, modifiers as readonly TS.Modifier[] | undefined, updated.typeParameters, updated.parameters, updated.type, updated.equalsGreaterThanToken, newBody);
   if (ts.isMethodDeclaration(updated)) {
     const { rest } = decoratorHints(s, updated);
-    return f.updateMethodDeclaration(updated, rest, updated.asteriskToken, updated.name, updated.questionToken, updated.typeParameters, updated.parameters, updated.type, newBody as TS.Block);
+    const kept = returnsPromiseItself ? rest?.filter((m) => m.kind !== ts.SyntaxKind.AsyncKeyword) : rest;
+    return f.updateMethodDeclaration(updated, kept, updated.asteriskToken, updated.name, updated.questionToken, updated.typeParameters, updated.parameters, updated.type, newBody as TS.Block);
   }
   return updated;
 }
