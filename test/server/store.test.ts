@@ -219,7 +219,9 @@ describe('ingest on worker threads', () => {
     stores.splice(0);
     const server = await startServer({ host: '127.0.0.1', port: 0, db: file, apiKeys: [], ingestThread, retainMs: 1 });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Retention runs on the writer thread's schedule: wait for it, within a deadline a busy machine meets.
+      const deadline = Date.now() + 10_000;
+      while (server.store.counts().events > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(server.store.counts().events).toBe(0);
     } finally {
       await server.close();
