@@ -261,3 +261,29 @@ describe('batched sender', () => {
     expect(c.stats().queued).toBe(0);
   });
 });
+
+describe('record ring', () => {
+  it('grows from a small allocation to its capacity, keeping order across wrap-arounds', async () => {
+    const { RecordRing } = await import('../src/export/record-ring.js');
+    const { getMainTask } = await import('../src/context/storage.js');
+    const task = getMainTask();
+    const ring = new RecordRing(1_000);
+    let next = 0;
+    const push = (n: number) => {
+      let pushed = 0;
+      for (let i = 0; i < n; i++) if (ring.push(++next, 'StateChange', task, task.clock, task.component, 1, 0, 0, [], `v${next}`, next, next, 'a.ts:1:1', 'Write')) pushed++;
+      return pushed;
+    };
+    const taken: number[] = [];
+    expect(push(200)).toBe(200);
+    taken.push(...ring.shift(150).map((r) => r.seq));
+    expect(push(300)).toBe(300); // wraps inside the first allocation, then grows
+    taken.push(...ring.shift(100).map((r) => r.seq));
+    expect(push(2_000)).toBe(750); // up to the capacity, no further
+    expect(ring.size).toBe(1_000);
+    const rest = ring.shift(5_000);
+    taken.push(...rest.map((r) => r.seq));
+    expect(rest.at(-1)!.name).toBe(`v${rest.at(-1)!.seq}`);
+    expect(taken).toEqual(Array.from({ length: 1_250 }, (_, i) => i + 1));
+  });
+});

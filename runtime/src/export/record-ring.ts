@@ -12,37 +12,72 @@ import { EventRecord } from '../record/event-record.js';
 export class RecordRing {
   private head = 0;
   private count = 0;
-  private readonly seq: Float64Array;
-  private readonly segment: Float64Array;
-  private readonly time: Float64Array;
-  private readonly prevSeq: Float64Array;
-  private readonly kind: Array<EventKind | undefined>;
-  private readonly task: Array<Task | undefined>;
-  private readonly clock: Array<VectorClock | undefined>;
-  private readonly component: Array<string | undefined>;
-  private readonly locks: Array<readonly string[] | undefined>;
-  private readonly name: Array<string | undefined>;
-  private readonly oldValue: unknown[];
-  private readonly newValue: unknown[];
-  private readonly location: Array<string | undefined>;
-  private readonly detail: unknown[];
+  /** Slots allocated so far: the columns start small and double up to `capacity`, so an app that records
+   *  a few events never pays for a full queue (allocating 10 000 slots per column took milliseconds). */
+  private allocated: number;
+  private seq: Float64Array;
+  private segment: Float64Array;
+  private time: Float64Array;
+  private prevSeq: Float64Array;
+  private kind: Array<EventKind | undefined>;
+  private task: Array<Task | undefined>;
+  private clock: Array<VectorClock | undefined>;
+  private component: Array<string | undefined>;
+  private locks: Array<readonly string[] | undefined>;
+  private name: Array<string | undefined>;
+  private oldValue: unknown[];
+  private newValue: unknown[];
+  private location: Array<string | undefined>;
+  private detail: unknown[];
 
   constructor(readonly capacity: number) {
-    this.seq = new Float64Array(capacity);
-    this.segment = new Float64Array(capacity);
-    this.time = new Float64Array(capacity);
-    this.prevSeq = new Float64Array(capacity);
-    const column = <T>() => new Array<T | undefined>(capacity).fill(undefined);
-    this.kind = column();
-    this.task = column();
-    this.clock = column();
-    this.component = column();
-    this.locks = column();
-    this.name = column();
-    this.oldValue = column();
-    this.newValue = column();
-    this.location = column();
-    this.detail = column();
+    this.allocated = Math.min(capacity, 256);
+    this.seq = new Float64Array(this.allocated);
+    this.segment = new Float64Array(this.allocated);
+    this.time = new Float64Array(this.allocated);
+    this.prevSeq = new Float64Array(this.allocated);
+    this.kind = [];
+    this.task = [];
+    this.clock = [];
+    this.component = [];
+    this.locks = [];
+    this.name = [];
+    this.oldValue = [];
+    this.newValue = [];
+    this.location = [];
+    this.detail = [];
+  }
+
+  /** Doubles the allocated slots (up to capacity), moving the queued records to the front. */
+  private grow(): void {
+    const size = Math.min(this.capacity, this.allocated * 2);
+    const order = (i: number) => (this.head + i) % this.allocated;
+    const typed = (old: Float64Array) => {
+      const next = new Float64Array(size);
+      for (let i = 0; i < this.count; i++) next[i] = old[order(i)]!;
+      return next;
+    };
+    const plain = <T>(old: T[]) => {
+      const next: T[] = [];
+      for (let i = 0; i < this.count; i++) next.push(old[order(i)]!);
+      return next;
+    };
+    this.seq = typed(this.seq);
+    this.segment = typed(this.segment);
+    this.time = typed(this.time);
+    this.prevSeq = typed(this.prevSeq);
+    this.kind = plain(this.kind);
+    this.task = plain(this.task);
+    this.clock = plain(this.clock);
+    this.component = plain(this.component);
+    this.locks = plain(this.locks);
+    this.name = plain(this.name);
+    this.oldValue = plain(this.oldValue);
+    this.newValue = plain(this.newValue);
+    this.location = plain(this.location);
+    this.detail = plain(this.detail);
+    this.head = 0;
+    this.allocated = size;
   }
 
   get size(): number {
@@ -66,9 +101,12 @@ export class RecordRing {
     location: string,
     detail: unknown,
   ): boolean {
-    if (this.count === this.capacity) return false;
+    if (this.count === this.allocated) {
+      if (this.allocated === this.capacity) return false;
+      this.grow();
+    }
     let i = this.head + this.count;
-    if (i >= this.capacity) i -= this.capacity;
+    if (i >= this.allocated) i -= this.allocated;
     this.seq[i] = seq;
     this.kind[i] = kind;
     this.task[i] = task;
@@ -98,7 +136,7 @@ export class RecordRing {
       );
       // Let the garbage collector have what the record pointed to.
       this.task[i] = this.clock[i] = this.locks[i] = this.oldValue[i] = this.newValue[i] = this.detail[i] = undefined;
-      this.head = i + 1 === this.capacity ? 0 : i + 1;
+      this.head = i + 1 === this.allocated ? 0 : i + 1;
       this.count--;
     }
     return out;
