@@ -1,4 +1,51 @@
 import type { Recorder } from '../record/recorder.js';
+import { state } from '../context/process-state.js';
+
+/** Tracked fields by object: field → its current value (read without recording). */
+const trackedValues = new WeakMap<object, Map<PropertyKey, () => unknown>>();
+
+/**
+ * `Object.defineProperty(this, 'x', { writable: false })` on a data field keeps its value; on the accessor
+ * a tracked field is, the same descriptor would turn it into a data property holding `undefined`. The
+ * property-defining functions are wrapped once per process to supply the tracked value in that case (the
+ * field then is a plain data property again, no longer tracked). Nothing else about them changes.
+ */
+function keepValuesOnRedefine(): void {
+  if (state.installed.has('define-property')) return;
+  state.installed.add('define-property');
+  const withValue = (target: unknown, key: PropertyKey, descriptor: PropertyDescriptor): PropertyDescriptor => {
+    if ((typeof target !== 'object' && typeof target !== 'function') || target === null) return descriptor;
+    if (descriptor === null || typeof descriptor !== 'object') return descriptor;
+    const current = trackedValues.get(target)?.get(typeof key === 'symbol' ? key : String(key));
+    if (!current || 'value' in descriptor || 'get' in descriptor || 'set' in descriptor) return descriptor;
+    const value = current();
+    trackedValues.get(target)!.delete(typeof key === 'symbol' ? key : String(key));
+    return { value, writable: true, enumerable: true, configurable: true, ...descriptor };
+  };
+  const defineProperty = Object.defineProperty;
+  const defineProperties = Object.defineProperties;
+  const reflectDefine = Reflect.defineProperty;
+  Object.defineProperty = function defineProperty_(target: unknown, key: PropertyKey, descriptor: PropertyDescriptor) {
+    return defineProperty(target, key, withValue(target, key, descriptor));
+  } as typeof Object.defineProperty;
+  Object.defineProperties = function defineProperties_(target: unknown, descriptors: PropertyDescriptorMap) {
+    if (trackedValues.has(target as object) && descriptors !== null && typeof descriptors === 'object') {
+      const adjusted: PropertyDescriptorMap = {};
+      for (const key of Reflect.ownKeys(descriptors)) {
+        const d = Object.getOwnPropertyDescriptor(descriptors, key);
+        if (d?.enumerable) adjusted[key as string] = withValue(target, key, descriptors[key as string]!);
+      }
+      return defineProperties(target, adjusted);
+    }
+    return defineProperties(target, descriptors);
+  } as typeof Object.defineProperties;
+  Reflect.defineProperty = function defineProperty(target: object, key: PropertyKey, descriptor: PropertyDescriptor) {
+    return reflectDefine(target, key, withValue(target, key, descriptor));
+  };
+  for (const [name, fn] of [['defineProperty', Object.defineProperty], ['defineProperties', Object.defineProperties], ['defineProperty', Reflect.defineProperty]] as const) {
+    defineProperty(fn, 'name', { value: name });
+  }
+}
 
 /** `Account#3`: instances of one class are numbered in the order they are first seen. */
 const instanceNames = new WeakMap<object, string>();
@@ -31,6 +78,10 @@ export function trackField(recorder: () => Recorder, object: object, className: 
   if (!('value' in descriptor) || !descriptor.configurable) return;
   let value: unknown = descriptor.value;
   const name = `${instanceName(object, className)}.${String(field)}`;
+  keepValuesOnRedefine();
+  let values = trackedValues.get(object);
+  if (!values) trackedValues.set(object, (values = new Map()));
+  values.set(field, () => value);
   if (!('absent' in descriptor)) recorder().stateChange(name, undefined, value, 'Write', location);
   Object.defineProperty(object, field, {
     configurable: true,
