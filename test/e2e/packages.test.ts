@@ -60,4 +60,32 @@ describe('installing from the tarballs in a project outside the repository', () 
     expect(viaBabel.map((r) => `${r.kind} ${r.variable}`)).toEqual(['lost-update stock.mug']);
     expect(viaBabel[0]!.accesses.map((a) => a.location)).toContain('src/app.ts:6:16');
   }, 600_000);
+
+  it('TypeScript 7 (type-checking only) with Babel 8 under Node 24: the path without a transformer API', () => {
+    const tarballs = readdirSync(path.join(repo, 'packages-dist'))
+      .filter((f) => f.endsWith('.tgz') && !f.includes('transformer')) // the transformer needs TypeScript's JS API (5.9 and 6.0)
+      .map((f) => path.join(repo, 'packages-dist', f));
+    const next = path.join(project, 'ts7');
+    mkdirSync(path.join(next, 'src'), { recursive: true });
+    mkdirSync(path.join(next, 'dist'), { recursive: true });
+    writeFileSync(path.join(next, 'package.json'), '{ "name": "ts7-service", "private": true, "type": "module" }\n');
+    writeFileSync(path.join(next, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true }, include: ['src'] }));
+    writeFileSync(path.join(next, 'src', 'app.ts'), SERVICE);
+    execFileSync('npm', ['install', ...tarballs, 'typescript@7', '@types/node@20', '@babel/core@8', '@babel/preset-typescript@8', '--no-audit', '--no-fund'], { cwd: next, stdio: 'pipe' });
+    expect(JSON.parse(readFileSync(path.join(next, 'node_modules', 'typescript', 'package.json'), 'utf8')).version).toMatch(/^7\./);
+    execFileSync('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: next, stdio: 'pipe' }); // the SDK's types check under TS 7
+
+    // Babel 8 needs Node >= 22.18: build under Node 24 from the registry, run under this Node.
+    const build = `import * as babel from '@babel/core'; import { writeFileSync } from 'node:fs';
+      if (!babel.version.startsWith('8.')) throw new Error('not Babel 8: ' + babel.version);
+      const { code } = babel.transformFileSync('src/app.ts', { presets: ['@babel/preset-typescript'], plugins: ['@raceway/babel-plugin'], babelrc: false, configFile: false });
+      writeFileSync('dist/app.js', code);`;
+    writeFileSync(path.join(next, 'build.mjs'), build);
+    execFileSync('npx', ['-y', '-p', 'node@24', 'node', 'build.mjs'], { cwd: next, stdio: 'pipe' });
+    const run = spawnSync('npx', ['--no-install', 'raceway', 'run', '--json', 'report.json', '--', process.execPath, 'dist/app.js'], { cwd: next, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('left 9');
+    const races = JSON.parse(readFileSync(path.join(next, 'report.json'), 'utf8')).races as Array<{ kind: string; variable: string }>;
+    expect(races.map((r) => `${r.kind} ${r.variable}`)).toEqual(['lost-update stock.mug']);
+  }, 600_000);
 });

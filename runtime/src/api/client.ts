@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { installFetchPropagation } from '../autopropagate/fetch.js';
 import { installHttpClientPropagation } from '../autopropagate/http-client.js';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /** The result of one POST of a batch. */
 export type SendResult =
   | { readonly kind: 'ok' }

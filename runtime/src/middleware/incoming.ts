@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { release } from '../context/causality.js';
 import { newRootTask, newTrace } from '../context/storage.js';
