@@ -16,6 +16,8 @@ class FilePass {
   readonly tracked = new Map<Binding, string>();
   /** `#name` tracked per class body node → class name. */
   readonly privateFields = new Map<BabelTypes.Node, Map<string, string>>();
+  /** class body → tracked public fields declared without initialiser (created by an assignment) → class name */
+  readonly uninitialisedFields = new Map<BabelTypes.Node, Map<string, string>>();
   readonly needsBoundaries = new WeakSet<object>();
   /** Class methods whose `@traced` decorator was compiled away. */
   readonly tracedMethods = new WeakSet<object>();
@@ -266,6 +268,14 @@ function collect(pass: FilePass): void {
       if (node.computed || !(t.isIdentifier(node.key) || t.isStringLiteral(node.key))) return pass.warn('RW1001', node);
       const field = t.isIdentifier(node.key) ? node.key.name : node.key.value;
       const b = pass.builder(path);
+      if (node.value) {
+        // The initialiser tracks the field when it is compiled to an assignment (loose class properties).
+        node.value = b.entry(Entry.initField, [t.thisExpression(), b.str(className), b.str(field), node.value, b.str(pass.loc(node.key))]);
+      } else {
+        const body = path.parentPath!.node;
+        if (!pass.uninitialisedFields.has(body)) pass.uninitialisedFields.set(body, new Map());
+        pass.uninitialisedFields.get(body)!.set(`${node.static ? 'static ' : ''}${field}`, className);
+      }
       const init = b.entry(Entry.trackField, [t.thisExpression(), b.str(className), b.str(field), b.str(pass.loc(node.key))]);
       const tracker = t.classPrivateProperty(t.privateName(path.scope.generateUidIdentifier(`rwTrack_${field}`)), init, null, node.static);
       pass.generated.add(tracker);
@@ -279,6 +289,28 @@ function collect(pass: FilePass): void {
       if (hints.has('tracked') || hintsOf(path).has('tracked')) pass.warn('RW1004', node);
     },
   });
+}
+
+/** The class body whose instance (or, in static members, the class itself) `this` is at `path`. */
+function thisOfClass(path: NodePath): { body: BabelTypes.Node; isStatic: boolean } | undefined {
+  for (let p = path.parentPath; p; p = p.parentPath) {
+    if (p.isArrowFunctionExpression()) continue;
+    if (p.isClassMethod() || p.isClassPrivateMethod() || p.isClassProperty() || p.isClassPrivateProperty() || p.isStaticBlock()) {
+      return { body: p.parentPath!.node, isStatic: p.isStaticBlock() || Boolean((p.node as { static?: boolean }).static) };
+    }
+    if (p.isFunction() || p.isClass() || p.isProgram()) return undefined;
+  }
+  return undefined;
+}
+
+/** `this.field = …` where `field` is a tracked field of the class declared without initialiser. */
+function uninitialisedFieldAssigned(pass: FilePass, path: NodePath<BabelTypes.AssignmentExpression>): { owner: string; name: string } | undefined {
+  const t = pass.t;
+  const left = path.node.left;
+  if (!t.isMemberExpression(left) || left.computed || !t.isThisExpression(left.object) || !t.isIdentifier(left.property)) return undefined;
+  const at = thisOfClass(path);
+  const owner = at && pass.uninitialisedFields.get(at.body)?.get(`${at.isStatic ? 'static ' : ''}${left.property.name}`);
+  return owner === undefined ? undefined : { owner, name: left.property.name };
 }
 
 /** Rewrites every access of tracked state (children before parents, so sub-expressions are done first). */
@@ -357,6 +389,12 @@ function rewriteAccesses(pass: FilePass): void {
           items.push(b.ref(result));
           pass.generated.add(path.node);
           replace(pass, path, b.seq(items));
+          return;
+        }
+        const field = path.node.operator === '=' ? uninitialisedFieldAssigned(pass, path) : undefined;
+        if (field) {
+          const b = pass.builder(path);
+          replace(pass, path, b.entry(Entry.assignField, [t.thisExpression(), b.str(field.owner), b.str(field.name), path.node.right, b.str(pass.loc(path.node.left))]));
           return;
         }
         const chain = chainOf(pass, left);

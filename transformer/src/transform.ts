@@ -74,6 +74,31 @@ function hasModifier(ts: typeof TS, node: TS.Node, kind: TS.SyntaxKind): boolean
   return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 }
 
+/** The class whose instance (or, in static members, the class itself) `this` is at `node`, and whether static. */
+function thisOfClass(ts: typeof TS, node: TS.Node): { cls: TS.ClassLikeDeclaration; isStatic: boolean } | undefined {
+  for (let n: TS.Node | undefined = node.parent; n; n = n.parent) {
+    if (ts.isArrowFunction(n)) continue;
+    if (ts.isConstructorDeclaration(n) || ts.isMethodDeclaration(n) || ts.isGetAccessor(n) || ts.isSetAccessor(n) || ts.isPropertyDeclaration(n) || ts.isClassStaticBlockDeclaration(n)) {
+      if (!ts.isClassLike(n.parent)) return undefined;
+      const isStatic = ts.isClassStaticBlockDeclaration(n) || (ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword));
+      return { cls: n.parent, isStatic };
+    }
+    if (ts.isFunctionLike(n) || ts.isClassLike(n) || ts.isSourceFile(n)) return undefined;
+  }
+  return undefined;
+}
+
+/** `this.field = …` where `field` is a tracked field of the class declared without initialiser. */
+function uninitialisedFieldAssigned(s: FileState, node: TS.BinaryExpression): { owner: string; name: string } | undefined {
+  const ts = s.ts;
+  const left = node.left;
+  if (!ts.isPropertyAccessExpression(left) || left.expression.kind !== ts.SyntaxKind.ThisKeyword || !ts.isIdentifier(left.name)) return undefined;
+  const at = thisOfClass(ts, node);
+  const fields = at && s.uninitialisedFields.get(at.cls);
+  const owner = fields?.get(`${at!.isStatic ? 'static ' : ''}${left.name.text}`);
+  return owner === undefined ? undefined : { owner, name: left.name.text };
+}
+
 /** Wraps a traced function (already instrumented inside) so that calls are recorded. */
 function wrapTraced(s: FileState, original: TS.FunctionLikeDeclaration, updated: TS.FunctionLikeDeclaration): TS.Node {
   const ts = s.ts;
@@ -236,6 +261,13 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
       const chain = chainOf(s, node, updated as Expr);
       return chain ? emitter(s, node).read(chain) : updated;
     }
+    if (ts.isBinaryExpression(node) && ts.isBinaryExpression(updated) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+      const field = uninitialisedFieldAssigned(s, node);
+      if (field) {
+        s.changed = true;
+        return s.builder.entry(Entry.assignField, [f.createThis(), s.builder.str(field.owner), s.builder.str(field.name), updated.right, s.builder.str(loc(s, node.left))]);
+      }
+    }
     if (ts.isBinaryExpression(node) && ts.isBinaryExpression(updated)) {
       const kind = node.operatorToken.kind;
       if (isAssignmentOperator(ts, kind)) {
@@ -308,12 +340,15 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
     if (ts.isPropertyDeclaration(node) && ts.isPropertyDeclaration(updated)) {
       const { hints, rest } = decoratorHints(s, updated);
       if (!hints.has('tracked') && !hintsAt(s, node).has('tracked')) return updated;
-      const stripped = f.updatePropertyDeclaration(updated, rest, updated.name, updated.questionToken ?? updated.exclamationToken, updated.type, updated.initializer);
-      if (ts.isPrivateIdentifier(node.name)) return stripped;
+      if (ts.isPrivateIdentifier(node.name)) return f.updatePropertyDeclaration(updated, rest, updated.name, updated.questionToken ?? updated.exclamationToken, updated.type, updated.initializer);
       if (!(ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
         warn(s, 'RW1001', node);
-        return stripped;
+        return f.updatePropertyDeclaration(updated, rest, updated.name, updated.questionToken ?? updated.exclamationToken, updated.type, updated.initializer);
       }
+      // The initialiser tracks the field when it is compiled to an assignment (useDefineForClassFields: false).
+      const owner = s.builder.str(className(ts, node.parent as TS.ClassLikeDeclaration));
+      const initializer = updated.initializer && s.builder.entry(Entry.initField, [f.createThis(), owner, s.builder.str(node.name.text), updated.initializer, s.builder.str(loc(s, node.name))]);
+      const stripped = f.updatePropertyDeclaration(updated, rest, updated.name, updated.questionToken ?? updated.exclamationToken, updated.type, initializer);
       const isStatic = hasModifier(ts, node, ts.SyntaxKind.StaticKeyword);
       const b = s.builder;
       const init = b.entry(Entry.trackField, [f.createThis(), b.str(className(ts, node.parent as TS.ClassLikeDeclaration)), b.str(node.name.text), b.str(loc(s, node.name))]);
@@ -394,7 +429,7 @@ export function transformSourceFile(ts: typeof TS, program: TS.Program, context:
   const s: FileState = {
     ts, sf, checker: program.getTypeChecker(), context, options,
     relative: scope.relative(sf.fileName), moduleName: scope.moduleName(sf.fileName),
-    entry, builder: new TsBuilder(ts, context, entry), tracked: new Map(), privateFields: new Map(),
+    entry, builder: new TsBuilder(ts, context, entry), tracked: new Map(), privateFields: new Map(), uninitialisedFields: new Map(),
     needsBoundaries: new Set(), changed: false, diagnostics: [],
   };
   collect(s);

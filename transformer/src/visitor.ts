@@ -19,6 +19,8 @@ interface FileState {
   tracked: Map<TS.Symbol, string>;
   /** class node → tracked #private names → class name */
   privateFields: Map<TS.Node, Map<string, string>>;
+  /** class node → tracked public fields declared without initialiser (created by an assignment) → class name */
+  uninitialisedFields: Map<TS.Node, Map<string, string>>;
   needsBoundaries: Set<TS.Node>;
   changed: boolean;
   diagnostics: InstrumentDiagnostic[];
@@ -98,6 +100,14 @@ function collect(s: FileState): void {
       warn(s, 'RW1001', node);
     } else if ((ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) && hintsAt(s, node).has('tracked')) {
       warn(s, 'RW1004', node);
+    } else if (ts.isPropertyDeclaration(node) && !node.initializer && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
+      const { hints } = decoratorHints(s, node);
+      if (hints.has('tracked') || hintsAt(s, node).has('tracked')) {
+        const cls = node.parent as TS.ClassLikeDeclaration;
+        if (!s.uninitialisedFields.has(cls)) s.uninitialisedFields.set(cls, new Map());
+        const isStatic = (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword);
+        s.uninitialisedFields.get(cls)!.set(`${isStatic ? 'static ' : ''}${node.name.text}`, className(ts, cls));
+      }
     } else if (ts.isPropertyDeclaration(node) && ts.isPrivateIdentifier(node.name)) {
       const { hints } = decoratorHints(s, node);
       if (hints.has('tracked') || hintsAt(s, node).has('tracked')) {

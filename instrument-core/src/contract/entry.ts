@@ -29,6 +29,10 @@ export const Entry = {
   instance: 'instance',
   /** trackField(object, ownerName, fieldName, location): turns a data field into a tracked accessor */
   trackField: 'trackField',
+  /** initField(object, ownerName, fieldName, value, location) → value: wraps a tracked field's initialiser */
+  initField: 'initField',
+  /** assignField(object, ownerName, fieldName, value, location) → value: `this.field = value` in the class, for a field declared without initialiser */
+  assignField: 'assignField',
   /** args(value, mode) → the args summary for a call event */
   args: 'args',
 } as const;

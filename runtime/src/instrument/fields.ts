@@ -73,16 +73,47 @@ export function instanceName(object: unknown, className: string): string {
  * object keeps its shape for Object.keys, spread and JSON.
  */
 export function trackField(recorder: () => Recorder, object: object, className: string, field: string | symbol, location: string): void {
-  // Absent: the field is assigned later (fields compiled to constructor assignments); the setter records it.
-  const descriptor = Object.getOwnPropertyDescriptor(object, field) ?? { value: undefined, writable: true, enumerable: true, configurable: true, absent: true };
-  if (!('value' in descriptor) || !descriptor.configurable) return;
+  // Absent: the field is created later, by an assignment (fields compiled to constructor assignments, or
+  // declared without initialiser). It becomes tracked then (initField, assignField): defining it now would
+  // put it `in` the object and first in its key order before the program creates it.
+  const descriptor = Object.getOwnPropertyDescriptor(object, field);
+  if (!descriptor || !('value' in descriptor) || !descriptor.configurable) return;
+  makeTracked(recorder, object, className, field, location, descriptor, true);
+}
+
+/**
+ * A tracked field's initialiser: `field = initField(this, …, value)`. With assignment semantics (tsc with
+ * `useDefineForClassFields: false`, Babel's loose class properties) the field is created by the assignment
+ * that follows, which then goes through the accessor defined here and is recorded. With define semantics
+ * the field definition replaces this accessor and `trackField`, emitted right after, tracks the field.
+ */
+export function initField(recorder: () => Recorder, object: object, className: string, field: string, value: unknown, location: string): void {
+  if (Object.getOwnPropertyDescriptor(object, field) || !Object.isExtensible(object)) return;
+  makeTracked(recorder, object, className, field, location, { value: undefined, writable: true, enumerable: true, configurable: true }, false);
+}
+
+/**
+ * `this.field = value` inside the class, for a tracked field declared without initialiser: assigns exactly
+ * as the program would (a setter up the prototype chain runs, a frozen object throws: class code is strict),
+ * then tracks the field if the assignment created or changed an own data property.
+ */
+export function assignField(recorder: () => Recorder, object: object, className: string, field: string, value: unknown, location: string): void {
+  if (!Reflect.set(object, field, value)) throw new TypeError(`Cannot assign to read only property '${field}' of object`);
+  try {
+    trackField(recorder, object, className, field, location);
+  } catch {
+    // The assignment happened; the field stays a plain data property.
+  }
+}
+
+function makeTracked(recorder: () => Recorder, object: object, className: string, field: string | symbol, location: string, descriptor: PropertyDescriptor, recordNow: boolean): void {
   let value: unknown = descriptor.value;
   const name = `${instanceName(object, className)}.${String(field)}`;
   keepValuesOnRedefine();
   let values = trackedValues.get(object);
   if (!values) trackedValues.set(object, (values = new Map()));
   values.set(field, () => value);
-  if (!('absent' in descriptor)) recorder().stateChange(name, undefined, value, 'Write', location);
+  if (recordNow) recorder().stateChange(name, undefined, value, 'Write', location);
   Object.defineProperty(object, field, {
     configurable: true,
     enumerable: descriptor.enumerable ?? true,

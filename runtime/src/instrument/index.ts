@@ -15,7 +15,7 @@ import type { Recorder } from '../record/recorder.js';
 import type { ArgsMode } from './args.js';
 import { argsFor } from './args.js';
 import { callMethod } from './collections.js';
-import { instanceName, trackField as trackFieldOn } from './fields.js';
+import { assignField as assignFieldOn, initField as initFieldOn, instanceName, trackField as trackFieldOn } from './fields.js';
 import { formatPath } from './paths.js';
 
 export const INSTRUMENT_API = 1;
@@ -124,6 +124,27 @@ export function trackField(object: object, className: string, field: string, loc
     // Leaves the field as it was.
   }
   return undefined;
+}
+
+/** A tracked field's initialiser (`field = initField(this, …, value)`). Returns `value`. */
+export function initField<T>(object: object, className: string, field: string, value: T, location: string): T {
+  try {
+    if (recorder().enabled) initFieldOn(recorder, object, className, field, value, location);
+  } catch {
+    // The field is initialised as it would have been.
+  }
+  return value;
+}
+
+/** `this.field = value` in the class, for a tracked field declared without initialiser. Returns `value`. */
+export function assignField<T>(object: object, className: string, field: string, value: T, location: string): T {
+  if (!recorder().enabled) {
+    // The assignment exactly as written (class code is strict: a failed assignment throws).
+    if (!Reflect.set(object, field, value)) throw new TypeError(`Cannot assign to read only property '${field}' of object`);
+    return value;
+  }
+  assignFieldOn(recorder, object, className, field, value, location);
+  return value;
 }
 
 /** The args recorded for a traced call. */
