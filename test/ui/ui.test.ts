@@ -97,6 +97,36 @@ describe('web UI', () => {
     await page.close();
   });
 
+  it('fits every view at 1400×900 and 800×900: no page-wide scroll, labels that do not overlap, bars named', async () => {
+    const first = await open('#/traces');
+    const traceRow = first.locator('table.traces tbody tr', { hasText: 'gateway' });
+    await traceRow.first().waitFor();
+    const trace = (await traceRow.first().locator('a').getAttribute('href'))!;
+    await first.goto(`${url}/`);
+    const raceRow = first.locator('table.races tbody tr', { hasText: 'accounts.alice.balance' });
+    await raceRow.first().waitFor();
+    const race = (await raceRow.first().locator('a').getAttribute('href'))!;
+    await first.close();
+    const views: Array<[string, string, string]> = [['races', '#/races', 'table.races'], ['race', race, 'svg.timeline'], ['traces', '#/traces', 'table.traces'], ['trace', trace, 'svg.timeline'], ['services', '#/services', 'svg.graph']];
+    for (const width of [1400, 800]) {
+      for (const [name, hash, ready] of views) {
+        const page = await browser.newPage({ viewport: { width, height: 900 } });
+        await page.goto(`${url}/${hash}`);
+        await page.locator(ready).first().waitFor();
+        await page.screenshot({ path: path.join(shots, `${name}-${width}x900.png`), fullPage: true });
+        // Wide content scrolls inside its card; the page itself never scrolls sideways.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${name} at ${width}`).toBe(true);
+        if (name === 'trace') {
+          const boxes = await page.locator('svg.timeline g.task-row').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('text.lane-label, text.lane-sub')].map((t) => { const b = (t as SVGGraphicsElement).getBBox(); return { x: b.x, y: b.y, width: b.width, height: b.height }; })));
+          for (const [label, sub] of boxes) expect(label!.y + label!.height, 'service and task lines overlap').toBeLessThanOrEqual(sub!.y + 1);
+          for (const row of boxes) for (const box of row) expect(box.x + box.width, 'a label runs into the bars').toBeLessThanOrEqual(215);
+          expect(await page.locator('svg.timeline text.bar-label').count()).toBeGreaterThan(0);
+        }
+        await page.close();
+      }
+    }
+  }, 120_000);
+
   it('draws the service graph with the calls between services', async () => {
     const page = await open('#/services');
     await page.locator('svg.graph').waitFor();

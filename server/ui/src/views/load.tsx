@@ -32,7 +32,4 @@ export function Empty() {
   );
 }
 
-export const value = (v: unknown) => {
-  const text = JSON.stringify(v);
-  return text === undefined ? 'undefined' : text.length > 40 ? `${text.slice(0, 37)}…` : text;
-};
+export { formatValue as value } from './format-value.js';

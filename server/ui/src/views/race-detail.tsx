@@ -1,27 +1,32 @@
 import type { Race } from '../api.js';
 import { Load, value } from './load.js';
 
-/** The interleaving as a timeline: one lane per task (grouped by service), accesses in real order. */
+/**
+ * The interleaving as a timeline: one lane per unit of work (A, B: a request or traced call, which may span
+ * several tasks), accesses in real order.
+ */
 function Timeline({ race }: { race: Race }) {
-  const lanes = [...new Map(race.accesses.map((a) => [`${a.service}|${a.task}`, a])).values()].sort((a, b) => a.service.localeCompare(b.service) || (a.role < b.role ? -1 : 1));
+  const laneOf = (a: Race['accesses'][number]) => `${a.role}|${a.service}`;
+  const lanes = [...new Map(race.accesses.map((a) => [laneOf(a), a])).values()].sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : a.service.localeCompare(b.service)));
+  const tasksOf = (lane: Race['accesses'][number]) => [...new Set(race.accesses.filter((a) => laneOf(a) === laneOf(lane)).map((a) => a.task))];
   const step = 150;
   const width = 180 + step * race.accesses.length;
   const laneHeight = 64;
   return (
     <svg class="timeline" role="img" aria-label="Interleaving timeline" width={width} height={lanes.length * laneHeight + 30} viewBox={`0 0 ${width} ${lanes.length * laneHeight + 30}`}>
       {lanes.map((lane, i) => (
-        <g key={lane.task} class="lane" data-task={lane.task}>
+        <g key={laneOf(lane)} class="lane" data-task={tasksOf(lane).join(' ')}>
           <text x={8} y={i * laneHeight + 30} class="lane-label">
-            {lane.role === 'A' ? 'A' : 'B'} · {lane.service}
+            {lane.role === 'A' ? 'A' : 'B'} · {lane.service.length > 18 ? `${lane.service.slice(0, 17)}…` : lane.service}
           </text>
           <text x={8} y={i * laneHeight + 46} class="lane-sub">
-            task {lane.task}
+            {tasksOf(lane).length === 1 ? `task ${lane.task}` : `${tasksOf(lane).length} tasks`}
           </text>
           <line x1={170} x2={width - 10} y1={i * laneHeight + 36} y2={i * laneHeight + 36} class="lane-line" />
         </g>
       ))}
       {race.accesses.map((a, k) => {
-        const lane = lanes.findIndex((l) => l.task === a.task && l.service === a.service);
+        const lane = lanes.findIndex((l) => laneOf(l) === laneOf(a));
         const x = 190 + k * step;
         const y = lane * laneHeight + 36;
         return (

@@ -36,6 +36,17 @@ function TaskTimeline({ detail, selected, onSelect }: { detail: Detail; selected
     if (up && !upstreamOf.has(task)) upstreamOf.set(task, up);
   }
   const rows = new Map(tasks.map((t, i) => [t.task, i]));
+  // What each task runs: its first traced call, else what started it (a request, a trace).
+  const doing = new Map<string, string>();
+  for (const e of detail.events) {
+    const task = taskOf(e);
+    if (doing.has(task)) continue;
+    const call = e.kind.FunctionCall;
+    const request = e.kind.HttpRequest;
+    if (call) doing.set(task, String(call.function_name));
+    else if (request) doing.set(task, `${request.method} ${request.url}`);
+  }
+  const clip = (text: string, n: number) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
   const spans = new Map(tasks.map((t) => {
     const own = detail.events.filter((e) => taskOf(e) === t.task).map(timeOf);
     return [t.task, [Math.min(...own), Math.max(...own)] as const];
@@ -47,13 +58,19 @@ function TaskTimeline({ detail, selected, onSelect }: { detail: Detail; selected
         const y = rows.get(t.task)! * 34 + 10;
         return (
           <g key={t.task} class="task-row" data-service={t.service}>
-            <text x={8} y={y + 15} class="lane-label">
-              {t.service}
+            <title>{`${t.service} · task ${t.task}${doing.has(t.task) ? ` · ${doing.get(t.task)}` : ''}`}</title>
+            <text x={8} y={y + 11} class="lane-label">
+              {clip(t.service, 30)}
             </text>
-            <text x={100} y={y + 15} class="lane-sub">
-              {t.task}
+            <text x={8} y={y + 25} class="lane-sub">
+              {clip(`${doing.get(t.task) ?? 'task'} · ${t.task.split('.').pop()}`, 34)}
             </text>
             <rect x={scale(a)} y={y + 2} width={Math.max(6, scale(b) - scale(a))} height={18} rx={3} class="bar" />
+            {doing.has(t.task) && (
+              <text x={scale(a) + 10} y={y + 15} class="bar-label">
+                {clip(doing.get(t.task)!, 24)}
+              </text>
+            )}
             {t.parentTask && rows.has(t.parentTask) && (
               <line x1={scale(a)} x2={scale(a)} y1={rows.get(t.parentTask)! * 34 + 30} y2={y + 2} class="edge" />
             )}
