@@ -40,7 +40,7 @@ describe('installing from the tarballs in a project outside the repository', () 
   it('npm run pack, npm install, build with tspc and with Babel, find the race with raceway run', () => {
     execFileSync(process.execPath, [path.join(repo, 'scripts', 'pack.mjs'), '--no-build'], { cwd: repo, stdio: 'pipe' });
     const tarballs = readdirSync(path.join(repo, 'packages-dist')).filter((f) => f.endsWith('.tgz')).map((f) => path.join(repo, 'packages-dist', f));
-    expect(tarballs.map((t) => path.basename(t)).sort()).toEqual(['raceway-babel-plugin-0.1.0.tgz', 'raceway-instrument-core-0.1.0.tgz', 'raceway-register-0.1.0.tgz', 'raceway-runtime-0.1.0.tgz', 'raceway-server-0.1.0.tgz', 'raceway-transformer-0.1.0.tgz']);
+    expect(tarballs.map((t) => path.basename(t)).sort()).toEqual(['raceway-babel-plugin-0.1.0.tgz', 'raceway-instrument-core-0.1.0.tgz', 'raceway-register-0.1.0.tgz', 'raceway-runtime-0.1.0.tgz', 'raceway-server-0.1.0.tgz', 'raceway-transformer-0.1.0.tgz', 'raceway-unplugin-0.1.0.tgz']);
 
     mkdirSync(path.join(project, 'src'), { recursive: true });
     writeFileSync(path.join(project, 'package.json'), '{ "name": "fresh-service", "private": true, "type": "module" }\n');

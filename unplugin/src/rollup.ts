@@ -1,0 +1,4 @@
+import { raceway } from './index.js';
+
+/** `plugins: [raceway()]` in the rollup configuration. */
+export default raceway.rollup;

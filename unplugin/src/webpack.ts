@@ -1,0 +1,4 @@
+import { raceway } from './index.js';
+
+/** `plugins: [raceway()]` in the webpack configuration. */
+export default raceway.webpack;
