@@ -34,6 +34,21 @@ describe('load-time instrumentation with node --import @raceway/register', () =>
     }, 60_000);
   }
 
+  // CI runs this one under Node 22 and 24 too (module hooks and require differ between versions); the
+  // events stay in memory there, since the server's native SQLite module is built for the system Node.
+  for (const kind of ['esm', 'cjs']) {
+    it(`records the ${kind === 'esm' ? 'ES module' : 'CommonJS'} app's accesses under Node ${process.versions.node}`, () => {
+      const events = path.join(cache, `${kind}-events.json`);
+      const run = spawnSync(process.execPath, ['--import', path.join(repo, 'test', 'conformance', 'harness.mjs'), '--import', '@raceway/register', path.join(fixtures, `register-${kind}`, 'src', 'app.ts')], { cwd: repo, encoding: 'utf8', env: { ...env, RACEWAY_EVENTS_OUT: events } });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout).toContain('left 9');
+      const changes = (JSON.parse(readFileSync(events, 'utf8')) as Array<{ kind: { StateChange?: { variable: string; access_type: string } } }>)
+        .filter((e) => e.kind.StateChange?.variable === 'stock.mug')
+        .map((e) => e.kind.StateChange!.access_type);
+      expect(changes.sort()).toEqual(['Read', 'Read', 'Write', 'Write']);
+    });
+  }
+
   it('keeps stack traces on the TypeScript lines and compiles each file once', () => {
     const before = readdirSync(cache).filter((f) => f.endsWith('.js')).length;
     const run = spawnSync(process.execPath, ['--import', '@raceway/register', path.join(fixtures, 'register-esm', 'src', 'fails.ts')], { cwd: repo, encoding: 'utf8', env });
