@@ -1,5 +1,5 @@
 /**
- * The runtime entry that emitted code calls (`@raceway/runtime/instrument`, INSTRUMENT_API 1).
+ * The runtime entry that emitted code calls (`@raceway/runtime/instrument`, INSTRUMENT_API 2).
  * Both instrumenters emit calls to exactly these names.
  */
 export const DEFAULT_RUNTIME_MODULE = '@raceway/runtime/instrument';

@@ -1,46 +1,60 @@
 import type { Recorder } from '../record/recorder.js';
 import { state } from '../context/process-state.js';
 
-/** Tracked fields by object: field → its current value (read without recording). */
-const trackedValues = new WeakMap<object, Map<PropertyKey, () => unknown>>();
+/** Tracked fields by object: field → the accessor's getter and its current value (read without recording). */
+const trackedValues = new WeakMap<object, Map<PropertyKey, { get: () => unknown; value: () => unknown }>>();
 
 /**
  * `Object.defineProperty(this, 'x', { writable: false })` on a data field keeps its value; on the accessor
  * a tracked field is, the same descriptor would turn it into a data property holding `undefined`. The
  * property-defining functions are wrapped once per process to supply the tracked value in that case (the
- * field then is a plain data property again, no longer tracked). Nothing else about them changes.
+ * field then is a plain data property again, no longer tracked), with the attributes it had. Nothing else
+ * about them changes.
  */
 function keepValuesOnRedefine(): void {
   if (state.installed.has('define-property')) return;
   state.installed.add('define-property');
-  const withValue = (target: unknown, key: PropertyKey, descriptor: PropertyDescriptor): PropertyDescriptor => {
-    if ((typeof target !== 'object' && typeof target !== 'function') || target === null) return descriptor;
-    if (descriptor === null || typeof descriptor !== 'object') return descriptor;
-    const current = trackedValues.get(target)?.get(typeof key === 'symbol' ? key : String(key));
-    if (!current || 'value' in descriptor || 'get' in descriptor || 'set' in descriptor) return descriptor;
-    const value = current();
-    trackedValues.get(target)!.delete(typeof key === 'symbol' ? key : String(key));
-    return { value, writable: true, enumerable: true, configurable: true, ...descriptor };
-  };
   const defineProperty = Object.defineProperty;
   const defineProperties = Object.defineProperties;
   const reflectDefine = Reflect.defineProperty;
+  /** The descriptor to define instead, when `key` of `target` is still one of our accessors; else undefined. */
+  const withValue = (target: unknown, key: PropertyKey, descriptor: PropertyDescriptor): PropertyDescriptor | undefined => {
+    if ((typeof target !== 'object' && typeof target !== 'function') || target === null) return undefined;
+    if (descriptor === null || typeof descriptor !== 'object' || 'value' in descriptor || 'get' in descriptor || 'set' in descriptor) return undefined;
+    const tracked = trackedValues.get(target)?.get(typeof key === 'symbol' ? key : String(key));
+    const current = tracked && Object.getOwnPropertyDescriptor(target, key);
+    if (!tracked || current?.get !== tracked.get) return undefined;
+    return { value: tracked.value(), writable: true, enumerable: current.enumerable, configurable: current.configurable, ...descriptor };
+  };
+  const forget = (target: unknown, key: PropertyKey) => trackedValues.get(target as object)?.delete(typeof key === 'symbol' ? key : String(key));
   Object.defineProperty = function defineProperty_(target: unknown, key: PropertyKey, descriptor: PropertyDescriptor) {
-    return defineProperty(target, key, withValue(target, key, descriptor));
+    const replaced = withValue(target, key, descriptor);
+    if (!replaced) return defineProperty(target, key, descriptor);
+    const result = defineProperty(target, key, replaced);
+    forget(target, key);
+    return result;
   } as typeof Object.defineProperty;
   Object.defineProperties = function defineProperties_(target: unknown, descriptors: PropertyDescriptorMap) {
-    if (trackedValues.has(target as object) && descriptors !== null && typeof descriptors === 'object') {
-      const adjusted: PropertyDescriptorMap = {};
-      for (const key of Reflect.ownKeys(descriptors)) {
-        const d = Object.getOwnPropertyDescriptor(descriptors, key);
-        if (d?.enumerable) adjusted[key as string] = withValue(target, key, descriptors[key as string]!);
-      }
-      return defineProperties(target, adjusted);
+    if (!trackedValues.has(target as object) || descriptors === null || typeof descriptors !== 'object') return defineProperties(target, descriptors);
+    const adjusted: PropertyDescriptorMap = {};
+    const replacedKeys: PropertyKey[] = [];
+    for (const key of Reflect.ownKeys(descriptors)) {
+      if (!Object.getOwnPropertyDescriptor(descriptors, key)?.enumerable) continue;
+      const given = descriptors[key as string]!;
+      const replaced = withValue(target, key, given);
+      if (replaced) replacedKeys.push(key);
+      adjusted[key as string] = replaced ?? given;
     }
-    return defineProperties(target, descriptors);
+    const result = defineProperties(target, adjusted);
+    for (const key of replacedKeys) forget(target, key);
+    return result;
   } as typeof Object.defineProperties;
   Reflect.defineProperty = function defineProperty(target: object, key: PropertyKey, descriptor: PropertyDescriptor) {
-    return reflectDefine(target, key, withValue(target, key, descriptor));
+    const replaced = withValue(target, key, descriptor);
+    if (!replaced) return reflectDefine(target, key, descriptor);
+    const done = reflectDefine(target, key, replaced);
+    if (done) forget(target, key);
+    return done;
   };
   for (const [name, fn] of [['defineProperty', Object.defineProperty], ['defineProperties', Object.defineProperties], ['defineProperty', Reflect.defineProperty]] as const) {
     defineProperty(fn, 'name', { value: name });
@@ -112,15 +126,16 @@ function makeTracked(recorder: () => Recorder, object: object, className: string
   keepValuesOnRedefine();
   let values = trackedValues.get(object);
   if (!values) trackedValues.set(object, (values = new Map()));
-  values.set(field, () => value);
+  const get = () => {
+    recorder().stateChange(name, value, value, 'Read', location);
+    return value;
+  };
+  values.set(field, { get, value: () => value });
   if (recordNow) recorder().stateChange(name, undefined, value, 'Write', location);
   Object.defineProperty(object, field, {
     configurable: true,
     enumerable: descriptor.enumerable ?? true,
-    get() {
-      recorder().stateChange(name, value, value, 'Read', location);
-      return value;
-    },
+    get,
     set(this: object, next: unknown) {
       if (this !== object) {
         // Assigned through an object that inherits the field (a subclass for a static field, an

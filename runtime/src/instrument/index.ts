@@ -18,7 +18,8 @@ import { callMethod } from './collections.js';
 import { assignField as assignFieldOn, initField as initFieldOn, instanceName, trackField as trackFieldOn } from './fields.js';
 import { formatPath } from './paths.js';
 
-export const INSTRUMENT_API = 1;
+// 2: initField and assignField (tracked fields keep the build's class-field semantics).
+export const INSTRUMENT_API = 2;
 
 /** The default client, made from the environment on first use (a constructed client becomes the default). */
 function defaultClient(): RacewayClient {
