@@ -49,7 +49,7 @@ export function callTracedAsync<R>(recorder: Recorder, site: CallSite, args: unk
 }
 
 /** `fn()` as a promise, adding no turn when it already returns a native promise. */
-function callPlain<R>(fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+export function callPlain<R>(fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
   try {
     const result = fn();
     return (result instanceof Promise ? result : Promise.resolve(result)) as Promise<Awaited<R>>;

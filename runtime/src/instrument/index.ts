@@ -9,7 +9,7 @@
 import { RacewayClient } from '../api/client.js';
 import { getDefaultClient } from '../api/default-client.js';
 import { boundary as segmentBoundary } from '../clock/segments.js';
-import { callTracedAsync, callTracedSync } from '../context/traced-call.js';
+import { callPlain, callTracedAsync, callTracedSync } from '../context/traced-call.js';
 import { reportOnce } from '../diag/diagnostics.js';
 import type { Recorder } from '../record/recorder.js';
 import type { ArgsMode } from './args.js';
@@ -39,13 +39,15 @@ export function recorder(): Recorder {
 
 /** A read of `variable` (a path such as `accounts.alice.balance`) that produced `value`. Returns `value`. */
 export function read<T>(variable: string, value: T, location: string): T {
-  recorder().stateChange(variable, value, value, 'Read', location);
+  const r = recorder();
+  if (r.enabled) r.stateChange(variable, value, value, 'Read', location);
   return value;
 }
 
 /** A write of `variable` from `oldValue` to `newValue`. Returns `newValue`. */
 export function write<T>(variable: string, oldValue: unknown, newValue: T, location: string): T {
-  recorder().stateChange(variable, oldValue, newValue, 'Write', location);
+  const r = recorder();
+  if (r.enabled) r.stateChange(variable, oldValue, newValue, 'Write', location);
   return newValue;
 }
 
@@ -65,12 +67,17 @@ export function resume<T>(value: T): T {
  * (`Class.method`, `outer.inner`), `location` is `path:line:col` of the declaration.
  */
 export function callAsync<R>(name: string, module: string, location: string, args: unknown, fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
-  return callTracedAsync(recorder(), { name, module, location }, args, fn);
+  const r = recorder();
+  // Tracking off: the body's own promise, with nothing allocated on the way (a call costs what it did).
+  if (!r.enabled) return callPlain(fn);
+  return callTracedAsync(r, { name, module, location }, args, fn);
 }
 
 /** A call of a traced synchronous function (or generator factory): runs in the caller's task. */
 export function callSync<R>(name: string, module: string, location: string, args: unknown, fn: () => R): R {
-  return callTracedSync(recorder(), { name, module, location }, args, fn);
+  const r = recorder();
+  if (!r.enabled) return fn();
+  return callTracedSync(r, { name, module, location }, args, fn);
 }
 
 /** A traced generator started (its body runs lazily, so it is recorded, not forked). */
