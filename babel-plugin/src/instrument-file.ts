@@ -1,5 +1,5 @@
 import type { NodePath, types as BabelTypes } from '@babel/core';
-import type { Chain, FileScope, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions } from '@raceway/instrument-core';
+import type { Chain, FileScope, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions, RootName } from '@raceway/instrument-core';
 import { diagnostic, Emitter, Entry, hasOptional, hintNearMisses, INSTRUMENTED_MARKER, location, mayHoldHints, nearMissDiagnostics } from '@raceway/instrument-core';
 import { functionHints, hintsOf, takeDecoratorHints } from './annotations.js';
 import { BabelBuilder } from './builder.js';
@@ -14,6 +14,10 @@ const TS_WRAPPERS = new Set(['TSNonNullExpression', 'TSAsExpression', 'TSSatisfi
 class FilePass {
   readonly generated = new WeakSet<object>();
   readonly tracked = new Map<Binding, string>();
+  /** A tracked binding declared in a function → the constant naming each call of that function. */
+  readonly callScopes = new Map<Binding, BabelTypes.Identifier>();
+  /** Functions that declare tracked bindings → their call-name constant and the function's name. */
+  readonly scopeOwners = new Map<BabelTypes.Function, { id: BabelTypes.Identifier; name: string }>();
   /** `#name` tracked per class body node → class name. */
   readonly privateFields = new Map<BabelTypes.Node, Map<string, string>>();
   /** class body → tracked public fields declared without initialiser (created by an assignment) → class name */
@@ -73,6 +77,15 @@ function trackedName(pass: FilePass, path: NodePath): string | undefined {
   return binding ? pass.tracked.get(binding) : undefined;
 }
 
+/** How events name the tracked binding `name` refers to in `scope`: per call when a function declares it. */
+function rootNameOf(pass: FilePass, scope: NodePath['scope'], name: string): RootName<Expr> | undefined {
+  const binding = scope.getBinding(name);
+  const tracked = binding && pass.tracked.get(binding);
+  if (tracked === undefined) return undefined;
+  const callScope = pass.callScopes.get(binding!);
+  return callScope ? { kind: 'scoped', name: tracked, scope: pass.t.identifier(callScope.name) } : { kind: 'static', name: tracked };
+}
+
 function privateClassName(pass: FilePass, path: NodePath<BabelTypes.PrivateName>): string | undefined {
   const name = `#${path.node.id.name}`;
   for (let p: NodePath | null = path.parentPath; p; p = p.parentPath) {
@@ -88,9 +101,9 @@ function privateClassName(pass: FilePass, path: NodePath<BabelTypes.PrivateName>
 function chainOf(pass: FilePass, input: NodePath): Chain<Expr> | undefined {
   const path = unwrap(input);
   const t = pass.t;
-  const name = trackedName(pass, path);
-  if (name !== undefined) {
-    return { rootName: { kind: 'static', name }, root: path.node as Expr, rootIsIdentifier: true, segments: [] };
+  const rootName = path.isIdentifier() ? rootNameOf(pass, path.scope, path.node.name) : undefined;
+  if (rootName !== undefined) {
+    return { rootName, root: path.node as Expr, rootIsIdentifier: true, segments: [] };
   }
   if (!path.isMemberExpression() && !path.isOptionalMemberExpression()) return undefined;
   const node = path.node as BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression;
@@ -229,10 +242,16 @@ function collect(pass: FilePass): void {
     VariableDeclaration(path) {
       if (!hintsOf(path).has('tracked')) return;
       if (path.parentPath.isForStatement() || path.parentPath.isForXStatement()) return pass.warn('RW1001', path.node);
+      // Declared in a function: each call has its own bindings, named after the call (`makeQueue#3.pending`).
+      const fn = path.getFunctionParent();
+      let owner = fn ? pass.scopeOwners.get(fn.node) : undefined;
+      if (fn && !owner) pass.scopeOwners.set(fn.node, (owner = { id: fn.scope.generateUidIdentifier('rwcall'), name: functionName(pass, fn).name }));
       for (const declarator of path.get('declarations')) {
         for (const [name, id] of Object.entries(declarator.getBindingIdentifiers())) {
           const binding = declarator.scope.getBinding(name);
-          if (binding && binding.identifier === id) pass.tracked.set(binding, name);
+          if (!binding || binding.identifier !== id) continue;
+          pass.tracked.set(binding, name);
+          if (owner) pass.callScopes.set(binding, owner.id);
         }
       }
     },
@@ -337,10 +356,10 @@ function rewriteAccesses(pass: FilePass): void {
     Identifier: {
       exit(path) {
         if (pass.generated.has(path.node) || !path.isReferencedIdentifier()) return;
-        const name = trackedName(pass, path);
-        if (name === undefined || handledByParent(path)) return;
+        const rootName = rootNameOf(pass, path.scope, path.node.name);
+        if (rootName === undefined || handledByParent(path)) return;
         if (path.parentPath.isExportSpecifier()) return;
-        replace(pass, path, pass.emitter(path, path.node).read({ rootName: { kind: 'static', name }, root: path.node, rootIsIdentifier: true, segments: [] }));
+        replace(pass, path, pass.emitter(path, path.node).read({ rootName, root: path.node, rootIsIdentifier: true, segments: [] }));
       },
     },
     // A parameter default runs in the parameters' scope, where the body's `var`s do not exist: the
@@ -445,9 +464,9 @@ function rewriteAccesses(pass: FilePass): void {
         if (pass.generated.has(path.node) || !path.node.init) return;
         const id = path.get('id');
         if (id.isIdentifier()) {
-          const name = trackedName(pass, id);
-          if (name === undefined) return;
-          const init = pass.emitter(path, path.node).initialize(name, path.node.init);
+          const rootName = rootNameOf(pass, id.scope, id.node.name);
+          if (rootName === undefined) return;
+          const init = pass.emitter(path, path.node).initialize(rootName, path.node.init);
           pass.generated.add(init);
           path.node.init = init;
           return;
@@ -461,7 +480,7 @@ function rewriteAccesses(pass: FilePass): void {
         if (names.length === 0 || !path.parentPath.parentPath) return;
         const statement = path.parentPath;
         const b = pass.builder(path);
-        const writes = names.map((n) => t.expressionStatement(pass.emitter(path, path.node).initialize(pass.tracked.get(path.scope.getBinding(n)!)!, b.ref(t.identifier(n)))));
+        const writes = names.map((n) => t.expressionStatement(pass.emitter(path, path.node).initialize(rootNameOf(pass, path.scope, n)!, b.ref(t.identifier(n)))));
         for (const w of writes) pass.generated.add(w);
         if (statement.parentPath?.isExportNamedDeclaration()) statement.parentPath.insertAfter(writes);
         else statement.insertAfter(writes);
@@ -619,6 +638,19 @@ function markBoundaries(pass: FilePass): void {
   });
 }
 
+/** `const _rwcall = scope("makeQueue")` first in the body of each function that declares tracked bindings. */
+function declareCallScopes(pass: FilePass): void {
+  const t = pass.t;
+  for (const [fn, owner] of pass.scopeOwners) {
+    if (!t.isBlockStatement(fn.body)) continue;
+    const b = pass.builder(pass.program);
+    const declaration = t.variableDeclaration('const', [t.variableDeclarator(owner.id, b.entry(Entry.scope, [b.str(owner.name)]))]);
+    pass.generated.add(declaration);
+    fn.body.body.unshift(declaration);
+    pass.changed = true;
+  }
+}
+
 function usesCommonJs(t: t, program: BabelTypes.Program, file: string): boolean {
   if (/\.c[jt]s$/.test(file)) return true;
   if (/\.m[jt]s$/.test(file)) return false;
@@ -642,6 +674,7 @@ export function instrumentProgram(t: t, program: NodePath<BabelTypes.Program>, f
   rewriteAccesses(pass);
   wrapTraced(pass);
   markBoundaries(pass);
+  declareCallScopes(pass);
   pass.diagnostics.unshift(...misses);
   if (!pass.changed) return { changed: false, diagnostics: pass.diagnostics };
   const source = t.stringLiteral(options.runtimeModule);

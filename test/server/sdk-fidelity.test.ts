@@ -108,3 +108,23 @@ for (const [pipeline, build] of [['babel', withBabel], ['tsc', withTsc]] as cons
     });
   });
 }
+
+for (const [pipeline, build] of [['babel', withBabel], ['tsc', withTsc]] as const) {
+  describe(`state declared in a function belongs to each call (${pipeline})`, () => {
+    it('names a factory\'s tracked binding per call: no race between two queues, a lost update on a shared one', async () => {
+      const { stdout, server } = await runAgainstServer(`factory-state-${pipeline}`, build(path.join(here, 'fixtures', 'factory-state.ts')));
+      try {
+        expect(stdout.trim()).toBe('own 1,1 shared 1');
+        const races = (await server.analysis.current()).races;
+        const found = races.map((r) => `${r.severity} ${r.kind} ${r.variable}`);
+        expect(found).toContain('critical lost-update makeQueue#3.pending');
+        // Every race is on the shared queue's binding: the two queues of their own never conflict.
+        expect(races.filter((r) => r.variable !== 'makeQueue#3.pending'), found.join('\n')).toEqual([]);
+        const names = new Set([...server.store.allEvents()].map((e) => (e.kind as { StateChange?: { variable: string } }).StateChange?.variable).filter(Boolean));
+        expect([...names].sort()).toEqual(['makeQueue#1.pending', 'makeQueue#2.pending', 'makeQueue#3.pending']);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+}

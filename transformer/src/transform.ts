@@ -5,7 +5,7 @@ import { TsBuilder } from './builder.js';
 import type { FileState } from './visitor.js';
 import {
   chainOf, className, collect, compoundText, decoratorHints, emitter, handledByParent, hintsAt,
-  isAssignmentOperator, isInPattern, isReference, loc, trackedName, trackedPrivate, unwrap, warn,
+  isAssignmentOperator, isInPattern, isReference, loc, trackedName, trackedPrivate, trackedRoot, unwrap, warn,
 } from './visitor.js';
 
 type Expr = TS.Expression;
@@ -205,10 +205,10 @@ function rewritePattern(s: FileState, original: Expr, updated: Expr, out: Array<
       const op = o.properties[i]!;
       if (ts.isPropertyAssignment(op) && ts.isPropertyAssignment(prop)) return f.updatePropertyAssignment(prop, prop.name, rewritePattern(s, op.initializer, prop.initializer, out));
       if (ts.isShorthandPropertyAssignment(op) && ts.isShorthandPropertyAssignment(prop)) {
-        const name = trackedName(s, op.name);
-        if (name === undefined) return prop;
+        const rootName = trackedRoot(s, op.name);
+        if (rootName === undefined) return prop;
         const temp = s.builder.temp();
-        out.push({ chain: { rootName: { kind: 'static', name }, root: op.name, rootIsIdentifier: true, segments: [] }, temp, at: op.name });
+        out.push({ chain: { rootName, root: op.name, rootIsIdentifier: true, segments: [] }, temp, at: op.name });
         const value = prop.objectAssignmentInitializer ? f.createAssignment(temp, prop.objectAssignmentInitializer) : temp;
         return f.createPropertyAssignment(f.createIdentifier(op.name.text), value);
       }
@@ -275,9 +275,9 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
 
     // `{ x }` with x tracked: the shorthand must become `x: <read>`.
     if (ts.isShorthandPropertyAssignment(node)) {
-      const name = trackedName(s, node.name);
-      if (name !== undefined && !patternContext(ts, node)) {
-        const read = emitter(s, node.name).read({ rootName: { kind: 'static', name }, root: node.name, rootIsIdentifier: true, segments: [] });
+      const rootName = trackedRoot(s, node.name);
+      if (rootName !== undefined && !patternContext(ts, node)) {
+        const read = emitter(s, node.name).read({ rootName, root: node.name, rootIsIdentifier: true, segments: [] });
         return f.createPropertyAssignment(f.createIdentifier(node.name.text), read);
       }
     }
@@ -287,12 +287,22 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
       warn(s, 'RW1003', node.initializer);
     }
     const updated = ts.visitEachChild(node, visit, s.context);
+    const callScope = ts.isBlock(node) && node.parent ? s.scopeOwners.get(node.parent) : undefined;
+    if (callScope && ts.isBlock(updated)) {
+      // `const _rwcall = scope("makeQueue")` first in the body (after its directives): names this call's bindings.
+      const fn = node.parent as TS.FunctionLikeDeclaration;
+      const prologue = updated.statements.findIndex((st) => !(ts.isExpressionStatement(st) && ts.isStringLiteral(st.expression)));
+      const at = prologue === -1 ? updated.statements.length : prologue;
+      const declaration = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(callScope, undefined, undefined, s.builder.entry(Entry.scope, [s.builder.str(functionName(s, fn).name)]))], ts.NodeFlags.Const));
+      s.changed = true;
+      return f.updateBlock(updated, [...updated.statements.slice(0, at), declaration, ...updated.statements.slice(at)]);
+    }
 
     if (ts.isIdentifier(node)) {
       if (!isReference(ts, node) || handledByParent(ts, node)) return updated;
-      const name = trackedName(s, node);
-      if (name === undefined) return updated;
-      return emitter(s, node).read({ rootName: { kind: 'static', name }, root: node, rootIsIdentifier: true, segments: [] });
+      const rootName = trackedRoot(s, node);
+      if (rootName === undefined) return updated;
+      return emitter(s, node).read({ rootName, root: node, rootIsIdentifier: true, segments: [] });
     }
     if (ts.isTaggedTemplateExpression(node) && ts.isTaggedTemplateExpression(updated)) {
       const tag = unwrap(ts, node.tag);
@@ -374,17 +384,17 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
       return emitter(s, node).methodCall(receiver, key, Boolean(callee.questionDotToken), Boolean(node.questionDotToken), args);
     }
     if (ts.isVariableDeclaration(node) && ts.isVariableDeclaration(updated) && updated.initializer && ts.isIdentifier(node.name)) {
-      const name = trackedName(s, node.name);
-      if (name === undefined || ts.isForInStatement(node.parent.parent) || ts.isForOfStatement(node.parent.parent)) return updated;
-      return f.updateVariableDeclaration(updated, updated.name, updated.exclamationToken, updated.type, emitter(s, node).initialize(name, updated.initializer));
+      const rootName = trackedRoot(s, node.name);
+      if (rootName === undefined || ts.isForInStatement(node.parent.parent) || ts.isForOfStatement(node.parent.parent)) return updated;
+      return f.updateVariableDeclaration(updated, updated.name, updated.exclamationToken, updated.type, emitter(s, node).initialize(rootName, updated.initializer));
     }
     if (ts.isVariableStatement(node) && ts.isVariableStatement(updated)) {
       const writes: TS.Statement[] = [];
       for (const d of node.declarationList.declarations) {
         if (ts.isIdentifier(d.name) || !d.initializer) continue;
         for (const id of boundNames(ts, d.name, [])) {
-          const name = trackedName(s, id);
-          if (name !== undefined) writes.push(f.createExpressionStatement(emitter(s, d).initialize(name, f.createIdentifier(id.text))));
+          const rootName = trackedRoot(s, id);
+          if (rootName !== undefined) writes.push(f.createExpressionStatement(emitter(s, d).initialize(rootName, f.createIdentifier(id.text))));
         }
       }
       return writes.length ? [updated, ...writes] : updated;
@@ -481,7 +491,7 @@ export function transformSourceFile(ts: typeof TS, program: TS.Program, context:
   const s: FileState = {
     ts, sf, checker: program.getTypeChecker(), context, options,
     relative: scope.relative(sf.fileName), moduleName: scope.moduleName(sf.fileName),
-    entry, builder: new TsBuilder(ts, context, entry), tracked: new Map(), privateFields: new Map(), uninitialisedFields: new Map(),
+    entry, builder: new TsBuilder(ts, context, entry), tracked: new Map(), callScopes: new Map(), scopeOwners: new Map(), privateFields: new Map(), uninitialisedFields: new Map(),
     needsBoundaries: new Set(), changed: false, diagnostics: [],
   };
   collect(s);

@@ -1,5 +1,5 @@
 import type * as TS from 'typescript';
-import type { Chain, FileScope, Hint, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions } from '@raceway/instrument-core';
+import type { Chain, FileScope, Hint, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions, RootName } from '@raceway/instrument-core';
 import { diagnostic, Emitter, hintOfDecorator, hintsInComments, location } from '@raceway/instrument-core';
 import { TsBuilder } from './builder.js';
 
@@ -17,6 +17,10 @@ interface FileState {
   entry: TS.Identifier;
   builder: TsBuilder;
   tracked: Map<TS.Symbol, string>;
+  /** A tracked binding declared in a function → the constant naming each call of that function. */
+  callScopes: Map<TS.Symbol, TS.Identifier>;
+  /** Functions (original nodes) that declare tracked bindings → their call-name constant. */
+  scopeOwners: Map<TS.Node, TS.Identifier>;
   /** class node → tracked #private names → class name */
   privateFields: Map<TS.Node, Map<string, string>>;
   /** class node → tracked public fields declared without initialiser (created by an assignment) → class name */
@@ -78,17 +82,25 @@ function className(ts: typeof TS, cls: TS.ClassLikeDeclaration): string {
 /** Collects tracked symbols and #private fields, and the functions that touch them. */
 function collect(s: FileState): void {
   const ts = s.ts;
-  const addBinding = (name: TS.BindingName, declared: string | undefined) => {
+  const addBinding = (name: TS.BindingName, declared: string | undefined, callScope?: TS.Identifier) => {
     if (ts.isIdentifier(name)) {
       const symbol = s.checker.getSymbolAtLocation(name);
       if (symbol) s.tracked.set(symbol, declared ?? name.text);
+      if (symbol && callScope) s.callScopes.set(symbol, callScope);
       return;
     }
-    for (const el of name.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name, undefined);
+    for (const el of name.elements) if (!ts.isOmittedExpression(el)) addBinding(el.name, undefined, callScope);
   };
   const visit = (node: TS.Node): void => {
     if (ts.isVariableStatement(node) && hintsAt(s, node).has('tracked')) {
-      for (const d of node.declarationList.declarations) addBinding(d.name, undefined);
+      // Declared in a function: each call has its own bindings, named after the call (`makeQueue#3.pending`).
+      const fn = ts.findAncestor(node.parent, (n) => ts.isSourceFile(n) || ts.isClassStaticBlockDeclaration(n) || (ts.isFunctionLike(n) && 'body' in n && n.body !== undefined));
+      let callScope: TS.Identifier | undefined;
+      if (fn && ts.isFunctionLike(fn)) {
+        callScope = s.scopeOwners.get(fn);
+        if (!callScope) s.scopeOwners.set(fn, (callScope = s.context.factory.createUniqueName('rwcall')));
+      }
+      for (const d of node.declarationList.declarations) addBinding(d.name, undefined, callScope);
     } else if (ts.isImportDeclaration(node) && hintsAt(s, node).has('tracked') && node.importClause) {
       const clause = node.importClause;
       if (clause.name) addBinding(clause.name, undefined);
@@ -132,6 +144,17 @@ function trackedName(s: FileState, original: TS.Node): string | undefined {
   return symbol ? s.tracked.get(symbol) : undefined;
 }
 
+/** How events name the tracked binding an identifier refers to: per call when a function declares it. */
+export function trackedRoot(s: FileState, original: TS.Node): RootName<Expr> | undefined {
+  const name = trackedName(s, original);
+  if (name === undefined) return undefined;
+  const parent = original.parent;
+  const ts = s.ts;
+  const symbol = parent && ts.isShorthandPropertyAssignment(parent) && parent.name === original ? s.checker.getShorthandAssignmentValueSymbol(parent) : s.checker.getSymbolAtLocation(original);
+  const callScope = symbol && s.callScopes.get(symbol);
+  return callScope ? { kind: 'scoped', name, scope: callScope } : { kind: 'static', name };
+}
+
 function trackedPrivate(s: FileState, name: TS.PrivateIdentifier): string | undefined {
   for (let n: TS.Node | undefined = name.parent; n; n = n.parent) {
     if (s.ts.isClassLike(n)) {
@@ -165,9 +188,9 @@ function chainOf(s: FileState, originalIn: TS.Expression, updatedIn: TS.Expressi
   const original = unwrap(ts, originalIn);
   const updated = unwrap(ts, updatedIn);
   if (ts.isIdentifier(original)) {
-    const name = trackedName(s, original);
-    if (name === undefined) return undefined;
-    return { rootName: { kind: 'static', name }, root: updated, rootIsIdentifier: true, segments: [] };
+    const rootName = trackedRoot(s, original);
+    if (rootName === undefined) return undefined;
+    return { rootName, root: updated, rootIsIdentifier: true, segments: [] };
   }
   if (ts.isPropertyAccessExpression(original) && ts.isPropertyAccessExpression(updated)) {
     const optional = Boolean(original.questionDotToken);

@@ -1,5 +1,5 @@
 /**
- * The runtime entry that emitted code calls (`@raceway/runtime/instrument`, INSTRUMENT_API 2).
+ * The runtime entry that emitted code calls (`@raceway/runtime/instrument`, INSTRUMENT_API 3).
  * Both instrumenters emit calls to exactly these names.
  */
 export const DEFAULT_RUNTIME_MODULE = '@raceway/runtime/instrument';
@@ -25,6 +25,8 @@ export const Entry = {
   callSync: 'callSync',
   /** enter(name, module, location, args): a traced generator started */
   enter: 'enter',
+  /** scope(functionName) → "functionName#n": the name of one call of a function that declares tracked bindings */
+  scope: 'scope',
   /** instance(object, className) → "Class#n" */
   instance: 'instance',
   /** trackField(object, ownerName, fieldName, location): turns a data field into a tracked accessor */

@@ -1,7 +1,7 @@
 import { Entry } from '../contract/entry.js';
 import { staticPath } from '../contract/paths.js';
 import type { Builder, MemberKey } from './builder.js';
-import type { Chain } from './chain.js';
+import type { Chain, RootName } from './chain.js';
 
 /**
  * The rewrite rules, written once for both hosts. Each rule turns an access of tracked state into an
@@ -40,10 +40,15 @@ export class Emitter<E> {
   /** The event name for a walked path. */
   private name(chain: Chain<E>, rootRef: E, keys: Array<UsedKey<E>>): E {
     const b = this.b;
-    if (chain.rootName.kind === 'static' && keys.every((k) => k.kind === 'static')) {
-      return b.str(staticPath(chain.rootName.name, keys.map((k) => (k as { name: string }).name)));
+    const rootName = chain.rootName;
+    if (rootName.kind !== 'instance' && keys.every((k) => k.kind === 'static')) {
+      const name = staticPath(rootName.name, keys.map((k) => (k as { name: string }).name));
+      return rootName.kind === 'static' ? b.str(name) : b.binary('+', b.ref(rootName.scope), b.str(`.${name}`));
     }
-    const root = chain.rootName.kind === 'static' ? b.str(chain.rootName.name) : b.entry(Entry.instance, [b.ref(rootRef), b.str(chain.rootName.className)]);
+    const root =
+      rootName.kind === 'static' ? b.str(rootName.name)
+      : rootName.kind === 'scoped' ? b.binary('+', b.ref(rootName.scope), b.str(`.${rootName.name}`))
+      : b.entry(Entry.instance, [b.ref(rootRef), b.str(rootName.className)]);
     return b.entry(Entry.path, [root, ...keys.map((k) => (k.kind === 'static' ? b.str(k.name) : b.ref(k.temp)))]);
   }
 
@@ -243,7 +248,9 @@ export class Emitter<E> {
   }
 
   /** `var = <initializer>` of a tracked declaration: the initialisation is a write. */
-  initialize(name: string, value: E): E {
-    return this.b.entry(Entry.write, [this.b.str(name), this.b.undef(), value, this.loc()]);
+  initialize(rootName: RootName<E>, value: E): E {
+    const b = this.b;
+    const name = rootName.kind === 'scoped' ? b.binary('+', b.ref(rootName.scope), b.str(`.${rootName.name}`)) : b.str(rootName.kind === 'static' ? rootName.name : rootName.className);
+    return b.entry(Entry.write, [name, b.undef(), value, this.loc()]);
   }
 }

@@ -82,6 +82,16 @@ export function instanceName(object: unknown, className: string): string {
 }
 
 /**
+ * `makeQueue#3`: the third call of a function that declares tracked bindings. Numbered with the instances
+ * (one counter per name), so a call and an instance never share a name.
+ */
+export function callScopeName(functionName: string): string {
+  const n = (counters.get(functionName) ?? 0) + 1;
+  counters.set(functionName, n);
+  return `${functionName}#${n}`;
+}
+
+/**
  * Turns the data field `field` of `object` into an own, enumerable accessor with the same value, whose
  * reads and writes are recorded as `Class#n.field`. Runs right after the field was defined, so the
  * object keeps its shape for Object.keys, spread and JSON.

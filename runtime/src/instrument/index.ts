@@ -15,11 +15,12 @@ import type { Recorder } from '../record/recorder.js';
 import type { ArgsMode } from './args.js';
 import { argsFor } from './args.js';
 import { callMethod } from './collections.js';
-import { assignField as assignFieldOn, initField as initFieldOn, instanceName, trackField as trackFieldOn } from './fields.js';
+import { assignField as assignFieldOn, callScopeName, initField as initFieldOn, instanceName, trackField as trackFieldOn } from './fields.js';
 import { formatPath } from './paths.js';
 
 // 2: initField and assignField (tracked fields keep the build's class-field semantics).
-export const INSTRUMENT_API = 2;
+// 3: scope (tracked bindings declared in a function are named per call).
+export const INSTRUMENT_API = 3;
 
 /** The default client, made from the environment on first use (a constructed client becomes the default). */
 function defaultClient(): RacewayClient {
@@ -117,6 +118,18 @@ export function method(receiver: unknown, fn: unknown, methodName: unknown, args
   const r = recorder();
   if (!r.enabled && typeof fn === 'function') return Reflect.apply(fn as (...a: unknown[]) => unknown, receiver, args);
   return callMethod(r, receiver, fn, methodName, args, receiverName, location);
+}
+
+/**
+ * `functionName#n`: the name of this call of a function that declares tracked bindings, emitted once at the
+ * start of its body. Its bindings are named after it (`makeQueue#3.pending`): each call has its own.
+ */
+export function scope(functionName: string): string {
+  try {
+    return recorder().enabled ? callScopeName(functionName) : functionName;
+  } catch {
+    return functionName;
+  }
 }
 
 /** `Class#n` for an instance, the class name for a class (static fields). */

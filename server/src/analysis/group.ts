@@ -12,7 +12,12 @@ function mergeNames(names: string[]): string {
   for (let i = 0; i < length; i++) {
     const at = new Set(split.map((s) => s[i]!));
     if (at.size === 1) parts.push([...at][0]!);
-    else parts.push(split[0]![i]!.startsWith('[') ? '[*]' : '.*');
+    else if (split[0]![i]!.startsWith('[')) parts.push('[*]');
+    else {
+      // `makeQueue#3.pending` + `makeQueue#5.pending` → `makeQueue#*.pending` (calls and instances numbered)
+      const numbered = [...at].map((p) => /^(\.?[^#]*)#\d+$/.exec(p)?.[1]);
+      parts.push(numbered[0] !== undefined && numbered.every((p) => p === numbered[0]) ? `${numbered[0]}#*` : '.*');
+    }
   }
   return parts.join('');
 }
