@@ -53,7 +53,6 @@ describe('tasks and happens-before', () => {
   });
 
   it('orders the caller before its forked child, and the child before the caller only after the join', async () => {
-    let afterForkBeforeJoin: WireEvent | undefined;
     await raceway.startTrace('job', async () => {
       rw.write('x', 0, 1, 'a.ts:1:1');
       const p = inc();
@@ -62,7 +61,7 @@ describe('tasks and happens-before', () => {
       rw.write('x', 2, 3, 'a.ts:3:1');
     });
     const xs = stateChanges(events(), 'x');
-    afterForkBeforeJoin = xs[1];
+    const afterForkBeforeJoin = xs[1];
     const [childRead, childWrite] = stateChanges(events(), 'balance');
     expect(happensBefore(xs[0]!, childRead!)).toBe(true);
     expect(concurrent(afterForkBeforeJoin!, childWrite!)).toBe(true);

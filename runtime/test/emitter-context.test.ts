@@ -7,6 +7,7 @@ import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RacewayClient, replaceDefaultClient } from '../src/index.js';
 import * as rw from '../src/instrument/index.js';
+import type { WireEvent } from './helpers/causality.js';
 import { concurrent, stateChanges, taskOf } from './helpers/causality.js';
 
 /**
@@ -75,7 +76,7 @@ describe('context through event-emitter callbacks', () => {
       expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
       expect(headers['raceway-clock']).toMatch(/^v1;/);
     }
-    const events = client.memoryEvents();
+    const events = client.memoryEvents() as WireEvent[];
     const [read1, read2] = stateChanges(events, 'stock').filter((e) => e.kind.StateChange.access_type === 'Read');
     const requests = events.filter((e) => e.kind.HttpRequest);
     expect(requests).toHaveLength(2);
@@ -99,7 +100,7 @@ describe('context through event-emitter callbacks', () => {
       res.on('close', () => (tasks.close = client.currentTaskId()));
       if (req.url === '/pipe') {
         const sink = new Writable({
-          write(chunk, _encoding, done) {
+          write(_chunk, _encoding, done) {
             tasks.pipeWrite = client.currentTaskId();
             done();
           },
@@ -163,7 +164,7 @@ describe('context through event-emitter callbacks', () => {
 
     const fastify = Fastify();
     await fastify.register(client.fastifyPlugin());
-    fastify.addContentTypeParser('text/plain', (request, payload, done) => {
+    fastify.addContentTypeParser('text/plain', (_request, payload, done) => {
       const parser = client.currentTaskId();
       let body = '';
       payload.on('data', (c: Buffer) => (body += c));
@@ -182,7 +183,7 @@ describe('context through event-emitter callbacks', () => {
       expect(handler).toBeDefined();
       expect(listener).toBe(handler);
     }
-    const tasks = client.memoryEvents().filter((e) => e.kind.HttpRequest).map(taskOf);
+    const tasks = (client.memoryEvents() as WireEvent[]).filter((e) => e.kind.HttpRequest).map(taskOf);
     expect(tasks).toHaveLength(2);
   });
 });

@@ -234,7 +234,7 @@ describe('batched sender', () => {
     const truncated = new Set<string>(report!.kind.Custom.data.truncated_traces);
     // Every trace that arrived and was not reported cut short arrived whole.
     for (const [trace, count] of byTrace) if (!truncated.has(trace)) expect(count, trace).toBe(perTrace);
-    expect(byTrace.size + stats.droppedTraces).toBe(100);
+    expect(byTrace.size + (stats.droppedTraces ?? 0)).toBe(100);
     expect(stats.sent + stats.dropped).toBe(100 * perTrace + 100 + (col.events.filter((e) => e.kind.Custom?.name === 'RacewayDropped').length));
   });
 

@@ -23,7 +23,8 @@ beforeAll(() => {
   for (const format of ['esm', 'cjs'] as const) {
     for (const [k, v] of tscCompile(ts59, cases, format, false)) compiled.plain.set(k, v);
     for (const [k, v] of tscCompile(ts59, cases, format, true)) compiled.ts59.set(k, v);
-    for (const [k, v] of tscCompile(ts60, cases, format, true)) compiled.ts60.set(k, v);
+    // TypeScript 6 runs the same API; its declarations are a distinct copy of 5.9's.
+    for (const [k, v] of tscCompile(ts60 as unknown as typeof ts59, cases, format, true)) compiled.ts60.set(k, v);
   }
 }, 120_000);
 

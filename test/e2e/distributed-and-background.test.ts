@@ -29,7 +29,7 @@ function runExample(example: string, args: string[], name: string): { report: Re
 
 const service = (e: StoredEvent) => e.metadata.service_name as string;
 const kind = (e: StoredEvent) => Object.keys(e.kind)[0];
-const meta = (e: StoredEvent) => e.metadata as Record<string, string | null>;
+const meta = (e: StoredEvent) => e.metadata as unknown as Record<string, string | null>;
 
 describe('distributed example', () => {
   it('reports the race on the stock row between two concurrent orders, across services', () => {

@@ -83,6 +83,7 @@ describe('source shown next to races', () => {
         expect(result.status, result.stderr).toBe(0);
         if (format.length === 0) expect(result.stdout).toContain('balance -= n;');
         for (const secret of ['hunter2', 'root:x:0:0', 'git-secret', 'private notes']) expect(result.stdout).not.toContain(secret);
+        // eslint-disable-next-line no-control-regex -- no control character may reach the terminal
         expect(result.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]/);
         expect(result.stdout).toContain(format.length ? '\\u001b]0;pwned\\u0007' : 'evil\\u001b]0;pwned\\u0007');
       }
@@ -110,7 +111,7 @@ describe('requests from browsers and other sites', () => {
   it('refuses cross-site browser requests to the API; SDKs, curl and the UI itself pass', async () => {
     const { app: a, store } = app({ uiDir });
     const post = (headers: Record<string, string>) => a.inject({ method: 'POST', url: '/events', headers: { ...json, host: '127.0.0.1:8080', ...headers }, payload: { events: [event()] } });
-    for (const headers of [{ origin: 'http://evil.example' }, { origin: 'null' }, { origin: 'http://127.0.0.1:3000' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+    for (const headers of [{ origin: 'http://evil.example' }, { origin: 'null' }, { origin: 'http://127.0.0.1:3000' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Array<Record<string, string>>) {
       const res = await post(headers);
       expect(res.statusCode, JSON.stringify(headers)).toBe(403);
       expect(res.json().code).toBe('RW_CROSS_SITE');

@@ -5,9 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, SqliteStore, startServer } from '@raceway/server';
 import type { StoredEvent } from '@raceway/server';
+import type BetterSqlite3 from 'better-sqlite3';
 
 const require = createRequire(import.meta.url);
-const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+const Database = require('better-sqlite3') as typeof BetterSqlite3;
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = path.join(repo, 'test-output', 'server-store');
 const ingestThread = path.join(repo, 'server', 'dist', 'esm', 'ingest', 'ingest-thread.js');

@@ -419,7 +419,7 @@ function makeVisitor(s: FileState): (node: TS.Node) => TS.VisitResult<TS.Node> {
       return [stripped, tracker];
     }
     if (ts.isMethodDeclaration(node) && !isTracedFunction(s, node)) {
-      const { hints, rest } = decoratorHints(s, updated as TS.MethodDeclaration);
+      const { hints } = decoratorHints(s, updated as TS.MethodDeclaration);
       if (hints.has('tracked')) warn(s, 'RW1004', node);
       return updated;
     }

@@ -1,7 +1,7 @@
 import type * as TS from 'typescript';
-import type { Chain, FileScope, Hint, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions, RootName } from '@raceway/instrument-core';
+import type { Chain, Hint, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions, RootName } from '@raceway/instrument-core';
 import { diagnostic, Emitter, hintOfDecorator, hintsInComments, location } from '@raceway/instrument-core';
-import { TsBuilder } from './builder.js';
+import type { TsBuilder } from './builder.js';
 
 type Expr = TS.Expression;
 

@@ -53,7 +53,8 @@ function onInit(promise: Promise<unknown>, parent: Promise<unknown> | undefined)
       work.observer = undefined;
       observing = true;
       try {
-        then.call(parent, () => observer.fulfilled(), (reason: unknown) => observer.rejected(reason));
+        // The derived promise settles with the observer's return values, which never throw: nothing to await.
+        void then.call(parent, () => observer.fulfilled(), (reason: unknown) => observer.rejected(reason));
       } finally {
         observing = false;
       }

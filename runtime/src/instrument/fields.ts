@@ -111,7 +111,7 @@ export function trackField(recorder: () => Recorder, object: object, className: 
  * that follows, which then goes through the accessor defined here and is recorded. With define semantics
  * the field definition replaces this accessor and `trackField`, emitted right after, tracks the field.
  */
-export function initField(recorder: () => Recorder, object: object, className: string, field: string, value: unknown, location: string): void {
+export function initField(recorder: () => Recorder, object: object, className: string, field: string, _value: unknown, location: string): void {
   if (Object.getOwnPropertyDescriptor(object, field) || !Object.isExtensible(object)) return;
   makeTracked(recorder, object, className, field, location, { value: undefined, writable: true, enumerable: true, configurable: true }, false);
 }

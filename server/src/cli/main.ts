@@ -29,7 +29,7 @@ function keysFromFile(file: string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read --api-key-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new Error(`cannot read --api-key-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   const keys = text.split(/\r?\n/).map((k) => k.trim()).filter((k) => k && !k.startsWith('#'));
   if (keys.length === 0) throw new Error(`--api-key-file ${file} holds no key`);

@@ -60,7 +60,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     store = new SqliteStore(options.db); // creates or converts the layout before any writer opens the file
   } catch (error) {
-    throw new Error(`cannot use the database ${options.db}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot use the database ${options.db}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const writer: EventWriter = options.ingestThread && options.db !== ':memory:' ? new WorkerWriter(options.ingestThread, options.db) : new InlineWriter(store);
   const parser: BatchParser = options.ingestThread ? new WorkerParser(options.ingestThread, PARSER_THREADS) : new InlineParser();
@@ -89,9 +89,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (error) {
     await release().catch(() => undefined);
     const code = (error as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use: stop what listens there or choose another with --port`);
-    if (code === 'EACCES') throw new Error(`not allowed to listen on ${options.host}:${options.port}: choose a port above 1023 with --port`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new Error(`cannot listen on ${options.host}: no such address on this machine (--host)`);
+    if (code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use: stop what listens there or choose another with --port`, { cause: error });
+    if (code === 'EACCES') throw new Error(`not allowed to listen on ${options.host}:${options.port}: choose a port above 1023 with --port`, { cause: error });
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new Error(`cannot listen on ${options.host}: no such address on this machine (--host)`, { cause: error });
     throw error;
   }
   if (options.retainMs) {
