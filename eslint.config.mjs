@@ -3,7 +3,16 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const sources = ['runtime/src', 'instrument-core/src', 'babel-plugin/src', 'transformer/src', 'register/src', 'unplugin/src', 'server/src', 'server/ui/src'];
+const sources = [
+  'runtime/src',
+  'instrument-core/src',
+  'babel-plugin/src',
+  'transformer/src',
+  'register/src',
+  'unplugin/src',
+  'server/src',
+  'server/ui/src',
+];
 
 export default tseslint.config(
   {
@@ -30,7 +39,11 @@ export default tseslint.config(
       parserOptions: {
         project: [
           './tsconfig.typecheck.json',
-          ...sources.map((dir) => (dir === 'server/ui/src' ? './server/ui/tsconfig.json' : `./${dir.replace(/\/src$/, '')}/${['register', 'unplugin'].includes(dir.split('/')[0]) ? 'tsconfig.json' : 'tsconfig.esm.json'}`)),
+          ...sources.map((dir) =>
+            dir === 'server/ui/src'
+              ? './server/ui/tsconfig.json'
+              : `./${dir.replace(/\/src$/, '')}/${['register', 'unplugin'].includes(dir.split('/')[0]) ? 'tsconfig.json' : 'tsconfig.esm.json'}`,
+          ),
         ],
         tsconfigRootDir: import.meta.dirname,
       },
@@ -40,13 +53,25 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
   },
   {
     files: ['**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+      },
+    },
   },
   {
     files: sources.map((dir) => `${dir}/**/*.{ts,tsx}`),

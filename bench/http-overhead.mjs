@@ -42,9 +42,24 @@ process.on('SIGTERM', async () => { server.close(); await raceway.shutdown(); pr
 function compile(instrument) {
   const file = path.join(dir, 'app.ts');
   writeFileSync(file, SOURCE);
-  const program = ts.createProgram([file], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, esModuleInterop: true, types: [], skipLibCheck: true });
+  const program = ts.createProgram([file], {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    esModuleInterop: true,
+    types: [],
+    skipLibCheck: true,
+  });
   let js = '';
-  program.emit(program.getSourceFile(file), (n, text) => { if (n.endsWith('.js')) js = text; }, undefined, false, { before: instrument ? [racewayTransformer(program, { root: dir }, { ts })] : [] });
+  program.emit(
+    program.getSourceFile(file),
+    (n, text) => {
+      if (n.endsWith('.js')) js = text;
+    },
+    undefined,
+    false,
+    { before: instrument ? [racewayTransformer(program, { root: dir }, { ts })] : [] },
+  );
   const target = path.join(dir, instrument ? 'instrumented.mjs' : 'plain.mjs');
   writeFileSync(target, js);
   return target;
@@ -52,10 +67,18 @@ function compile(instrument) {
 
 function start(file, env) {
   // The SDK's own notices (queue full) go to stderr, ignored here: the counters are printed instead.
-  const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   // `stats` resolves to the SDK's counters, which the app prints when told to stop.
-  const stats = new Promise((resolve) => child.on('exit', () => { const m = /stats (\{.*\})/.exec(out); resolve(m ? JSON.parse(m[1]) : undefined); }));
+  const stats = new Promise((resolve) =>
+    child.on('exit', () => {
+      const m = /stats (\{.*\})/.exec(out);
+      resolve(m ? JSON.parse(m[1]) : undefined);
+    }),
+  );
   return new Promise((resolve) => {
     let listening = false;
     child.stdout.on('data', (c) => {
@@ -69,25 +92,44 @@ function start(file, env) {
   });
 }
 
-const load = (url, seconds) => new Promise((resolve, reject) => autocannon({ url, connections: 20, duration: seconds }, (err, result) => (err ? reject(err) : resolve(result.requests.average))));
+const load = (url, seconds) =>
+  new Promise((resolve, reject) =>
+    autocannon({ url, connections: 20, duration: seconds }, (err, result) =>
+      err ? reject(err) : resolve(result.requests.average),
+    ),
+  );
 
 export async function httpOverhead({ quick = false } = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const plain = compile(false);
   const instrumented = compile(true);
-  const collector = spawn(process.execPath, [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'serve', '--port', '0', '--db', path.join(dir, 'events.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const endpoint = await new Promise((resolve) => collector.stdout.on('data', (c) => { const m = /listening on (http:\/\/\S+)/.exec(String(c)); if (m) resolve(m[1]); }));
+  const collector = spawn(
+    process.execPath,
+    [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'serve', '--port', '0', '--db', path.join(dir, 'events.db')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const endpoint = await new Promise((resolve) =>
+    collector.stdout.on('data', (c) => {
+      const m = /listening on (http:\/\/\S+)/.exec(String(c));
+      if (m) resolve(m[1]);
+    }),
+  );
   // Reads each batch to its end and acknowledges it, nothing more.
   const discard = http.createServer((req, res) => {
     req.on('data', () => {});
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true,"data":null,"error":null}'));
+    req.on('end', () =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true,"data":null,"error":null}'),
+    );
   });
   await new Promise((resolve) => discard.listen(0, '127.0.0.1', resolve));
   const apps = {
     plain: await start(plain, { RACEWAY_ENABLED: 'false' }),
     instrumented: await start(instrumented, { INSTRUMENTED: '1', RACEWAY_ENDPOINT: endpoint }),
-    discarded: await start(instrumented, { INSTRUMENTED: '1', RACEWAY_ENDPOINT: `http://127.0.0.1:${discard.address().port}` }),
+    discarded: await start(instrumented, {
+      INSTRUMENTED: '1',
+      RACEWAY_ENDPOINT: `http://127.0.0.1:${discard.address().port}`,
+    }),
   };
   const rounds = quick ? 1 : 5;
   const seconds = quick ? 1 : 5;
@@ -107,11 +149,19 @@ export async function httpOverhead({ quick = false } = {}) {
   const p = median(samples.plain);
   const i = median(samples.instrumented);
   const d = median(samples.discarded);
-  process.stdout.write(`\nHTTP overhead (Express, 19 tracked accesses per request, autocannon 20 connections, ${rounds} x ${seconds}s alternating)\n`);
-  process.stdout.write(`  uninstrumented  ${p.toFixed(0).padStart(7)} req/s   1.00x\n  instrumented    ${i.toFixed(0).padStart(7)} req/s   ${(i / p).toFixed(2)}x   (target >= 0.90x)\n`);
-  process.stdout.write(`  instrumented, events to a discarding collector ${d.toFixed(0).padStart(7)} req/s   ${(d / p).toFixed(2)}x   (the app's own cost)\n`);
+  process.stdout.write(
+    `\nHTTP overhead (Express, 19 tracked accesses per request, autocannon 20 connections, ${rounds} x ${seconds}s alternating)\n`,
+  );
+  process.stdout.write(
+    `  uninstrumented  ${p.toFixed(0).padStart(7)} req/s   1.00x\n  instrumented    ${i.toFixed(0).padStart(7)} req/s   ${(i / p).toFixed(2)}x   (target >= 0.90x)\n`,
+  );
+  process.stdout.write(
+    `  instrumented, events to a discarding collector ${d.toFixed(0).padStart(7)} req/s   ${(d / p).toFixed(2)}x   (the app's own cost)\n`,
+  );
   const counts = (s) => (s ? `${s.sent} events sent, ${s.dropped} dropped (queue full)` : 'no counters');
-  process.stdout.write(`  SDK counters: to raceway serve ${counts(sent.instrumented)}; to the discarding collector ${counts(sent.discarded)}\n`);
+  process.stdout.write(
+    `  SDK counters: to raceway serve ${counts(sent.instrumented)}; to the discarding collector ${counts(sent.discarded)}\n`,
+  );
   return [
     { benchmark: 'HTTP overhead', metric: 'instrumented / plain req/s', ratio: i / p, target: '>= 0.90x' },
     { benchmark: 'HTTP overhead', metric: 'same, collector discards events', ratio: d / p, target: 'info' },

@@ -23,17 +23,49 @@ function body(sender, n) {
       trace_id: `${String(seq % 5000).padStart(8, '0')}-0000-4000-8000-000000000000`,
       parent_id: null,
       timestamp: '2026-11-26T10:00:00.000Z',
-      kind: { StateChange: { variable: `accounts.u${seq % 50}.balance`, old_value: 100, new_value: 90, location: 'src/bank.ts:12:5', access_type: seq % 2 ? 'Write' : 'Read' } },
-      metadata: { thread_id: `p.${seq % 977}`, process_id: 1, service_name: 'bench', environment: 'bench', tags: { sdk_language: 'typescript' } },
-      causality_vector: [[`p.${seq % 977}`, 1], ['p.0', 3]],
+      kind: {
+        StateChange: {
+          variable: `accounts.u${seq % 50}.balance`,
+          old_value: 100,
+          new_value: 90,
+          location: 'src/bank.ts:12:5',
+          access_type: seq % 2 ? 'Write' : 'Read',
+        },
+      },
+      metadata: {
+        thread_id: `p.${seq % 977}`,
+        process_id: 1,
+        service_name: 'bench',
+        environment: 'bench',
+        tags: { sdk_language: 'typescript' },
+      },
+      causality_vector: [
+        [`p.${seq % 977}`, 1],
+        ['p.0', 3],
+      ],
       lock_set: [],
-      raceway: { v: 1, seq, process: `p${sender}`, task: `p.${seq % 977}`, unit: `p.${seq % 977}`, segment: seq, time_us: 1 },
+      raceway: {
+        v: 1,
+        seq,
+        process: `p${sender}`,
+        task: `p.${seq % 977}`,
+        unit: `p.${seq % 977}`,
+        segment: seq,
+        time_us: 1,
+      },
     });
   }
   return JSON.stringify({ events });
 }
 
-const machineTicks = () => os.cpus().reduce((t, c) => ({ busy: t.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, idle: t.idle + c.times.idle }), { busy: 0, idle: 0 });
+const machineTicks = () =>
+  os.cpus().reduce(
+    (t, c) => ({
+      busy: t.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq,
+      idle: t.idle + c.times.idle,
+    }),
+    { busy: 0, idle: 0 },
+  );
 /** CPU seconds a process has used (Linux /proc), or undefined elsewhere. */
 function processCpu(pid) {
   try {
@@ -48,11 +80,23 @@ export async function ingest({ quick = false } = {}) {
   const dir = path.join(repo, 'test-output', 'bench-ingest');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const server = spawn(process.execPath, [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'serve', '--port', '0', '--db', path.join(dir, 'bench.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise((resolve) => server.stdout.on('data', (c) => { const m = /listening on (http:\/\/\S+)/.exec(String(c)); if (m) resolve(m[1]); }));
+  const server = spawn(
+    process.execPath,
+    [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'serve', '--port', '0', '--db', path.join(dir, 'bench.db')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise((resolve) =>
+    server.stdout.on('data', (c) => {
+      const m = /listening on (http:\/\/\S+)/.exec(String(c));
+      if (m) resolve(m[1]);
+    }),
+  );
   const warmup = quick ? 50 : 500;
   const measured = quick ? 200 : 6000;
-  const requests = prepareRequests(`${url}/events`, Array.from({ length: warmup + measured }, (_, n) => body(n % 4, n)));
+  const requests = prepareRequests(
+    `${url}/events`,
+    Array.from({ length: warmup + measured }, (_, n) => body(n % 4, n)),
+  );
   await postAll(url, requests.slice(0, warmup), CONNECTIONS); // JIT, page cache and the store's first index run
   const machineBefore = machineTicks();
   const serverBefore = processCpu(server.pid);
@@ -64,7 +108,9 @@ export async function ingest({ quick = false } = {}) {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
   const rate = acknowledged / seconds;
-  const busy = (machineAfter.busy - machineBefore.busy) / (machineAfter.busy - machineBefore.busy + machineAfter.idle - machineBefore.idle);
+  const busy =
+    (machineAfter.busy - machineBefore.busy) /
+    (machineAfter.busy - machineBefore.busy + machineAfter.idle - machineBefore.idle);
   const perEvent = (cpuSeconds) => `${((cpuSeconds * 1e6) / acknowledged).toFixed(1)} µs`;
   process.stdout.write(
     `\nIngest (${CONNECTIONS} connections, ${BATCH}-event batches, ${warmup * BATCH} warm-up events)\n` +

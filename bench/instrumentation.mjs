@@ -16,12 +16,22 @@ function generateProgram(files) {
   const names = [];
   for (let i = 0; i < files; i++) {
     const file = path.join(dir, `module${i}.ts`);
-    const lines = [`/** @tracked */`, `export const state${i}: Record<string, { count: number; items: string[] }> = {};`];
+    const lines = [
+      `/** @tracked */`,
+      `export const state${i}: Record<string, { count: number; items: string[] }> = {};`,
+    ];
     for (let f = 0; f < 20; f++) {
-      lines.push(`/** @traced */`, `export async function op${f}(key: string, value: number): Promise<number> {`,
+      lines.push(
+        `/** @traced */`,
+        `export async function op${f}(key: string, value: number): Promise<number> {`,
         `  const entry = state${i}[key] ?? (state${i}[key] = { count: 0, items: [] });`,
-        `  const before = entry.count;`, `  await Promise.resolve();`, `  entry.count = before + value;`,
-        `  entry.items.push(String(value));`, `  return entry.items.length * ${f};`, `}`);
+        `  const before = entry.count;`,
+        `  await Promise.resolve();`,
+        `  entry.count = before + value;`,
+        `  entry.items.push(String(value));`,
+        `  return entry.items.length * ${f};`,
+        `}`,
+      );
       lines.push(`export function helper${f}(a: number, b: number): number { return a * b + ${f}; }`);
     }
     writeFileSync(file, lines.join('\n'));
@@ -31,7 +41,15 @@ function generateProgram(files) {
 }
 
 function build(files, instrument) {
-  const options = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, strict: true, skipLibCheck: true, types: [], noEmit: false, outDir: path.join(out, 'dist') };
+  const options = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    strict: true,
+    skipLibCheck: true,
+    types: [],
+    noEmit: false,
+    outDir: path.join(out, 'dist'),
+  };
   const program = ts.createProgram(files, options);
   const before = instrument ? [racewayTransformer(program, { root: out }, { ts })] : [];
   program.emit(undefined, () => undefined, undefined, false, { before });
@@ -44,7 +62,15 @@ async function loadLoop(instrument) {
   writeFileSync(file, source);
   const program = ts.createProgram([file], { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, types: [] });
   let js = '';
-  program.emit(program.getSourceFile(file), (name, text) => { if (name.endsWith('.js')) js = text; }, undefined, false, { before: instrument ? [racewayTransformer(program, { root: out }, { ts })] : [] });
+  program.emit(
+    program.getSourceFile(file),
+    (name, text) => {
+      if (name.endsWith('.js')) js = text;
+    },
+    undefined,
+    false,
+    { before: instrument ? [racewayTransformer(program, { root: out }, { ts })] : [] },
+  );
   const target = file.replace(/\.ts$/, '.mjs');
   writeFileSync(target, js);
   return (await import(pathToFileURL(target).href)).loop;
@@ -59,7 +85,11 @@ export async function instrumentation({ quick = false } = {}) {
     ],
     { iterations: 1, rounds: quick ? 1 : 5, warmupRounds: 1 },
   );
-  printTable(`Build time, ${files.length} files x 20 traced functions (ns per build)`, buildRows, 'no target: for information');
+  printTable(
+    `Build time, ${files.length} files x 20 traced functions (ns per build)`,
+    buildRows,
+    'no target: for information',
+  );
 
   const client = RacewayClient.inMemory({ serviceName: 'bench' });
   replaceDefaultClient(client);
@@ -68,12 +98,27 @@ export async function instrumentation({ quick = false } = {}) {
   const n = quick ? 2_000 : 20_000; // 3 tracked accesses and 1 write per iteration
   const loopRows = await compare(
     [
-      { name: 'hot loop, uninstrumented', run: (iters) => { for (let k = 0; k < iters; k++) plainLoop(n); } },
-      { name: 'hot loop, instrumented', setup: () => client.clearMemoryEvents(), run: (iters) => { for (let k = 0; k < iters; k++) trackedLoop(n); } },
+      {
+        name: 'hot loop, uninstrumented',
+        run: (iters) => {
+          for (let k = 0; k < iters; k++) plainLoop(n);
+        },
+      },
+      {
+        name: 'hot loop, instrumented',
+        setup: () => client.clearMemoryEvents(),
+        run: (iters) => {
+          for (let k = 0; k < iters; k++) trackedLoop(n);
+        },
+      },
     ],
     { iterations: 1, rounds: quick ? 3 : 15 },
   );
-  printTable(`Hot loop of tracked accesses (${n} iterations, 4 tracked accesses each)`, loopRows, 'for information: the cost per access is in the per-tracked-access row');
+  printTable(
+    `Hot loop of tracked accesses (${n} iterations, 4 tracked accesses each)`,
+    loopRows,
+    'for information: the cost per access is in the per-tracked-access row',
+  );
   return [
     { benchmark: 'build time', metric: 'transformer / plain tsc', ratio: buildRows[1].ratio, target: 'info' },
     { benchmark: 'hot loop', metric: 'instrumented / plain', ratio: loopRows[1].ratio, target: 'info' },

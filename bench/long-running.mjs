@@ -64,7 +64,11 @@ function collector() {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true}');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, sizes, widths, url: `http://127.0.0.1:${server.address().port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, sizes, widths, url: `http://127.0.0.1:${server.address().port}` }),
+    ),
+  );
 }
 
 const mean = (list) => list.reduce((a, b) => a + b, 0) / Math.max(1, list.length);
@@ -76,7 +80,10 @@ export async function longRunning({ quick = false } = {}) {
   const ticks = Number(process.env.BENCH_TICKS) || (quick ? 20_000 : 100_000);
   const col = await collector();
   const output = await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', file], { cwd: repo, env: { ...process.env, TICKS: String(ticks), RACEWAY_ENDPOINT: col.url, RACEWAY_LOG: 'silent' } });
+    const child = spawn(process.execPath, ['--expose-gc', file], {
+      cwd: repo,
+      env: { ...process.env, TICKS: String(ticks), RACEWAY_ENDPOINT: col.url, RACEWAY_LOG: 'silent' },
+    });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => process.stderr.write(d));
@@ -90,14 +97,32 @@ export async function longRunning({ quick = false } = {}) {
   const lastWidth = mean(col.widths.slice(-window));
   const widest = col.widths.reduce((a, b) => Math.max(a, b), 0);
   const [heapEarly, heapEnd] = output.heap;
-  process.stdout.write(`\nLong-running process (${ticks} ticks, ${col.sizes.length} events received, ${output.stats.dropped} dropped)\n`);
-  process.stdout.write(`  bytes per event, last ${window} / first ${window}      ${(lastBytes / firstBytes).toFixed(2)}x   (${lastBytes.toFixed(0)} vs ${firstBytes.toFixed(0)} B)\n`);
-  process.stdout.write(`  vector entries, last / first           ${lastWidth.toFixed(1)} vs ${firstWidth.toFixed(1)}; widest ${widest}\n`);
-  process.stdout.write(`  heap at the end / at 10 000 ticks       ${(heapEnd / heapEarly).toFixed(2)}x   (${(heapEnd / 1e6).toFixed(1)} vs ${(heapEarly / 1e6).toFixed(1)} MB)\n`);
+  process.stdout.write(
+    `\nLong-running process (${ticks} ticks, ${col.sizes.length} events received, ${output.stats.dropped} dropped)\n`,
+  );
+  process.stdout.write(
+    `  bytes per event, last ${window} / first ${window}      ${(lastBytes / firstBytes).toFixed(2)}x   (${lastBytes.toFixed(0)} vs ${firstBytes.toFixed(0)} B)\n`,
+  );
+  process.stdout.write(
+    `  vector entries, last / first           ${lastWidth.toFixed(1)} vs ${firstWidth.toFixed(1)}; widest ${widest}\n`,
+  );
+  process.stdout.write(
+    `  heap at the end / at 10 000 ticks       ${(heapEnd / heapEarly).toFixed(2)}x   (${(heapEnd / 1e6).toFixed(1)} vs ${(heapEarly / 1e6).toFixed(1)} MB)\n`,
+  );
   return [
-    { benchmark: 'long-running process', metric: `bytes per event after ${ticks} ticks / at start`, ratio: lastBytes / firstBytes, target: '≈ 1.0' },
+    {
+      benchmark: 'long-running process',
+      metric: `bytes per event after ${ticks} ticks / at start`,
+      ratio: lastBytes / firstBytes,
+      target: '≈ 1.0',
+    },
     { benchmark: 'long-running process', metric: 'widest vector (entries)', ratio: widest, target: '<= 34' },
-    { benchmark: 'long-running process', metric: 'heap at the end / at 10 000 ticks', ratio: heapEnd / heapEarly, target: '≈ 1.0' },
+    {
+      benchmark: 'long-running process',
+      metric: 'heap at the end / at 10 000 ticks',
+      ratio: heapEnd / heapEarly,
+      target: '≈ 1.0',
+    },
   ];
 }
 

@@ -30,12 +30,20 @@ await client.shutdown();
 `;
 
 function deadPort() {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 }
 
 function runApp(file, endpoint, total) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file, String(total)], { env: { ...process.env, RACEWAY_ENDPOINT: endpoint }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [file, String(total)], {
+      env: { ...process.env, RACEWAY_ENDPOINT: endpoint },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
     child.on('exit', () => resolve(JSON.parse(out.trim().split('\n').pop())));
@@ -48,16 +56,34 @@ export async function outage({ quick = false } = {}) {
   writeFileSync(file, APP);
   const total = quick ? 100_000 : 1_000_000;
   const down = await runApp(file, `http://127.0.0.1:${await deadPort()}`, total);
-  const collector = spawn(process.execPath, [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'serve', '--port', '0', '--db', ':memory:'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const endpoint = await new Promise((resolve) => collector.stdout.on('data', (c) => { const m = /listening on (http:\/\/\S+)/.exec(String(c)); if (m) resolve(m[1]); }));
+  const collector = spawn(
+    process.execPath,
+    [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'serve', '--port', '0', '--db', ':memory:'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const endpoint = await new Promise((resolve) =>
+    collector.stdout.on('data', (c) => {
+      const m = /listening on (http:\/\/\S+)/.exec(String(c));
+      if (m) resolve(m[1]);
+    }),
+  );
   const up = await runApp(file, endpoint, total);
   collector.kill('SIGTERM');
   process.stdout.write(`\nClient under outage (${total} events)\n`);
-  process.stdout.write(`  collector down: ${down.ms.toFixed(0)} ms, peak RSS ${down.peakRssMb.toFixed(0)} MB, sent ${down.sent}, dropped ${down.dropped}\n`);
-  process.stdout.write(`  collector up:   ${up.ms.toFixed(0)} ms, peak RSS ${up.peakRssMb.toFixed(0)} MB, sent ${up.sent}, dropped ${up.dropped}\n`);
+  process.stdout.write(
+    `  collector down: ${down.ms.toFixed(0)} ms, peak RSS ${down.peakRssMb.toFixed(0)} MB, sent ${down.sent}, dropped ${down.dropped}\n`,
+  );
+  process.stdout.write(
+    `  collector up:   ${up.ms.toFixed(0)} ms, peak RSS ${up.peakRssMb.toFixed(0)} MB, sent ${up.sent}, dropped ${up.dropped}\n`,
+  );
   process.stdout.write(`  app throughput, down vs up: ${(up.ms / down.ms).toFixed(2)}x\n`);
   return [
     { benchmark: 'client outage', metric: 'app throughput down / up', ratio: up.ms / down.ms, target: '>= 1x' },
-    { benchmark: 'client outage', metric: `peak RSS MB (collector down) / 100`, ratio: down.peakRssMb / 100, target: 'bounded' },
+    {
+      benchmark: 'client outage',
+      metric: `peak RSS MB (collector down) / 100`,
+      ratio: down.peakRssMb / 100,
+      target: 'bounded',
+    },
   ];
 }

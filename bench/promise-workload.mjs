@@ -51,14 +51,31 @@ process.stdout.write(times.join(' '));
 function compile(instrument) {
   const file = path.join(out, 'workload.ts');
   const plugins = instrument ? [[racewayBabelPlugin, { root: out }]] : [];
-  return babel.transformSync(SOURCE, { filename: file, babelrc: false, configFile: false, presets: [[require.resolve('@babel/preset-typescript'), {}]], plugins }).code;
+  return babel.transformSync(SOURCE, {
+    filename: file,
+    babelrc: false,
+    configFile: false,
+    presets: [[require.resolve('@babel/preset-typescript'), {}]],
+    plugins,
+  }).code;
 }
 
 /** Milliseconds each round of the workload took in a fresh process. */
 function runRounds(file, tasks, env) {
   const harness = path.join(repo, 'test', 'conformance', 'harness.mjs');
   const args = env.RECORD ? ['--import', harness, file] : [file];
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: repo, env: { ...process.env, TASKS: String(tasks), RACEWAY_LOG: 'silent', RACEWAY_EVENTS_OUT: path.join(out, 'events.json'), ...env }, timeout: 600_000 });
+  const result = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    cwd: repo,
+    env: {
+      ...process.env,
+      TASKS: String(tasks),
+      RACEWAY_LOG: 'silent',
+      RACEWAY_EVENTS_OUT: path.join(out, 'events.json'),
+      ...env,
+    },
+    timeout: 600_000,
+  });
   if (result.status !== 0) throw new Error(result.stderr);
   return result.stdout.trim().split(' ').map(Number);
 }
@@ -89,17 +106,37 @@ export async function promiseWorkload({ quick = false } = {}) {
   const on = median(samples.on) / base;
   const offSteady = median(samples.offSteady) / median(samples.plainSteady);
   process.stdout.write(`\nPromise-heavy workload (${tasks} traced tasks through a limiter of 4)\n`);
-  process.stdout.write(`  instrumented, tracking off / plain, compiled   ${offSteady.toFixed(2)}x   (${median(samples.offSteady).toFixed(1)} ms vs ${median(samples.plainSteady).toFixed(1)} ms per round, rounds 6-30 of one process)\n`);
-  process.stdout.write(`  instrumented, tracking off / plain, first run  ${off.toFixed(2)}x   (${median(samples.off).toFixed(1)} ms vs ${base.toFixed(1)} ms)\n`);
-  process.stdout.write(`  instrumented, recording / plain      ${on.toFixed(2)}x   (${median(samples.on).toFixed(1)} ms)\n`);
+  process.stdout.write(
+    `  instrumented, tracking off / plain, compiled   ${offSteady.toFixed(2)}x   (${median(samples.offSteady).toFixed(1)} ms vs ${median(samples.plainSteady).toFixed(1)} ms per round, rounds 6-30 of one process)\n`,
+  );
+  process.stdout.write(
+    `  instrumented, tracking off / plain, first run  ${off.toFixed(2)}x   (${median(samples.off).toFixed(1)} ms vs ${base.toFixed(1)} ms)\n`,
+  );
+  process.stdout.write(
+    `  instrumented, recording / plain      ${on.toFixed(2)}x   (${median(samples.on).toFixed(1)} ms)\n`,
+  );
   const sizes = quick ? [250, 500, 1000] : [500, 1000, 2000, 4000, 8000];
-  const times = sizes.map((n) => median(Array.from({ length: quick ? 1 : 3 }, () => runOnce(instrumented, n, { RECORD: '1' }))));
+  const times = sizes.map((n) =>
+    median(Array.from({ length: quick ? 1 : 3 }, () => runOnce(instrumented, n, { RECORD: '1' }))),
+  );
   const exponent = Math.log(times.at(-1) / times[0]) / Math.log(sizes.at(-1) / sizes[0]);
-  process.stdout.write(`  recording, ${sizes.join(' / ')} tasks: ${times.map((t) => t.toFixed(0)).join(' / ')} ms; growth exponent ${exponent.toFixed(2)} (1.0 = linear)\n`);
+  process.stdout.write(
+    `  recording, ${sizes.join(' / ')} tasks: ${times.map((t) => t.toFixed(0)).join(' / ')} ms; growth exponent ${exponent.toFixed(2)} (1.0 = linear)\n`,
+  );
   return [
     { benchmark: 'promise workload', metric: 'tracking off / plain, compiled', ratio: offSteady, target: '<= 1.2x' },
-    { benchmark: 'promise workload', metric: 'tracking off / plain, first run of a process', ratio: off, target: 'for information' },
+    {
+      benchmark: 'promise workload',
+      metric: 'tracking off / plain, first run of a process',
+      ratio: off,
+      target: 'for information',
+    },
     { benchmark: 'promise workload', metric: 'recording / plain', ratio: on, target: 'for information' },
-    { benchmark: 'promise workload', metric: 'recording, growth exponent over tasks', ratio: exponent, target: '<= 1.1' },
+    {
+      benchmark: 'promise workload',
+      metric: 'recording, growth exponent over tasks',
+      ratio: exponent,
+      target: '<= 1.1',
+    },
   ];
 }

@@ -11,12 +11,26 @@ import { outage } from './outage.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
 
 const quick = process.argv.includes('--quick');
-const benchmarks = [runtimeHotPath, instrumentation, promiseWorkload, longRunning, httpOverhead, ingest, analysisScaling, analysisAdversarial, outage];
+const benchmarks = [
+  runtimeHotPath,
+  instrumentation,
+  promiseWorkload,
+  longRunning,
+  httpOverhead,
+  ingest,
+  analysisScaling,
+  analysisAdversarial,
+  outage,
+];
 
-process.stdout.write(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}${quick ? ', quick run' : ''}\n`);
+process.stdout.write(
+  `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}${quick ? ', quick run' : ''}\n`,
+);
 const summary = [];
 for (const bench of benchmarks) summary.push(...(await bench({ quick })));
 process.stdout.write('\nSummary\n');
 for (const row of summary) {
-  process.stdout.write(`  ${row.benchmark.padEnd(22)} ${row.metric.padEnd(32)} ${row.ratio.toFixed(2).padStart(7)}x  target ${row.target}\n`);
+  process.stdout.write(
+    `  ${row.benchmark.padEnd(22)} ${row.metric.padEnd(32)} ${row.ratio.toFixed(2).padStart(7)}x  target ${row.target}\n`,
+  );
 }

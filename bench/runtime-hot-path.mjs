@@ -27,12 +27,48 @@ export async function runtimeHotPath({ quick = false } = {}) {
   let sink = [];
   let counter = 0;
   const cases = [
-    { name: 'array push of an integer', setup: () => (sink = []), run: (n) => { for (let i = 0; i < n; i++) sink.push(i); } },
-    { name: 'array push of a small object', setup: () => (sink = []), run: (n) => { for (let i = 0; i < n; i++) sink.push({ v: i, o: i - 1, l: 'a.ts:1:1' }); } },
-    { name: 'AsyncLocalStorage.getStore()', run: (n) => { for (let i = 0; i < n; i++) counter += als.getStore().id; } },
-    { name: 'getStore() + counter + push', setup: () => (sink = []), run: (n) => { for (let i = 0; i < n; i++) sink.push({ s: als.getStore(), seq: ++counter, v: i }); } },
-    { name: 'tracked write (instrument.write)', teardown: drain, run: (n) => { for (let i = 0; i < n; i++) counter = rw.write('accounts.alice.balance', counter, i, 'src/bank.ts:12:5'); } },
-    { name: 'manual trackStateChange', teardown: drain, run: (n) => { for (let i = 0; i < n; i++) client.trackStateChange('accounts.alice.balance', i, i + 1, 'Write', 'src/bank.ts:12:5'); } },
+    {
+      name: 'array push of an integer',
+      setup: () => (sink = []),
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink.push(i);
+      },
+    },
+    {
+      name: 'array push of a small object',
+      setup: () => (sink = []),
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink.push({ v: i, o: i - 1, l: 'a.ts:1:1' });
+      },
+    },
+    {
+      name: 'AsyncLocalStorage.getStore()',
+      run: (n) => {
+        for (let i = 0; i < n; i++) counter += als.getStore().id;
+      },
+    },
+    {
+      name: 'getStore() + counter + push',
+      setup: () => (sink = []),
+      run: (n) => {
+        for (let i = 0; i < n; i++) sink.push({ s: als.getStore(), seq: ++counter, v: i });
+      },
+    },
+    {
+      name: 'tracked write (instrument.write)',
+      teardown: drain,
+      run: (n) => {
+        for (let i = 0; i < n; i++) counter = rw.write('accounts.alice.balance', counter, i, 'src/bank.ts:12:5');
+      },
+    },
+    {
+      name: 'manual trackStateChange',
+      teardown: drain,
+      run: (n) => {
+        for (let i = 0; i < n; i++)
+          client.trackStateChange('accounts.alice.balance', i, i + 1, 'Write', 'src/bank.ts:12:5');
+      },
+    },
   ];
 
   const rows = await client.startTrace('bench', async () => {
@@ -43,11 +79,20 @@ export async function runtimeHotPath({ quick = false } = {}) {
   await client.shutdown();
   collector.close();
   if (dropped > 0) throw new Error(`benchmark lost ${dropped} events: the queue was too small for a round`);
-  printTable(`Per tracked access, inside a request context (${sent} events sent to a loopback collector)`, rows, 'target: tracked write <= 5x a bare array push');
+  printTable(
+    `Per tracked access, inside a request context (${sent} events sent to a loopback collector)`,
+    rows,
+    'target: tracked write <= 5x a bare array push',
+  );
   const tracked = rows.find((r) => r.name.startsWith('tracked write'));
   const objectPush = rows.find((r) => r.name.startsWith('array push of a small object'));
   return [
     { benchmark: 'per tracked access', metric: 'tracked write / integer push', ratio: tracked.ratio, target: '<= 5x' },
-    { benchmark: 'per tracked access', metric: 'tracked write / object push', ratio: tracked.ratio / objectPush.ratio, target: '<= 5x' },
+    {
+      benchmark: 'per tracked access',
+      metric: 'tracked write / object push',
+      ratio: tracked.ratio / objectPush.ratio,
+      target: '<= 5x',
+    },
   ];
 }

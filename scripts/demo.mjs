@@ -26,19 +26,37 @@ function run(command, args, options = {}) {
 }
 
 // `npm install` builds the packages (prepare); build them here only when that has not happened.
-const built = ['runtime/dist', 'instrument-core/dist', 'transformer/dist', 'server/dist', 'server/ui-dist'].every((d) => existsSync(path.join(repo, d)));
+const built = ['runtime/dist', 'instrument-core/dist', 'transformer/dist', 'server/dist', 'server/ui-dist'].every((d) =>
+  existsSync(path.join(repo, d)),
+);
 step(`Building ${built ? '' : 'the packages and '}the express-banking example (tspc: tsc + @raceway/transformer)`);
-if (!built) run('npm', ['run', 'build', '--silent', '--workspaces', '--if-present'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
-else run('npm', ['run', 'build', '--silent', '--workspace', '@raceway-examples/express-banking'], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+if (!built)
+  run('npm', ['run', 'build', '--silent', '--workspaces', '--if-present'], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+else
+  run('npm', ['run', 'build', '--silent', '--workspace', '@raceway-examples/express-banking'], {
+    cwd: repo,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 mkdirSync(path.dirname(db), { recursive: true });
 for (const suffix of ['', '-wal', '-shm']) rmSync(`${db}${suffix}`, { force: true }); // each demo starts afresh
 
 step('1. Ten concurrent transfers to POST /transfer, under `raceway run`');
-process.stdout.write('   src/bank.ts reads the balance, awaits the database, then writes the balance it read earlier.\n\n');
-run(process.execPath, [cli, 'run', '--db', db, '--', process.execPath, 'dist/load.js', '/transfer', '10'], { cwd: example });
+process.stdout.write(
+  '   src/bank.ts reads the balance, awaits the database, then writes the balance it read earlier.\n\n',
+);
+run(process.execPath, [cli, 'run', '--db', db, '--', process.execPath, 'dist/load.js', '/transfer', '10'], {
+  cwd: example,
+});
 
 step('2. The same load on POST /transfer-safe (raceway.withLock around the read-modify-write)');
-run(process.execPath, [cli, 'run', '--db', ':memory:', '--', process.execPath, 'dist/load.js', '/transfer-safe', '10'], { cwd: example });
+run(
+  process.execPath,
+  [cli, 'run', '--db', ':memory:', '--', process.execPath, 'dist/load.js', '/transfer-safe', '10'],
+  { cwd: example },
+);
 
 step('Next');
 process.stdout.write(`   The first run's events are stored in ${path.relative(repo, db)}. To browse them:

@@ -18,7 +18,12 @@ if (!process.argv.includes('--no-build')) execFileSync(npm, ['run', 'build'], { 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 for (const dir of PACKAGES) {
-  execFileSync(npm, ['pack', '--pack-destination', out, '--silent'], { cwd: path.join(repo, dir), stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(npm, ['pack', '--pack-destination', out, '--silent'], {
+    cwd: path.join(repo, dir),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
-const tarballs = readdirSync(out).filter((f) => f.endsWith('.tgz')).sort();
+const tarballs = readdirSync(out)
+  .filter((f) => f.endsWith('.tgz'))
+  .sort();
 process.stdout.write(`${tarballs.map((f) => path.join('packages-dist', f)).join('\n')}\n`);

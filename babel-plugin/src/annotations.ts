@@ -12,7 +12,8 @@ function commentsOf(node: Node | null | undefined): string[] {
 export function hintsOf(path: NodePath): Set<Hint> {
   const texts = commentsOf(path.node);
   const parent = path.parentPath;
-  if (parent && (parent.isExportNamedDeclaration() || parent.isExportDefaultDeclaration())) texts.push(...commentsOf(parent.node));
+  if (parent && (parent.isExportNamedDeclaration() || parent.isExportDefaultDeclaration()))
+    texts.push(...commentsOf(parent.node));
   return hintsInComments(texts);
 }
 
@@ -25,18 +26,26 @@ export function functionHints(path: NodePath): Set<Hint> {
   if (declarator?.isObjectProperty() && declarator.node.value === path.node) return hintsOf(declarator);
   if (declarator?.isVariableDeclarator() && declarator.node.init === path.node) {
     const declaration = declarator.parentPath!;
-    if (declaration.node && (declaration.node as BabelTypes.VariableDeclaration).declarations.length === 1) return hintsOf(declaration);
+    if (declaration.node && (declaration.node as BabelTypes.VariableDeclaration).declarations.length === 1)
+      return hintsOf(declaration);
   }
   return own;
 }
 
 /** Removes `@tracked` / `@traced` decorators from a class member; returns the hints they named. */
-export function takeDecoratorHints(t: typeof BabelTypes, node: { decorators?: BabelTypes.Decorator[] | null }): Set<Hint> {
+export function takeDecoratorHints(
+  t: typeof BabelTypes,
+  node: { decorators?: BabelTypes.Decorator[] | null },
+): Set<Hint> {
   const found = new Set<Hint>();
   if (!node.decorators) return found;
   node.decorators = node.decorators.filter((d) => {
     const expr = d.expression;
-    const text = t.isIdentifier(expr) ? expr.name : t.isMemberExpression(expr) && t.isIdentifier(expr.property) ? expr.property.name : '';
+    const text = t.isIdentifier(expr)
+      ? expr.name
+      : t.isMemberExpression(expr) && t.isIdentifier(expr.property)
+        ? expr.property.name
+        : '';
     const hint = hintOfDecorator(text);
     if (hint) found.add(hint);
     return !hint;

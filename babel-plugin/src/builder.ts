@@ -53,7 +53,8 @@ export class BabelBuilder implements Builder<Expr> {
   member(object: Expr, key: MemberKey<Expr>): Expr {
     const t = this.types;
     if (key.kind === 'dynamic') return this.mark(t.memberExpression(object, key.expr, true));
-    if (key.isPrivate) return this.mark(t.memberExpression(object, t.privateName(t.identifier(key.name.replace(/^#/, '')))));
+    if (key.isPrivate)
+      return this.mark(t.memberExpression(object, t.privateName(t.identifier(key.name.replace(/^#/, '')))));
     if (t.isValidIdentifier(key.name, false)) return this.mark(t.memberExpression(object, t.identifier(key.name)));
     return this.mark(t.memberExpression(object, t.stringLiteral(key.name), true));
   }

@@ -23,12 +23,17 @@ export default function racewayBabelPlugin(api: BabelApi, rawOptions: Instrument
     manipulateOptions(_opts: unknown, parserOpts: { plugins: unknown[] }) {
       // `@tracked` / `@traced` on class members must parse even without a decorators plugin configured.
       const names = parserOpts.plugins.map((p) => (Array.isArray(p) ? p[0] : p));
-      if (!names.includes('decorators') && !names.includes('decorators-legacy')) parserOpts.plugins.push('decorators-legacy');
+      if (!names.includes('decorators') && !names.includes('decorators-legacy'))
+        parserOpts.plugins.push('decorators-legacy');
     },
     visitor: {
       Program(program, state) {
         const file = state.filename ?? 'unknown.js';
-        const root = options.root ?? (state.file.opts.root as string | undefined) ?? (state.file.opts.cwd as string | undefined) ?? process.cwd();
+        const root =
+          options.root ??
+          (state.file.opts.root as string | undefined) ??
+          (state.file.opts.cwd as string | undefined) ??
+          process.cwd();
         const scope = new FileScope(options, path.resolve(root));
         const result = instrumentProgram(t, program, file, state.file.code, scope, options);
         for (const d of result.diagnostics) {

@@ -1,6 +1,23 @@
 import type { NodePath, types as BabelTypes } from '@babel/core';
-import type { Chain, FileScope, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions, RootName } from '@raceway/instrument-core';
-import { diagnostic, Emitter, Entry, hasOptional, hintNearMisses, INSTRUMENTED_MARKER, location, mayHoldHints, nearMissDiagnostics } from '@raceway/instrument-core';
+import type {
+  Chain,
+  FileScope,
+  InstrumentDiagnostic,
+  MemberKey,
+  ResolvedInstrumentOptions,
+  RootName,
+} from '@raceway/instrument-core';
+import {
+  diagnostic,
+  Emitter,
+  Entry,
+  hasOptional,
+  hintNearMisses,
+  INSTRUMENTED_MARKER,
+  location,
+  mayHoldHints,
+  nearMissDiagnostics,
+} from '@raceway/instrument-core';
 import { functionHints, hintsOf, takeDecoratorHints } from './annotations.js';
 import { BabelBuilder } from './builder.js';
 
@@ -8,7 +25,13 @@ type t = typeof BabelTypes;
 type Expr = BabelTypes.Expression;
 type Binding = NonNullable<ReturnType<NodePath['scope']['getBinding']>>;
 
-const TS_WRAPPERS = new Set(['TSNonNullExpression', 'TSAsExpression', 'TSSatisfiesExpression', 'TSTypeAssertion', 'ParenthesizedExpression']);
+const TS_WRAPPERS = new Set([
+  'TSNonNullExpression',
+  'TSAsExpression',
+  'TSSatisfiesExpression',
+  'TSTypeAssertion',
+  'ParenthesizedExpression',
+]);
 
 /** Per-file state of one instrumentation pass. */
 class FilePass {
@@ -60,7 +83,9 @@ class FilePass {
   }
 
   warn(code: Parameters<typeof diagnostic>[0], node: BabelTypes.Node): void {
-    this.diagnostics.push(diagnostic(code, this.relative, node.loc?.start.line ?? 0, (node.loc?.start.column ?? 0) + 1));
+    this.diagnostics.push(
+      diagnostic(code, this.relative, node.loc?.start.line ?? 0, (node.loc?.start.column ?? 0) + 1),
+    );
   }
 }
 
@@ -83,7 +108,9 @@ function rootNameOf(pass: FilePass, scope: NodePath['scope'], name: string): Roo
   const tracked = binding && pass.tracked.get(binding);
   if (tracked === undefined) return undefined;
   const callScope = pass.callScopes.get(binding!);
-  return callScope ? { kind: 'scoped', name: tracked, scope: pass.t.identifier(callScope.name) } : { kind: 'static', name: tracked };
+  return callScope
+    ? { kind: 'scoped', name: tracked, scope: pass.t.identifier(callScope.name) }
+    : { kind: 'static', name: tracked };
 }
 
 function privateClassName(pass: FilePass, path: NodePath<BabelTypes.PrivateName>): string | undefined {
@@ -116,21 +143,31 @@ function chainOf(pass: FilePass, input: NodePath): Chain<Expr> | undefined {
     if (inner) return { ...inner, segments: [...inner.segments, { key, optional }] };
     if (!className) return undefined;
     const object = unwrap(path.get('object') as NodePath).node as Expr;
-    return { rootName: { kind: 'instance', className }, root: object, rootIsIdentifier: t.isThisExpression(object), segments: [{ key, optional }] };
+    return {
+      rootName: { kind: 'instance', className },
+      root: object,
+      rootIsIdentifier: t.isThisExpression(object),
+      segments: [{ key, optional }],
+    };
   }
   const inner = chainOf(pass, path.get('object') as NodePath);
   if (!inner) return undefined;
   let key: MemberKey<Expr>;
-  if (!node.computed && t.isIdentifier(node.property)) key = { kind: 'static', name: node.property.name, isPrivate: false };
+  if (!node.computed && t.isIdentifier(node.property))
+    key = { kind: 'static', name: node.property.name, isPrivate: false };
   else if (t.isStringLiteral(node.property)) key = { kind: 'static', name: node.property.value, isPrivate: false };
-  else if (t.isNumericLiteral(node.property)) key = { kind: 'static', name: String(node.property.value), isPrivate: false };
+  else if (t.isNumericLiteral(node.property))
+    key = { kind: 'static', name: String(node.property.value), isPrivate: false };
   else key = { kind: 'dynamic', expr: node.property as Expr };
   return { ...inner, segments: [...inner.segments, { key, optional }] };
 }
 
 /** A default value inside a function's parameter list (also nested in a destructured parameter). */
 function isParameterDefault(path: NodePath): boolean {
-  return path.findParent((p) => p.listKey === 'params' && Boolean(p.parentPath?.isFunction())) !== null || (path.listKey === 'params' && Boolean(path.parentPath?.isFunction()));
+  return (
+    path.findParent((p) => p.listKey === 'params' && Boolean(p.parentPath?.isFunction())) !== null ||
+    (path.listKey === 'params' && Boolean(path.parentPath?.isFunction()))
+  );
 }
 
 /** True when `path` is consumed by an enclosing construct that handles the whole chain itself. */
@@ -179,32 +216,51 @@ function handledByParent(path: NodePath): boolean {
 
 function replace(pass: FilePass, path: NodePath, replacement: Expr): void {
   const parent = path.parentPath;
-  if (parent?.isObjectProperty() && parent.node.shorthand && parent.node.value === path.node) parent.node.shorthand = false;
+  if (parent?.isObjectProperty() && parent.node.shorthand && parent.node.value === path.node)
+    parent.node.shorthand = false;
   pass.generated.add(replacement);
   path.replaceWith(replacement);
   path.skip();
 }
 
 function argItems(pass: FilePass, args: Array<BabelTypes.Node>): Array<{ expr: Expr; spread: boolean }> {
-  return args.map((a) => (pass.t.isSpreadElement(a) ? { expr: a.argument, spread: true } : { expr: a as Expr, spread: false }));
+  return args.map((a) =>
+    pass.t.isSpreadElement(a) ? { expr: a.argument, spread: true } : { expr: a as Expr, spread: false },
+  );
 }
 
-function staticOrDynamicKey(pass: FilePass, member: BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression): MemberKey<Expr> {
+function staticOrDynamicKey(
+  pass: FilePass,
+  member: BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression,
+): MemberKey<Expr> {
   const t = pass.t;
   if (t.isPrivateName(member.property)) return { kind: 'static', name: `#${member.property.id.name}`, isPrivate: true };
-  if (!member.computed && t.isIdentifier(member.property)) return { kind: 'static', name: member.property.name, isPrivate: false };
+  if (!member.computed && t.isIdentifier(member.property))
+    return { kind: 'static', name: member.property.name, isPrivate: false };
   if (t.isStringLiteral(member.property)) return { kind: 'static', name: member.property.value, isPrivate: false };
   return { kind: 'dynamic', expr: member.property as Expr };
 }
 
 /** Rewrites tracked targets inside a destructuring pattern to temporaries; returns the writes to emit after. */
-function rewritePatternTargets(pass: FilePass, pattern: NodePath, out: Array<{ chain: Chain<Expr>; temp: Expr; node: BabelTypes.Node }>, builder: BabelBuilder): void {
+function rewritePatternTargets(
+  pass: FilePass,
+  pattern: NodePath,
+  out: Array<{ chain: Chain<Expr>; temp: Expr; node: BabelTypes.Node }>,
+  builder: BabelBuilder,
+): void {
   if (pattern.isArrayPattern()) {
-    for (const element of pattern.get('elements')) if (element.node) rewritePatternTargets(pass, element as NodePath, out, builder);
+    for (const element of pattern.get('elements'))
+      if (element.node) rewritePatternTargets(pass, element as NodePath, out, builder);
   } else if (pattern.isObjectPattern()) {
     for (const prop of pattern.get('properties')) {
       if (prop.isRestElement()) rewritePatternTargets(pass, prop, out, builder);
-      else rewritePatternTargets(pass, (prop as NodePath<BabelTypes.ObjectProperty>).get('value') as NodePath, out, builder);
+      else
+        rewritePatternTargets(
+          pass,
+          (prop as NodePath<BabelTypes.ObjectProperty>).get('value') as NodePath,
+          out,
+          builder,
+        );
     }
   } else if (pattern.isAssignmentPattern()) {
     rewritePatternTargets(pass, pattern.get('left') as NodePath, out, builder);
@@ -245,7 +301,11 @@ function collect(pass: FilePass): void {
       // Declared in a function: each call has its own bindings, named after the call (`makeQueue#3.pending`).
       const fn = path.getFunctionParent();
       let owner = fn ? pass.scopeOwners.get(fn.node) : undefined;
-      if (fn && !owner) pass.scopeOwners.set(fn.node, (owner = { id: fn.scope.generateUidIdentifier('rwcall'), name: functionName(pass, fn).name }));
+      if (fn && !owner)
+        pass.scopeOwners.set(
+          fn.node,
+          (owner = { id: fn.scope.generateUidIdentifier('rwcall'), name: functionName(pass, fn).name }),
+        );
       for (const declarator of path.get('declarations')) {
         for (const [name, id] of Object.entries(declarator.getBindingIdentifiers())) {
           const binding = declarator.scope.getBinding(name);
@@ -260,14 +320,19 @@ function collect(pass: FilePass): void {
       if (hintsOf(path).has('tracked')) pass.warn('RW1001', path.node);
     },
     Function(path) {
-      for (const param of path.get('params') as NodePath[]) if (hintsOf(param).has('tracked')) pass.warn('RW1001', param.node);
+      for (const param of path.get('params') as NodePath[])
+        if (hintsOf(param).has('tracked')) pass.warn('RW1001', param.node);
     },
     ImportDeclaration(path) {
       if (!hintsOf(path).has('tracked')) return;
       for (const spec of path.get('specifiers')) {
         const local = spec.node.local.name;
         const binding = spec.scope.getBinding(local);
-        const imported = spec.isImportSpecifier() ? (t.isIdentifier(spec.node.imported) ? spec.node.imported.name : spec.node.imported.value) : local;
+        const imported = spec.isImportSpecifier()
+          ? t.isIdentifier(spec.node.imported)
+            ? spec.node.imported.name
+            : spec.node.imported.value
+          : local;
         if (binding) pass.tracked.set(binding, imported);
       }
     },
@@ -277,7 +342,11 @@ function collect(pass: FilePass): void {
       for (const h of hintsOf(path)) hints.add(h);
       if (!hints.has('tracked')) return;
       const classPath = path.parentPath!.parentPath as NodePath<BabelTypes.Class>;
-      const className = classPath.node.id?.name ?? (classPath.parentPath?.isVariableDeclarator() && t.isIdentifier(classPath.parentPath.node.id) ? classPath.parentPath.node.id.name : 'AnonymousClass');
+      const className =
+        classPath.node.id?.name ??
+        (classPath.parentPath?.isVariableDeclarator() && t.isIdentifier(classPath.parentPath.node.id)
+          ? classPath.parentPath.node.id.name
+          : 'AnonymousClass');
       if (t.isClassPrivateProperty(node)) {
         const body = path.parentPath!.node;
         if (!pass.privateFields.has(body)) pass.privateFields.set(body, new Map());
@@ -289,14 +358,30 @@ function collect(pass: FilePass): void {
       const b = pass.builder(path);
       if (node.value) {
         // The initialiser tracks the field when it is compiled to an assignment (loose class properties).
-        node.value = b.entry(Entry.initField, [t.thisExpression(), b.str(className), b.str(field), node.value, b.str(pass.loc(node.key))]);
+        node.value = b.entry(Entry.initField, [
+          t.thisExpression(),
+          b.str(className),
+          b.str(field),
+          node.value,
+          b.str(pass.loc(node.key)),
+        ]);
       } else {
         const body = path.parentPath!.node;
         if (!pass.uninitialisedFields.has(body)) pass.uninitialisedFields.set(body, new Map());
         pass.uninitialisedFields.get(body)!.set(`${node.static ? 'static ' : ''}${field}`, className);
       }
-      const init = b.entry(Entry.trackField, [t.thisExpression(), b.str(className), b.str(field), b.str(pass.loc(node.key))]);
-      const tracker = t.classPrivateProperty(t.privateName(path.scope.generateUidIdentifier(`rwTrack_${field}`)), init, null, node.static);
+      const init = b.entry(Entry.trackField, [
+        t.thisExpression(),
+        b.str(className),
+        b.str(field),
+        b.str(pass.loc(node.key)),
+      ]);
+      const tracker = t.classPrivateProperty(
+        t.privateName(path.scope.generateUidIdentifier(`rwTrack_${field}`)),
+        init,
+        null,
+        node.static,
+      );
       pass.generated.add(tracker);
       path.insertAfter(tracker);
       pass.changed = true;
@@ -314,8 +399,17 @@ function collect(pass: FilePass): void {
 function thisOfClass(path: NodePath): { body: BabelTypes.Node; isStatic: boolean } | undefined {
   for (let p = path.parentPath; p; p = p.parentPath) {
     if (p.isArrowFunctionExpression()) continue;
-    if (p.isClassMethod() || p.isClassPrivateMethod() || p.isClassProperty() || p.isClassPrivateProperty() || p.isStaticBlock()) {
-      return { body: p.parentPath!.node, isStatic: p.isStaticBlock() || Boolean((p.node as { static?: boolean }).static) };
+    if (
+      p.isClassMethod() ||
+      p.isClassPrivateMethod() ||
+      p.isClassProperty() ||
+      p.isClassPrivateProperty() ||
+      p.isStaticBlock()
+    ) {
+      return {
+        body: p.parentPath!.node,
+        isStatic: p.isStaticBlock() || Boolean((p.node as { static?: boolean }).static),
+      };
     }
     if (p.isFunction() || p.isClass() || p.isProgram()) return undefined;
   }
@@ -323,12 +417,22 @@ function thisOfClass(path: NodePath): { body: BabelTypes.Node; isStatic: boolean
 }
 
 /** `this.field = …` where `field` is a tracked field of the class declared without initialiser. */
-function uninitialisedFieldAssigned(pass: FilePass, path: NodePath<BabelTypes.AssignmentExpression>): { owner: string; name: string } | undefined {
+function uninitialisedFieldAssigned(
+  pass: FilePass,
+  path: NodePath<BabelTypes.AssignmentExpression>,
+): { owner: string; name: string } | undefined {
   const t = pass.t;
   const left = path.node.left;
-  if (!t.isMemberExpression(left) || left.computed || !t.isThisExpression(left.object) || !t.isIdentifier(left.property)) return undefined;
+  if (
+    !t.isMemberExpression(left) ||
+    left.computed ||
+    !t.isThisExpression(left.object) ||
+    !t.isIdentifier(left.property)
+  )
+    return undefined;
   const at = thisOfClass(path);
-  const owner = at && pass.uninitialisedFields.get(at.body)?.get(`${at.isStatic ? 'static ' : ''}${left.property.name}`);
+  const owner =
+    at && pass.uninitialisedFields.get(at.body)?.get(`${at.isStatic ? 'static ' : ''}${left.property.name}`);
   return owner === undefined ? undefined : { owner, name: left.property.name };
 }
 
@@ -359,7 +463,11 @@ function rewriteAccesses(pass: FilePass): void {
         const rootName = rootNameOf(pass, path.scope, path.node.name);
         if (rootName === undefined || handledByParent(path)) return;
         if (path.parentPath.isExportSpecifier()) return;
-        replace(pass, path, pass.emitter(path, path.node).read({ rootName, root: path.node, rootIsIdentifier: true, segments: [] }));
+        replace(
+          pass,
+          path,
+          pass.emitter(path, path.node).read({ rootName, root: path.node, rootIsIdentifier: true, segments: [] }),
+        );
       },
     },
     // A parameter default runs in the parameters' scope, where the body's `var`s do not exist: the
@@ -372,7 +480,19 @@ function rewriteAccesses(pass: FilePass): void {
         if (!isParameterDefault(path)) return;
         const temps = pass.paramTemps.pop()!;
         if (temps.length === 0) return;
-        const wrapped = t.callExpression(t.arrowFunctionExpression([], t.blockStatement([t.variableDeclaration('var', temps.map((id) => t.variableDeclarator(id))), t.returnStatement(path.node.right)])), []);
+        const wrapped = t.callExpression(
+          t.arrowFunctionExpression(
+            [],
+            t.blockStatement([
+              t.variableDeclaration(
+                'var',
+                temps.map((id) => t.variableDeclarator(id)),
+              ),
+              t.returnStatement(path.node.right),
+            ]),
+          ),
+          [],
+        );
         pass.generated.add(wrapped);
         path.node.right = wrapped;
       },
@@ -404,7 +524,8 @@ function rewriteAccesses(pass: FilePass): void {
           rewritePatternTargets(pass, left, targets, b);
           const result = b.temp();
           const items: Expr[] = [b.assign(result, path.node)];
-          for (const target of targets) items.push(pass.emitter(path, target.node).assign(target.chain, '=', b.ref(target.temp)));
+          for (const target of targets)
+            items.push(pass.emitter(path, target.node).assign(target.chain, '=', b.ref(target.temp)));
           items.push(b.ref(result));
           pass.generated.add(path.node);
           replace(pass, path, b.seq(items));
@@ -413,7 +534,17 @@ function rewriteAccesses(pass: FilePass): void {
         const field = path.node.operator === '=' ? uninitialisedFieldAssigned(pass, path) : undefined;
         if (field) {
           const b = pass.builder(path);
-          replace(pass, path, b.entry(Entry.assignField, [t.thisExpression(), b.str(field.owner), b.str(field.name), path.node.right, b.str(pass.loc(path.node.left))]));
+          replace(
+            pass,
+            path,
+            b.entry(Entry.assignField, [
+              t.thisExpression(),
+              b.str(field.owner),
+              b.str(field.name),
+              path.node.right,
+              b.str(pass.loc(path.node.left)),
+            ]),
+          );
           return;
         }
         const chain = chainOf(pass, left);
@@ -425,7 +556,8 @@ function rewriteAccesses(pass: FilePass): void {
       exit(path) {
         if (pass.generated.has(path.node)) return;
         const chain = chainOf(pass, path.get('argument') as NodePath);
-        if (chain) replace(pass, path, pass.emitter(path, path.node).update(chain, path.node.operator, path.node.prefix));
+        if (chain)
+          replace(pass, path, pass.emitter(path, path.node).update(chain, path.node.operator, path.node.prefix));
       },
     },
     UnaryExpression: {
@@ -456,7 +588,13 @@ function rewriteAccesses(pass: FilePass): void {
         const key = staticOrDynamicKey(pass, member);
         const optionalMember = Boolean((member as BabelTypes.OptionalMemberExpression).optional);
         const optionalCall = Boolean((node as BabelTypes.OptionalCallExpression).optional);
-        replace(pass, path, pass.emitter(path, node).methodCall(receiver, key, optionalMember, optionalCall, argItems(pass, node.arguments)));
+        replace(
+          pass,
+          path,
+          pass
+            .emitter(path, node)
+            .methodCall(receiver, key, optionalMember, optionalCall, argItems(pass, node.arguments)),
+        );
       },
     },
     VariableDeclarator: {
@@ -473,14 +611,20 @@ function rewriteAccesses(pass: FilePass): void {
         }
         // Destructuring declaration of tracked bindings: record each initial value after the statement.
         const bound = id.getBindingIdentifiers() as Record<string, BabelTypes.Identifier>;
-        const names = Object.keys(bound).sort((x, y) => (bound[x]!.start ?? 0) - (bound[y]!.start ?? 0)).filter((n) => {
-          const binding = path.scope.getBinding(n);
-          return binding ? pass.tracked.has(binding) : false;
-        });
+        const names = Object.keys(bound)
+          .sort((x, y) => (bound[x]!.start ?? 0) - (bound[y]!.start ?? 0))
+          .filter((n) => {
+            const binding = path.scope.getBinding(n);
+            return binding ? pass.tracked.has(binding) : false;
+          });
         if (names.length === 0 || !path.parentPath.parentPath) return;
         const statement = path.parentPath;
         const b = pass.builder(path);
-        const writes = names.map((n) => t.expressionStatement(pass.emitter(path, path.node).initialize(rootNameOf(pass, path.scope, n)!, b.ref(t.identifier(n)))));
+        const writes = names.map((n) =>
+          t.expressionStatement(
+            pass.emitter(path, path.node).initialize(rootNameOf(pass, path.scope, n)!, b.ref(t.identifier(n))),
+          ),
+        );
         for (const w of writes) pass.generated.add(w);
         if (statement.parentPath?.isExportNamedDeclaration()) statement.parentPath.insertAfter(writes);
         else statement.insertAfter(writes);
@@ -493,10 +637,21 @@ function functionName(pass: FilePass, path: NodePath<BabelTypes.Function>): { na
   const t = pass.t;
   const node = path.node;
   const keyName = (key: BabelTypes.Node): string =>
-    t.isIdentifier(key) ? key.name : t.isStringLiteral(key) ? key.value : t.isPrivateName(key) ? `#${key.id.name}` : '[computed]';
+    t.isIdentifier(key)
+      ? key.name
+      : t.isStringLiteral(key)
+        ? key.value
+        : t.isPrivateName(key)
+          ? `#${key.id.name}`
+          : '[computed]';
   if (t.isClassMethod(node) || t.isClassPrivateMethod(node)) {
     const cls = path.parentPath!.parentPath!.node as BabelTypes.Class;
-    const className = cls.id?.name ?? (path.parentPath!.parentPath!.parentPath?.isVariableDeclarator() ? ((path.parentPath!.parentPath!.parentPath.node as BabelTypes.VariableDeclarator).id as BabelTypes.Identifier).name : 'AnonymousClass');
+    const className =
+      cls.id?.name ??
+      (path.parentPath!.parentPath!.parentPath?.isVariableDeclarator()
+        ? ((path.parentPath!.parentPath!.parentPath.node as BabelTypes.VariableDeclarator).id as BabelTypes.Identifier)
+            .name
+        : 'AnonymousClass');
     return { name: `${className}.${keyName(node.key)}`, at: node.key };
   }
   if (t.isObjectMethod(node) || (path.parentPath?.isObjectProperty() && path.parentPath.node.value === node)) {
@@ -506,10 +661,16 @@ function functionName(pass: FilePass, path: NodePath<BabelTypes.Function>): { na
     const prefix = holder?.isVariableDeclarator() && t.isIdentifier(holder.node.id) ? `${holder.node.id.name}.` : '';
     return { name: `${prefix}${keyName(key)}`, at: t.isObjectMethod(node) ? node.key : node };
   }
-  if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id) return { name: node.id.name, at: node.id };
+  if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id)
+    return { name: node.id.name, at: node.id };
   const parent = path.parentPath;
   if (parent?.isVariableDeclarator() && t.isIdentifier(parent.node.id)) return { name: parent.node.id.name, at: node };
-  if (parent?.isAssignmentExpression() && t.isMemberExpression(parent.node.left) && t.isIdentifier(parent.node.left.property)) return { name: parent.node.left.property.name, at: node };
+  if (
+    parent?.isAssignmentExpression() &&
+    t.isMemberExpression(parent.node.left) &&
+    t.isIdentifier(parent.node.left.property)
+  )
+    return { name: parent.node.left.property.name, at: node };
   return { name: 'anonymous', at: node };
 }
 
@@ -522,7 +683,11 @@ function argsOf(pass: FilePass, b: BabelBuilder, params: BabelTypes.Node[]): Exp
     if (t.isRestElement(p) && t.isIdentifier(p.argument)) return { expr: b.ref(p.argument), spread: true };
     if (t.isTSParameterProperty(p)) {
       const inner = p.parameter;
-      const id = t.isIdentifier(inner) ? inner : t.isAssignmentPattern(inner) && t.isIdentifier(inner.left) ? inner.left : undefined;
+      const id = t.isIdentifier(inner)
+        ? inner
+        : t.isAssignmentPattern(inner) && t.isIdentifier(inner.left)
+          ? inner.left
+          : undefined;
       if (id) return { expr: b.ref(t.identifier(id.name)), spread: false };
     }
     return { expr: b.str('[pattern]'), spread: false };
@@ -537,12 +702,19 @@ function redeclaresParameter(pass: FilePass, path: NodePath<BabelTypes.Function>
   let found = false;
   path.get('body').traverse({
     Function(inner) {
-      if (inner.isFunctionDeclaration() && inner.node.id && names.has(inner.node.id.name) && inner.parentPath.parentPath === path) found = true;
+      if (
+        inner.isFunctionDeclaration() &&
+        inner.node.id &&
+        names.has(inner.node.id.name) &&
+        inner.parentPath.parentPath === path
+      )
+        found = true;
       inner.skip();
     },
     VariableDeclaration(declaration) {
       if (declaration.node.kind !== 'var') return;
-      for (const d of declaration.node.declarations) for (const name of Object.keys(pass.t.getBindingIdentifiers(d.id))) if (names.has(name)) found = true;
+      for (const d of declaration.node.declarations)
+        for (const name of Object.keys(pass.t.getBindingIdentifiers(d.id))) if (names.has(name)) found = true;
     },
   });
   return found;
@@ -558,7 +730,8 @@ function wrapTraced(pass: FilePass): void {
         if (pass.generated.has(node)) return;
         const decorated = pass.tracedMethods.has(node);
         if (!decorated && !functionHints(path).has('traced')) return;
-        if (t.isClassMethod(node) && (node.kind === 'constructor' || node.kind === 'get' || node.kind === 'set')) return pass.warn('RW1002', node);
+        if (t.isClassMethod(node) && (node.kind === 'constructor' || node.kind === 'get' || node.kind === 'set'))
+          return pass.warn('RW1002', node);
         const { name, at } = functionName(pass, path);
         const b = pass.builder(path);
         const site = [b.str(name), b.str(pass.moduleName), b.str(pass.loc(at))];
@@ -573,7 +746,9 @@ function wrapTraced(pass: FilePass): void {
           return;
         }
         const innerBody = t.isBlockStatement(node.body) ? node.body : (node.body as Expr);
-        const simple = node.params.every((p) => t.isIdentifier(p) || (t.isRestElement(p) && t.isIdentifier(p.argument)));
+        const simple = node.params.every(
+          (p) => t.isIdentifier(p) || (t.isRestElement(p) && t.isIdentifier(p.argument)),
+        );
         let inner: BabelTypes.ArrowFunctionExpression;
         let callArgs = args;
         if ((node.async && !simple) || redeclaresParameter(pass, path)) {
@@ -581,14 +756,29 @@ function wrapTraced(pass: FilePass): void {
           // a throwing one rejecting, `var`s in the body sharing their names); the outer one keeps `length`.
           const own = node.params.filter((p) => !(t.isIdentifier(p) && p.name === 'this'));
           const counted = own.findIndex((p) => t.isAssignmentPattern(p) || t.isRestElement(p));
-          const placeholders = own.slice(0, counted === -1 ? own.length : counted).map(() => path.scope.generateUidIdentifier('rwp'));
+          const placeholders = own
+            .slice(0, counted === -1 ? own.length : counted)
+            .map(() => path.scope.generateUidIdentifier('rwp'));
           const rest = path.scope.generateUidIdentifier('rwrest');
-          const body = t.arrowFunctionExpression(own as BabelTypes.ArrowFunctionExpression['params'], innerBody, node.async);
+          const body = t.arrowFunctionExpression(
+            own as BabelTypes.ArrowFunctionExpression['params'],
+            innerBody,
+            node.async,
+          );
           inner = t.arrowFunctionExpression([], t.callExpression(body, [...placeholders, t.spreadElement(rest)]));
           pass.needsBoundaries.add(body);
           pass.generated.add(body);
           node.params = [...node.params.filter((p) => !own.includes(p)), ...placeholders, t.restElement(rest)];
-          callArgs = pass.options.trackArgs === 'none' ? b.array([]) : b.entry(Entry.args, [b.array([...placeholders.map((id) => ({ expr: b.ref(id), spread: false })), { expr: b.ref(rest), spread: true }]), b.str(pass.options.trackArgs)]);
+          callArgs =
+            pass.options.trackArgs === 'none'
+              ? b.array([])
+              : b.entry(Entry.args, [
+                  b.array([
+                    ...placeholders.map((id) => ({ expr: b.ref(id), spread: false })),
+                    { expr: b.ref(rest), spread: true },
+                  ]),
+                  b.str(pass.options.trackArgs),
+                ]);
         } else {
           inner = t.arrowFunctionExpression([], innerBody, node.async);
           pass.needsBoundaries.add(inner);
@@ -632,7 +822,9 @@ function markBoundaries(pass: FilePass): void {
         const b = pass.builder(path);
         const mark = t.expressionStatement(b.entry(Entry.boundary, []));
         const body = path.node.body;
-        path.node.body = t.isBlockStatement(body) ? t.blockStatement([mark, ...body.body]) : t.blockStatement([mark, body]);
+        path.node.body = t.isBlockStatement(body)
+          ? t.blockStatement([mark, ...body.body])
+          : t.blockStatement([mark, body]);
       },
     },
   });
@@ -644,7 +836,9 @@ function declareCallScopes(pass: FilePass): void {
   for (const [fn, owner] of pass.scopeOwners) {
     if (!t.isBlockStatement(fn.body)) continue;
     const b = pass.builder(pass.program);
-    const declaration = t.variableDeclaration('const', [t.variableDeclarator(owner.id, b.entry(Entry.scope, [b.str(owner.name)]))]);
+    const declaration = t.variableDeclaration('const', [
+      t.variableDeclarator(owner.id, b.entry(Entry.scope, [b.str(owner.name)])),
+    ]);
     pass.generated.add(declaration);
     fn.body.body.unshift(declaration);
     pass.changed = true;
@@ -664,7 +858,14 @@ export interface PassResult {
 }
 
 /** Instruments one program. `scope` decides file inclusion and naming. */
-export function instrumentProgram(t: t, program: NodePath<BabelTypes.Program>, file: string, code: string, scope: FileScope, options: ResolvedInstrumentOptions): PassResult {
+export function instrumentProgram(
+  t: t,
+  program: NodePath<BabelTypes.Program>,
+  file: string,
+  code: string,
+  scope: FileScope,
+  options: ResolvedInstrumentOptions,
+): PassResult {
   if (!scope.accepts(file) || code.includes(INSTRUMENTED_MARKER)) return { changed: false, diagnostics: [] };
   const misses = nearMissDiagnostics(hintNearMisses(code), code, scope.relative(file));
   if (!mayHoldHints(code)) return { changed: false, diagnostics: misses };
@@ -679,7 +880,9 @@ export function instrumentProgram(t: t, program: NodePath<BabelTypes.Program>, f
   if (!pass.changed) return { changed: false, diagnostics: pass.diagnostics };
   const source = t.stringLiteral(options.runtimeModule);
   const declaration = usesCommonJs(t, program.node, file)
-    ? t.variableDeclaration('const', [t.variableDeclarator(t.identifier(entryName), t.callExpression(t.identifier('require'), [source]))])
+    ? t.variableDeclaration('const', [
+        t.variableDeclarator(t.identifier(entryName), t.callExpression(t.identifier('require'), [source])),
+      ])
     : t.importDeclaration([t.importNamespaceSpecifier(t.identifier(entryName))], source);
   t.addComment(declaration, 'leading', ` ${INSTRUMENTED_MARKER} `, false);
   const [inserted] = program.unshiftContainer('body', declaration);

@@ -35,7 +35,9 @@ export function printTable(title, rows, note) {
   process.stdout.write(`\n${title}\n`);
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
-    process.stdout.write(`  ${r.name.padEnd(width)}  ${r.ratio.toFixed(2).padStart(8)}x   (${r.nsPerOp.toFixed(1)} ns/op)\n`);
+    process.stdout.write(
+      `  ${r.name.padEnd(width)}  ${r.ratio.toFixed(2).padStart(8)}x   (${r.nsPerOp.toFixed(1)} ns/op)\n`,
+    );
   }
   if (note) process.stdout.write(`  ${note}\n`);
 }

@@ -33,7 +33,9 @@ export function compile(filename: string, source: string, format: 'module' | 'co
     configFile: false,
     sourceMaps: 'inline',
     sourceType: format === 'module' ? 'module' : 'unambiguous',
-    presets: ts ? [[require.resolve('@babel/preset-typescript'), { allowDeclareFields: true, onlyRemoveTypeImports: true }]] : [],
+    presets: ts
+      ? [[require.resolve('@babel/preset-typescript'), { allowDeclareFields: true, onlyRemoveTypeImports: true }]]
+      : [],
     plugins,
   });
   const code = result?.code ?? source;

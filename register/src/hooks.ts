@@ -13,9 +13,17 @@ interface ResolveContext {
   parentURL?: string;
 }
 type NextResolve = (specifier: string, context: ResolveContext) => Promise<{ url: string; format?: string | null }>;
-type NextLoad = (url: string, context: { format?: string | null }) => Promise<{ format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean }>;
+type NextLoad = (
+  url: string,
+  context: { format?: string | null },
+) => Promise<{ format: string; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean }>;
 
-const TS_FOR_JS: Record<string, string[]> = { '.js': ['.ts', '.tsx'], '.mjs': ['.mts'], '.cjs': ['.cts'], '': ['.ts', '.tsx', '/index.ts'] };
+const TS_FOR_JS: Record<string, string[]> = {
+  '.js': ['.ts', '.tsx'],
+  '.mjs': ['.mts'],
+  '.cjs': ['.cts'],
+  '': ['.ts', '.tsx', '/index.ts'],
+};
 
 export async function resolve(specifier: string, context: ResolveContext, nextResolve: NextResolve) {
   try {
@@ -25,7 +33,7 @@ export async function resolve(specifier: string, context: ResolveContext, nextRe
     if (!relative || (error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
     const ext = /\.(m|c)?js$/.exec(specifier)?.[0] ?? (/\.[a-z]+$/i.test(specifier) ? undefined : '');
     const stem = ext ? specifier.slice(0, -ext.length) : specifier;
-    for (const candidate of ext === undefined ? [] : TS_FOR_JS[ext] ?? []) {
+    for (const candidate of ext === undefined ? [] : (TS_FOR_JS[ext] ?? [])) {
       try {
         return await nextResolve(stem + candidate, context);
       } catch {

@@ -106,11 +106,15 @@ describe('bounded vector clocks', () => {
 
   it('folds the joiner of 500 concurrent calls: what follows the join is after every call, and the calls stay concurrent', async () => {
     await raceway.startTrace('batch', async () => {
-      await Promise.all(Array.from({ length: 500 }, (_, i) => call('fill', async () => {
-        rw.write(`slot.${i % 7}`, null, i, 'fill.ts:2:5');
-        await sleep(1);
-        rw.read(`slot.${i % 7}`, i, 'fill.ts:4:5');
-      })));
+      await Promise.all(
+        Array.from({ length: 500 }, (_, i) =>
+          call('fill', async () => {
+            rw.write(`slot.${i % 7}`, null, i, 'fill.ts:2:5');
+            await sleep(1);
+            rw.read(`slot.${i % 7}`, i, 'fill.ts:4:5');
+          }),
+        ),
+      );
       rw.write('done', false, true, 'batch.ts:9:3');
     });
     const all = events();
@@ -152,7 +156,8 @@ describe('bounded vector clocks', () => {
       }, 1);
     });
     const changes = stateChanges(events(), 'cache');
-    const of = (type: string, run: number) => changes.find((e) => e.kind.StateChange.access_type === type && e.kind.StateChange.old_value === run)!;
+    const of = (type: string, run: number) =>
+      changes.find((e) => e.kind.StateChange.access_type === type && e.kind.StateChange.old_value === run)!;
     expect(happensBefore(of('Read', 1), of('Read', 2))).toBe(true); // run 2 started after run 1's callback returned
     expect(concurrent(of('Write', 1), of('Read', 2))).toBe(true); // but run 1's continuation is not ordered with run 2
     expect(concurrent(of('Write', 1), of('Read', 3))).toBe(true);

@@ -271,12 +271,20 @@ describe('traced calls keep their results', () => {
   it('returns synchronous results and rethrows synchronous errors unchanged', () => {
     expect(raceway.trackFunctionSync('sum', [1, 2], () => 3)).toBe(3);
     const boom = new Error('sync');
-    expect(() => raceway.trackFunctionSync('f', [], () => { throw boom; })).toThrow(boom);
+    expect(() =>
+      raceway.trackFunctionSync('f', [], () => {
+        throw boom;
+      }),
+    ).toThrow(boom);
   });
 
   it('turns a synchronous throw inside an async tracked call into a rejection', async () => {
     const boom = new Error('early');
-    await expect(raceway.trackFunction('f', [], () => { throw boom; })).rejects.toBe(boom);
+    await expect(
+      raceway.trackFunction('f', [], () => {
+        throw boom;
+      }),
+    ).rejects.toBe(boom);
   });
 });
 
@@ -295,7 +303,9 @@ describe('traced calls keep promise timing', () => {
 
   it('joins a child into whoever reacts to its promise: await, then, Promise.all, an async function returning it', async () => {
     const shapes: Record<string, (p: () => Promise<void>) => Promise<unknown>> = {
-      await: async (p) => { await p(); },
+      await: async (p) => {
+        await p();
+      },
       then: (p) => p().then(() => undefined),
       all: (p) => Promise.all([p()]),
       returned: async (p) => p(),

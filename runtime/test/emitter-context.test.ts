@@ -29,10 +29,12 @@ async function listen(server: http.Server): Promise<string> {
 /** A downstream service that records the propagation headers it receives. */
 async function downstream(): Promise<{ url: string; seen: http.IncomingHttpHeaders[] }> {
   const seen: http.IncomingHttpHeaders[] = [];
-  const url = await listen(http.createServer((req, res) => {
-    seen.push(req.headers);
-    res.end('ok');
-  }));
+  const url = await listen(
+    http.createServer((req, res) => {
+      seen.push(req.headers);
+      res.end('ok');
+    }),
+  );
   return { url, seen };
 }
 
@@ -57,19 +59,23 @@ describe('context through event-emitter callbacks', () => {
     replaceDefaultClient(client);
     const next = await downstream();
     stock = 10;
-    const url = await listen(http.createServer(client.wrapHandler((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c));
-      req.on('end', async () => {
-        await fetch(`${next.url}/reserve`, { method: 'POST', body });
-        rw.boundary();
-        const left = rw.read('stock', stock, 'shop.js:8:20');
-        await pause(20);
-        rw.boundary();
-        stock = rw.write('stock', stock, left - 1, 'shop.js:10:5');
-        res.end(String(stock));
-      });
-    })));
+    const url = await listen(
+      http.createServer(
+        client.wrapHandler((req, res) => {
+          let body = '';
+          req.on('data', (c: Buffer) => (body += c));
+          req.on('end', async () => {
+            await fetch(`${next.url}/reserve`, { method: 'POST', body });
+            rw.boundary();
+            const left = rw.read('stock', stock, 'shop.js:8:20');
+            await pause(20);
+            rw.boundary();
+            stock = rw.write('stock', stock, left - 1, 'shop.js:10:5');
+            res.end(String(stock));
+          });
+        }),
+      ),
+    );
     await Promise.all([post(url, 'a'), post(url, 'b')]);
     expect(next.seen).toHaveLength(2);
     for (const headers of next.seen) {
@@ -93,29 +99,33 @@ describe('context through event-emitter callbacks', () => {
     const client = RacewayClient.inMemory({ serviceName: 'shop' });
     replaceDefaultClient(client);
     const tasks: Record<string, string | undefined> = {};
-    const url = await listen(http.createServer(client.wrapHandler((req, res) => {
-      const request = client.currentTaskId();
-      tasks.handler = request;
-      res.on('finish', () => (tasks.finish = client.currentTaskId()));
-      res.on('close', () => (tasks.close = client.currentTaskId()));
-      if (req.url === '/pipe') {
-        const sink = new Writable({
-          write(_chunk, _encoding, done) {
-            tasks.pipeWrite = client.currentTaskId();
-            done();
-          },
-        });
-        void pipeline(req, new PassThrough(), sink).then(() => {
-          tasks.pipeDone = client.currentTaskId();
-          res.end('piped');
-        });
-        return;
-      }
-      readBody(req, (body) => {
-        tasks.module = client.currentTaskId();
-        res.end(body);
-      });
-    })));
+    const url = await listen(
+      http.createServer(
+        client.wrapHandler((req, res) => {
+          const request = client.currentTaskId();
+          tasks.handler = request;
+          res.on('finish', () => (tasks.finish = client.currentTaskId()));
+          res.on('close', () => (tasks.close = client.currentTaskId()));
+          if (req.url === '/pipe') {
+            const sink = new Writable({
+              write(_chunk, _encoding, done) {
+                tasks.pipeWrite = client.currentTaskId();
+                done();
+              },
+            });
+            void pipeline(req, new PassThrough(), sink).then(() => {
+              tasks.pipeDone = client.currentTaskId();
+              res.end('piped');
+            });
+            return;
+          }
+          readBody(req, (body) => {
+            tasks.module = client.currentTaskId();
+            res.end(body);
+          });
+        }),
+      ),
+    );
     expect(await post(url, 'hello')).toBe('hello');
     await pause(20);
     expect(tasks.handler).toBeDefined();
@@ -129,17 +139,21 @@ describe('context through event-emitter callbacks', () => {
     const client = RacewayClient.inMemory({ serviceName: 'shop' });
     replaceDefaultClient(client);
     let counts = { on: 0, once: 0 };
-    const url = await listen(http.createServer(client.wrapHandler((req, res) => {
-      const onData = () => counts.on++;
-      const onceData = () => counts.once++;
-      req.on('data', onData);
-      req.once('data', onceData);
-      req.off('data', onData);
-      req.removeListener('data', onceData);
-      expect(req.listenerCount('data')).toBe(0);
-      req.resume();
-      req.on('end', () => res.end('done'));
-    })));
+    const url = await listen(
+      http.createServer(
+        client.wrapHandler((req, res) => {
+          const onData = () => counts.on++;
+          const onceData = () => counts.once++;
+          req.on('data', onData);
+          req.once('data', onceData);
+          req.off('data', onData);
+          req.removeListener('data', onceData);
+          expect(req.listenerCount('data')).toBe(0);
+          req.resume();
+          req.on('end', () => res.end('done'));
+        }),
+      ),
+    );
     expect(await post(url, 'abc')).toBe('done');
     expect(counts).toEqual({ on: 0, once: 0 });
     counts = { on: 0, once: 0 };
@@ -177,7 +191,11 @@ describe('context through event-emitter callbacks', () => {
     await fastify.listen({ port: 0, host: '127.0.0.1' });
     closers.push(() => fastify.close());
     const address = fastify.server.address() as AddressInfo;
-    await fetch(`http://127.0.0.1:${address.port}/y`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'b' });
+    await fetch(`http://127.0.0.1:${address.port}/y`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'b',
+    });
     expect(seen).toHaveLength(2);
     for (const [handler, listener] of seen) {
       expect(handler).toBeDefined();

@@ -77,7 +77,11 @@ beforeAll(async () => {
   app.use(gateway.middleware());
   app.post('/order', async (_req, res) => {
     rw.write('orders.last', null, 'o-1', 'gateway.ts:5:5');
-    const r = await fetch(`${urlB}/reserve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"sku":"sku-1"}' });
+    const r = await fetch(`${urlB}/reserve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"sku":"sku-1"}',
+    });
     const payload = await r.json();
     rw.read('orders.last', 'o-1', 'gateway.ts:7:5');
     res.json(payload);
@@ -87,22 +91,27 @@ beforeAll(async () => {
     res.json({ task: gateway.currentTaskId() });
   });
   app.get('/branches', async (_req, res) => {
-    const branch = (name: string) => gateway.trackFunction(name, [], async () => {
-      await pause(2);
-      return gateway.currentTaskId();
-    });
+    const branch = (name: string) =>
+      gateway.trackFunction(name, [], async () => {
+        await pause(2);
+        return gateway.currentTaskId();
+      });
     const tasks = await Promise.all([branch('a'), branch('b')]);
     res.json({ tasks, parent: gateway.currentTaskId() });
   });
   app.get('/own-headers', async (_req, res) => {
-    const r = await fetch(`${urlC}/pay`, { headers: { traceparent: '00-11111111111111111111111111111111-2222222222222222-01' } });
+    const r = await fetch(`${urlC}/pay`, {
+      headers: { traceparent: '00-11111111111111111111111111111111-2222222222222222-01' },
+    });
     res.json(await r.json());
   });
   app.get('/fail', () => {
     throw new Error('gateway exploded');
   });
   app.use(gateway.errorHandler());
-  app.use((_err: unknown, _req: unknown, res: express.Response, _next: unknown) => res.status(500).json({ error: true }));
+  app.use((_err: unknown, _req: unknown, res: express.Response, _next: unknown) =>
+    res.status(500).json({ error: true }),
+  );
   urlA = await listen(http.createServer(app));
 });
 
@@ -211,16 +220,34 @@ describe('middlewares', () => {
     process.off('unhandledRejection', hook);
     const events = await flushAll();
     const messages = events.filter((e) => kind(e) === 'Error').map((e) => `${service(e)}: ${e.kind.Error.message}`);
-    expect(messages).toEqual(expect.arrayContaining(['gateway: gateway exploded', 'inventory: inventory exploded', 'payment: payment exploded']));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'gateway: gateway exploded',
+        'inventory: inventory exploded',
+        'payment: payment exploded',
+      ]),
+    );
     // node:http: the listener's rejection stays unhandled, as it was without Raceway.
     expect([...errors].some((e) => e.includes('payment exploded'))).toBe(true);
   });
 
   it('continues the trace of a caller using another SDK (traceparent + raceway-clock)', async () => {
     const clock = Buffer.from(
-      JSON.stringify({ trace_id: '0af76519-16cd-43dd-8448-eb211c80319c', span_id: 'b7ad6b7169203331', parent_span_id: '00f067aa0ba902b7', service: 'py-svc', instance: 'p1', clock: [['py-svc#p1', 4]] }),
+      JSON.stringify({
+        trace_id: '0af76519-16cd-43dd-8448-eb211c80319c',
+        span_id: 'b7ad6b7169203331',
+        parent_span_id: '00f067aa0ba902b7',
+        service: 'py-svc',
+        instance: 'p1',
+        clock: [['py-svc#p1', 4]],
+      }),
     ).toString('base64url');
-    await fetch(`${urlA}/whoami`, { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'raceway-clock': `v1;${clock}` } });
+    await fetch(`${urlA}/whoami`, {
+      headers: {
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        'raceway-clock': `v1;${clock}`,
+      },
+    });
     const [request] = (await flushAll()).filter((e) => kind(e) === 'HttpRequest');
     expect(request!.trace_id).toBe('0af76519-16cd-43dd-8448-eb211c80319c');
     expect(request!.metadata.distributed_span_id).toBe('b7ad6b7169203331');

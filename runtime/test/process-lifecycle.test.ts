@@ -8,7 +8,10 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 function run(file: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [file], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.on('error', reject);
@@ -42,7 +45,10 @@ describe('process lifecycle (built package)', () => {
   it('shares one context store and default client between the ESM and CommonJS builds', async () => {
     const result = await run(fixture('dual-module-app.cjs'), {});
     expect(result.code).toBe(0);
-    const [first, second] = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [first, second] = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(first).toEqual({ sameDefault: true, cjsSeesContext: true });
     expect(second).toEqual({ recorded: 1, trace: true });
   });

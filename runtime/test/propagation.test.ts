@@ -37,14 +37,17 @@ describe('traceparent', () => {
   });
 
   it('accepts a future version with extra fields, keeping the known ones', () => {
-    expect(parseTraceparent('01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-future')?.spanId).toBe('b7ad6b7169203331');
+    expect(parseTraceparent('01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-future')?.spanId).toBe(
+      'b7ad6b7169203331',
+    );
   });
 
   it('never throws and only accepts what it can format back (fuzz)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.anything()), (input) => {
         const parsed = parseTraceparent(input);
-        if (parsed) expect(parseTraceparent(formatTraceparent(parsed.traceId, parsed.spanId, parsed.flags))).toEqual(parsed);
+        if (parsed)
+          expect(parseTraceparent(formatTraceparent(parsed.traceId, parsed.spanId, parsed.flags))).toEqual(parsed);
       }),
       { numRuns: 2000 },
     );
@@ -71,7 +74,8 @@ describe('tracestate', () => {
     expect(parseTracestate(`a=${'x'.repeat(600)}`)).toBeUndefined();
   });
 
-  const range = (from: number, to: number) => String.fromCharCode(...Array.from({ length: to - from + 1 }, (_, i) => from + i));
+  const range = (from: number, to: number) =>
+    String.fromCharCode(...Array.from({ length: to - from + 1 }, (_, i) => from + i));
   const LEGAL_KEY = `${range(0x61, 0x7a)}0123456789_-*/`;
   const LEGAL_VALUE = range(0x20, 0x2b) + range(0x2d, 0x3c) + range(0x3e, 0x7e);
   // The processing model of trace-context levels 1 and 2, as a table: input header(s) → what is passed on.
@@ -79,30 +83,49 @@ describe('tracestate', () => {
     ['a duplicated key keeps its first member', 'foo=1,foo=1', 'foo=1'],
     ['a duplicated key with another value keeps the first', 'foo=1,foo=2', 'foo=1'],
     ['duplicates across repeated headers', ['foo=1', 'foo=2'], 'foo=1'],
-    ['members keep their order across headers', ['foo=1,bar=2', 'rojo=1,congo=2', 'baz=3'], 'foo=1,bar=2,rojo=1,congo=2,baz=3'],
+    [
+      'members keep their order across headers',
+      ['foo=1,bar=2', 'rojo=1,congo=2', 'baz=3'],
+      'foo=1,bar=2,rojo=1,congo=2,baz=3',
+    ],
     ['an empty header among others is ignored', ['foo=1', ''], 'foo=1'],
     ['an empty header alone is no tracestate', '', undefined],
     ['optional whitespace around members', 'foo=1 \t , \t bar=2, \t baz=3', 'foo=1,bar=2,baz=3'],
     ['empty members', 'foo=1,,bar=2 , ', 'foo=1,bar=2'],
     ['a 256-character key', `${'z'.repeat(256)}=1`, `${'z'.repeat(256)}=1`],
     ['a 257-character key drops it all', ['foo=1', `${'z'.repeat(257)}=1`], undefined],
-    ['a multi-tenant key at its limits (241 @ 14)', ['foo=1', `${'t'.repeat(241)}@${'v'.repeat(14)}=1`], `foo=1,${'t'.repeat(241)}@${'v'.repeat(14)}=1`],
+    [
+      'a multi-tenant key at its limits (241 @ 14)',
+      ['foo=1', `${'t'.repeat(241)}@${'v'.repeat(14)}=1`],
+      `foo=1,${'t'.repeat(241)}@${'v'.repeat(14)}=1`,
+    ],
     ['a tenant of 242 drops it all', ['foo=1', `${'t'.repeat(242)}@v=1`], undefined],
     ['a vendor of 15 drops it all', ['foo=1', `t@${'v'.repeat(15)}=1`], undefined],
     ['an illegal vendor format drops it all', 'foo@=1,bar=2', undefined],
     ['a key in upper case drops it all', 'FOO=1', undefined],
     ['a key with a space drops it all', 'foo =1', undefined],
     ['a key with a dot drops it all', 'foo.bar=1', undefined],
-    ['32 members pass', Array.from({ length: 32 }, (_, i) => `bar${i}=${i}`).join(','), Array.from({ length: 32 }, (_, i) => `bar${i}=${i}`).join(',')],
+    [
+      '32 members pass',
+      Array.from({ length: 32 }, (_, i) => `bar${i}=${i}`).join(','),
+      Array.from({ length: 32 }, (_, i) => `bar${i}=${i}`).join(','),
+    ],
     ['33 members drop it all', Array.from({ length: 33 }, (_, i) => `bar${i}=${i}`).join(','), undefined],
-    ['every legal key and value character', `${LEGAL_KEY}@a-z0-9_-*/=${LEGAL_VALUE}`, `${LEGAL_KEY}@a-z0-9_-*/=${LEGAL_VALUE}`],
+    [
+      'every legal key and value character',
+      `${LEGAL_KEY}@a-z0-9_-*/=${LEGAL_VALUE}`,
+      `${LEGAL_KEY}@a-z0-9_-*/=${LEGAL_VALUE}`,
+    ],
   ];
   for (const [name, input, expected] of table) {
     it(name, () => expect(parseTracestate(input)).toBe(expected));
   }
 
   it('never throws (fuzz)', () => {
-    fc.assert(fc.property(fc.oneof(fc.anything(), fc.array(fc.anything())), (input) => void parseTracestate(input)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.array(fc.anything())), (input) => void parseTracestate(input)),
+      { numRuns: 3000 },
+    );
   });
 
   it('ignores a repeated header that holds anything but strings', () => {
@@ -118,7 +141,10 @@ describe('raceway-clock', () => {
     parentSpanId: '00f067aa0ba902b7',
     service: 'gateway',
     instance: 'gw-1',
-    clock: [['gateway#gw-1', 3], ['inventory#inv-1', 1]] as Array<[string, number]>,
+    clock: [
+      ['gateway#gw-1', 3],
+      ['inventory#inv-1', 1],
+    ] as Array<[string, number]>,
   };
 
   it('encodes v1; + unpadded base64url JSON with the wire field names', () => {
@@ -132,13 +158,23 @@ describe('raceway-clock', () => {
       parent_span_id: '00f067aa0ba902b7',
       service: 'gateway',
       instance: 'gw-1',
-      clock: [['gateway#gw-1', 3], ['inventory#inv-1', 1]],
+      clock: [
+        ['gateway#gw-1', 3],
+        ['inventory#inv-1', 1],
+      ],
     });
     expect(decodeRacewayClock(encoded)).toEqual(header);
   });
 
   it('reads a header written by another SDK (hand-built JSON, padded base64 too)', () => {
-    const json = JSON.stringify({ trace_id: '0AF76519-16CD-43DD-8448-EB211C80319C', span_id: 'b7ad6b7169203331', parent_span_id: null, service: 'py', instance: 'i', clock: [['py#i', 7]] });
+    const json = JSON.stringify({
+      trace_id: '0AF76519-16CD-43DD-8448-EB211C80319C',
+      span_id: 'b7ad6b7169203331',
+      parent_span_id: null,
+      service: 'py',
+      instance: 'i',
+      clock: [['py#i', 7]],
+    });
     const padded = `v1;${Buffer.from(json).toString('base64')}`.replace(/\+/g, '-').replace(/\//g, '_');
     const decoded = decodeRacewayClock(padded)!;
     expect(decoded.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
@@ -151,17 +187,30 @@ describe('raceway-clock', () => {
     ['bad base64', 'v1;***'],
     ['bad JSON', `v1;${Buffer.from('{not json').toString('base64url')}`],
     ['no trace id', `v1;${Buffer.from('{"clock":[]}').toString('base64url')}`],
-    ['clock pairs of the wrong shape', `v1;${Buffer.from('{"trace_id":"0af76519-16cd-43dd-8448-eb211c80319c","clock":[["a",1,2]]}').toString('base64url')}`],
-    ['negative counters', `v1;${Buffer.from('{"trace_id":"0af76519-16cd-43dd-8448-eb211c80319c","clock":[["a",-1]]}').toString('base64url')}`],
+    [
+      'clock pairs of the wrong shape',
+      `v1;${Buffer.from('{"trace_id":"0af76519-16cd-43dd-8448-eb211c80319c","clock":[["a",1,2]]}').toString('base64url')}`,
+    ],
+    [
+      'negative counters',
+      `v1;${Buffer.from('{"trace_id":"0af76519-16cd-43dd-8448-eb211c80319c","clock":[["a",-1]]}').toString('base64url')}`,
+    ],
   ])('ignores the whole header on %s', (_why, value) => {
     expect(decodeRacewayClock(value)).toBeUndefined();
   });
 
   it('never throws on arbitrary input, with or without the prefix (fuzz)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((s) => `v1;${s}`), fc.json().map((j) => `v1;${Buffer.from(j).toString('base64url')}`)), (input) => {
-        void decodeRacewayClock(input);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => `v1;${s}`),
+          fc.json().map((j) => `v1;${Buffer.from(j).toString('base64url')}`),
+        ),
+        (input) => {
+          void decodeRacewayClock(input);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -201,7 +250,11 @@ describe('propagating a trace through A → B → C', () => {
 
   it('keeps the clock header under its budget however many components the clock has', () => {
     const task = newRootTask(newTrace());
-    task.clock = task.clock.merge(VectorClock.fromPairs(Array.from({ length: 2000 }, (_, i) => [`service-${i}#instance-${i}`, i + 1] as [string, number])));
+    task.clock = task.clock.merge(
+      VectorClock.fromPairs(
+        Array.from({ length: 2000 }, (_, i) => [`service-${i}#instance-${i}`, i + 1] as [string, number]),
+      ),
+    );
     const headers = buildOutgoing(task, 'big', 'b1');
     expect(headers['raceway-clock']!.length).toBeLessThanOrEqual(CLOCK_HEADER_BUDGET);
     const decoded = decodeRacewayClock(headers['raceway-clock'])!;
@@ -212,10 +265,20 @@ describe('propagating a trace through A → B → C', () => {
 
 describe('vector clocks', () => {
   it('merges by component-wise max and compares', () => {
-    const a = VectorClock.fromPairs([['x', 2], ['y', 1]]);
-    const b = VectorClock.fromPairs([['y', 3], ['z', 1]]);
+    const a = VectorClock.fromPairs([
+      ['x', 2],
+      ['y', 1],
+    ]);
+    const b = VectorClock.fromPairs([
+      ['y', 3],
+      ['z', 1],
+    ]);
     const m = a.merge(b);
-    expect(m.toPairs().sort()).toEqual([['x', 2], ['y', 3], ['z', 1]]);
+    expect(m.toPairs().sort()).toEqual([
+      ['x', 2],
+      ['y', 3],
+      ['z', 1],
+    ]);
     expect(a.leq(m)).toBe(true);
     expect(m.leq(a)).toBe(false);
     expect(a.merge(VectorClock.fromPairs([['x', 1]]))).toBe(a);

@@ -11,7 +11,10 @@ const analysisThread = fileURLToPath(new URL('../dist/esm/analysis/analysis-thre
 // process alive: a CI job running `raceway run` must never hang.
 const exit = (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 
-main(process.argv.slice(2), { ...(existsSync(uiDir) ? { uiDir } : {}), ingestThread, analysisThread }).then(exit, (error) => {
-  process.stderr.write(`raceway: ${error instanceof Error ? error.message : String(error)}\n`);
-  exit(2);
-});
+main(process.argv.slice(2), { ...(existsSync(uiDir) ? { uiDir } : {}), ingestThread, analysisThread }).then(
+  exit,
+  (error) => {
+    process.stderr.write(`raceway: ${error instanceof Error ? error.message : String(error)}\n`);
+    exit(2);
+  },
+);

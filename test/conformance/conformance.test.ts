@@ -30,7 +30,9 @@ beforeAll(() => {
 
 function expectations(c: Case): { events: string[]; stdout: string } | undefined {
   const file = c.file.replace(/\.[^.]+$/, '.expected.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { events: string[]; stdout: string }) : undefined;
+  return existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { events: string[]; stdout: string })
+    : undefined;
 }
 
 function ok(result: RunResult, label: string): RunResult {

@@ -28,7 +28,12 @@ export function formatOf(file: string): 'esm' | 'cjs' {
 const isTs = (file: string) => /\.[cm]?tsx?$/.test(file);
 
 /** tsc: one program per TypeScript version and module format, files emitted one by one. */
-export function tscCompile(ts: typeof TS, cases: Case[], format: 'esm' | 'cjs', instrument: boolean): Map<string, string> {
+export function tscCompile(
+  ts: typeof TS,
+  cases: Case[],
+  format: 'esm' | 'cjs',
+  instrument: boolean,
+): Map<string, string> {
   const options: TS.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: format === 'esm' ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
@@ -63,9 +68,15 @@ export function tscCompile(ts: typeof TS, cases: Case[], format: 'esm' | 'cjs', 
     const sf = program.getSourceFile(file)!;
     let js = '';
     const transformers = instrument ? { before: [racewayTransformer(program, { root: casesDir }, { ts })] } : undefined;
-    program.emit(sf, (name, text) => {
-      if (/\.[cm]?jsx?$/.test(name)) js = text;
-    }, undefined, false, transformers);
+    program.emit(
+      sf,
+      (name, text) => {
+        if (/\.[cm]?jsx?$/.test(name)) js = text;
+      },
+      undefined,
+      false,
+      transformers,
+    );
     outputs.set(file, js);
   }
   return outputs;
@@ -78,11 +89,24 @@ export function babelCompile(c: Case, instrument: boolean): string {
   const plugins: babel.PluginItem[] = [];
   if (instrument) plugins.push([racewayBabelPlugin, { root: casesDir }]);
   // Uninstrumented builds run decorators as written: @tracked/@traced then work through the runtime's decorators.
-  else if (/^\s*@\w/m.test(code)) plugins.push([require.resolve('@babel/plugin-proposal-decorators'), { version: '2023-11' }]);
-  if (isTs(c.file)) presets.push([require.resolve('@babel/preset-typescript'), { allExtensions: true, isTSX: c.file.endsWith('.tsx') }]);
+  else if (/^\s*@\w/m.test(code))
+    plugins.push([require.resolve('@babel/plugin-proposal-decorators'), { version: '2023-11' }]);
+  if (isTs(c.file))
+    presets.push([
+      require.resolve('@babel/preset-typescript'),
+      { allExtensions: true, isTSX: c.file.endsWith('.tsx') },
+    ]);
   if (/\.[jt]sx$/.test(c.file)) plugins.push([require.resolve('@babel/plugin-transform-react-jsx')]);
-  if (c.format === 'cjs' && !/\.cjs$/.test(c.file)) plugins.push([require.resolve('@babel/plugin-transform-modules-commonjs')]);
-  const result = babel.transformSync(code, { filename: c.file, babelrc: false, configFile: false, presets, plugins, sourceType: /\.cjs$/.test(c.file) ? 'script' : 'module' });
+  if (c.format === 'cjs' && !/\.cjs$/.test(c.file))
+    plugins.push([require.resolve('@babel/plugin-transform-modules-commonjs')]);
+  const result = babel.transformSync(code, {
+    filename: c.file,
+    babelrc: false,
+    configFile: false,
+    presets,
+    plugins,
+    sourceType: /\.cjs$/.test(c.file) ? 'script' : 'module',
+  });
   return result?.code ?? '';
 }
 
@@ -106,7 +130,12 @@ export function run(c: Case, pipeline: string, js: string, env: Record<string, s
     env: { ...process.env, RACEWAY_EVENTS_OUT: eventsFile, RACEWAY_LOG: 'silent', ...env },
     timeout: 20_000,
   });
-  return { stdout: result.stdout, stderr: result.stderr, status: result.status, events: JSON.parse(readFileSync(eventsFile, 'utf8')) };
+  return {
+    stdout: result.stdout,
+    stderr: result.stderr,
+    status: result.status,
+    events: JSON.parse(readFileSync(eventsFile, 'utf8')),
+  };
 }
 
 /** Events as compact lines: what the conformance expectations are written in. */
@@ -115,7 +144,8 @@ export function describeEvents(events: Array<Record<string, any>>): string[] {
   for (const e of events) {
     const k = e.kind;
     if (k.StateChange) lines.push(`${k.StateChange.access_type} ${k.StateChange.variable} @${k.StateChange.location}`);
-    else if (k.FunctionCall) lines.push(`Call ${k.FunctionCall.function_name} @${k.FunctionCall.file}:${k.FunctionCall.line}`);
+    else if (k.FunctionCall)
+      lines.push(`Call ${k.FunctionCall.function_name} @${k.FunctionCall.file}:${k.FunctionCall.line}`);
   }
   return lines;
 }

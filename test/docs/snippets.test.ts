@@ -13,7 +13,10 @@ import { describe, expect, it } from 'vitest';
 const require = createRequire(import.meta.url);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = path.join(repo, 'test-output', 'snippets');
-const compilers: Array<[string, typeof TS]> = [['typescript 5.9', require('typescript') as typeof TS], ['typescript 6.0', require('typescript6') as typeof TS]];
+const compilers: Array<[string, typeof TS]> = [
+  ['typescript 5.9', require('typescript') as typeof TS],
+  ['typescript 6.0', require('typescript6') as typeof TS],
+];
 
 const PRELUDE = `
 declare global {
@@ -43,7 +46,7 @@ function snippets(file: string): Array<{ name: string; code: string }> {
 
 const all = [...snippets('README.md'), ...snippets('runtime/README.md')];
 
-describe('the READMEs\' TypeScript snippets type-check', () => {
+describe("the READMEs' TypeScript snippets type-check", () => {
   it('finds the snippets', () => expect(all.length).toBeGreaterThanOrEqual(5));
 
   for (const [version, ts] of compilers) {
@@ -56,16 +59,26 @@ describe('the READMEs\' TypeScript snippets type-check', () => {
         writeFileSync(path.join(out, 'cache.ts'), 'export const cache = new Map<string, unknown>();\n');
         const files = all.map((s, i) => {
           const file = path.join(out, `snippet-${i}.ts`);
-          writeFileSync(file, s.code.includes('import ') || s.code.includes('export ') ? s.code : `${s.code}\nexport {};\n`);
+          writeFileSync(
+            file,
+            s.code.includes('import ') || s.code.includes('export ') ? s.code : `${s.code}\nexport {};\n`,
+          );
           return file;
         });
         const options: TS.CompilerOptions = {
-          target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-          strict: true, noEmit: true, skipLibCheck: true, types: ['node'], experimentalDecorators, noUnusedLocals: false,
+          target: ts.ScriptTarget.ES2022,
+          module: ts.ModuleKind.NodeNext,
+          moduleResolution: ts.ModuleResolutionKind.NodeNext,
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: ['node'],
+          experimentalDecorators,
+          noUnusedLocals: false,
         };
         const program = ts.createProgram([path.join(out, 'prelude.d.ts'), ...files], options);
         const problems = ts.getPreEmitDiagnostics(program).map((d) => {
-          const at = d.file ? all[files.indexOf(d.file.fileName)]?.name ?? d.file.fileName : '';
+          const at = d.file ? (all[files.indexOf(d.file.fileName)]?.name ?? d.file.fileName) : '';
           return `${at} (line ${d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : '?'}): ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
         });
         expect(problems).toEqual([]);

@@ -15,16 +15,27 @@ const out = path.join(repo, 'test-output', 'e2e');
 mkdirSync(out, { recursive: true });
 
 interface Report {
-  races: Array<{ severity: string; kind: string; variable: string; observed: boolean; occurrences: number; accesses: Array<{ access: string; location: string; service: string; traceId: string }> }>;
+  races: Array<{
+    severity: string;
+    kind: string;
+    variable: string;
+    observed: boolean;
+    occurrences: number;
+    accesses: Array<{ access: string; location: string; service: string; traceId: string }>;
+  }>;
   stats: { events: number; traces: number };
 }
 
 function runUnderRaceway(example: string, endpoint: string): { stdout: string; report: Report } {
   const json = path.join(out, `${example}${endpoint.replace(/\//g, '-')}.json`);
-  const result = spawnSync(process.execPath, [cli, 'run', '--json', json, '--', process.execPath, 'dist/load.js', endpoint, '10'], {
-    cwd: path.join(repo, 'examples', example),
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [cli, 'run', '--json', json, '--', process.execPath, 'dist/load.js', endpoint, '10'],
+    {
+      cwd: path.join(repo, 'examples', example),
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) throw new Error(`raceway run exited ${result.status}: ${result.stderr}`);
   return { stdout: result.stdout, report: JSON.parse(readFileSync(json, 'utf8')) as Report };
 }
@@ -33,11 +44,17 @@ describe.each(['express-banking', 'babel-banking'])('%s', (example) => {
   it('reports exactly the lost update on the balance, with the read and the write locations', () => {
     const { stdout, report } = runUnderRaceway(example, '/transfer');
     expect(stdout).toMatch(/lost updates changed it/);
-    expect(report.races.map((r) => `${r.severity} ${r.kind} ${r.variable}`)).toEqual(['critical lost-update accounts.alice.balance']);
+    expect(report.races.map((r) => `${r.severity} ${r.kind} ${r.variable}`)).toEqual([
+      'critical lost-update accounts.alice.balance',
+    ]);
     const [race] = report.races;
     expect(race!.observed).toBe(true);
     expect(race!.occurrences).toBeGreaterThan(1);
-    expect(race!.accesses.map((a) => `${a.access} ${a.location}`)).toEqual(['read src/bank.ts:21:19', 'write src/bank.ts:24:3', 'write src/bank.ts:24:3']);
+    expect(race!.accesses.map((a) => `${a.access} ${a.location}`)).toEqual([
+      'read src/bank.ts:21:19',
+      'write src/bank.ts:24:3',
+      'write src/bank.ts:24:3',
+    ]);
     expect(new Set(race!.accesses.map((a) => a.traceId)).size).toBe(2);
     expect(race!.accesses.every((a) => a.service === 'express-banking')).toBe(true);
     expect(report.stats.traces).toBeGreaterThanOrEqual(11);

@@ -30,7 +30,10 @@ await raceway.shutdown();
 
 function racesOf(script: string): Array<{ kind: string; variable: string; accesses: Array<{ location: string }> }> {
   const report = path.join(project, `${path.basename(script)}.json`);
-  const run = spawnSync('npx', ['--no-install', 'raceway', 'run', '--json', report, '--', process.execPath, script], { cwd: project, encoding: 'utf8' });
+  const run = spawnSync('npx', ['--no-install', 'raceway', 'run', '--json', report, '--', process.execPath, script], {
+    cwd: project,
+    encoding: 'utf8',
+  });
   expect(run.status, run.stderr).toBe(0);
   expect(run.stdout).toContain('left 9');
   return JSON.parse(readFileSync(report, 'utf8')).races;
@@ -38,15 +41,59 @@ function racesOf(script: string): Array<{ kind: string; variable: string; access
 
 describe('installing from the tarballs in a project outside the repository', () => {
   it('npm run pack, npm install, build with tspc and with Babel, find the race with raceway run', () => {
-    execFileSync(process.execPath, [path.join(repo, 'scripts', 'pack.mjs'), '--no-build'], { cwd: repo, stdio: 'pipe' });
-    const tarballs = readdirSync(path.join(repo, 'packages-dist')).filter((f) => f.endsWith('.tgz')).map((f) => path.join(repo, 'packages-dist', f));
-    expect(tarballs.map((t) => path.basename(t)).sort()).toEqual(['raceway-babel-plugin-0.1.0.tgz', 'raceway-instrument-core-0.1.0.tgz', 'raceway-register-0.1.0.tgz', 'raceway-runtime-0.1.0.tgz', 'raceway-server-0.1.0.tgz', 'raceway-transformer-0.1.0.tgz', 'raceway-unplugin-0.1.0.tgz']);
+    execFileSync(process.execPath, [path.join(repo, 'scripts', 'pack.mjs'), '--no-build'], {
+      cwd: repo,
+      stdio: 'pipe',
+    });
+    const tarballs = readdirSync(path.join(repo, 'packages-dist'))
+      .filter((f) => f.endsWith('.tgz'))
+      .map((f) => path.join(repo, 'packages-dist', f));
+    expect(tarballs.map((t) => path.basename(t)).sort()).toEqual([
+      'raceway-babel-plugin-0.1.0.tgz',
+      'raceway-instrument-core-0.1.0.tgz',
+      'raceway-register-0.1.0.tgz',
+      'raceway-runtime-0.1.0.tgz',
+      'raceway-server-0.1.0.tgz',
+      'raceway-transformer-0.1.0.tgz',
+      'raceway-unplugin-0.1.0.tgz',
+    ]);
 
     mkdirSync(path.join(project, 'src'), { recursive: true });
-    writeFileSync(path.join(project, 'package.json'), '{ "name": "fresh-service", "private": true, "type": "module" }\n');
-    writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', outDir: 'dist', rootDir: 'src', strict: true, skipLibCheck: true, plugins: [{ transform: '@raceway/transformer' }] }, include: ['src'] }));
+    writeFileSync(
+      path.join(project, 'package.json'),
+      '{ "name": "fresh-service", "private": true, "type": "module" }\n',
+    );
+    writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          outDir: 'dist',
+          rootDir: 'src',
+          strict: true,
+          skipLibCheck: true,
+          plugins: [{ transform: '@raceway/transformer' }],
+        },
+        include: ['src'],
+      }),
+    );
     writeFileSync(path.join(project, 'src', 'app.ts'), SERVICE);
-    execFileSync('npm', ['install', ...tarballs, 'typescript@5.9', 'ts-patch@3.3', '@babel/core@7', '@babel/preset-typescript@7', '--no-audit', '--no-fund'], { cwd: project, stdio: 'pipe' });
+    execFileSync(
+      'npm',
+      [
+        'install',
+        ...tarballs,
+        'typescript@5.9',
+        'ts-patch@3.3',
+        '@babel/core@7',
+        '@babel/preset-typescript@7',
+        '--no-audit',
+        '--no-fund',
+      ],
+      { cwd: project, stdio: 'pipe' },
+    );
 
     execFileSync('npx', ['--no-install', 'tspc', '-p', 'tsconfig.json'], { cwd: project, stdio: 'pipe' });
     const viaTspc = racesOf(path.join(project, 'dist', 'app.js'));
@@ -69,10 +116,37 @@ describe('installing from the tarballs in a project outside the repository', () 
     mkdirSync(path.join(next, 'src'), { recursive: true });
     mkdirSync(path.join(next, 'dist'), { recursive: true });
     writeFileSync(path.join(next, 'package.json'), '{ "name": "ts7-service", "private": true, "type": "module" }\n');
-    writeFileSync(path.join(next, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true }, include: ['src'] }));
+    writeFileSync(
+      path.join(next, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+        },
+        include: ['src'],
+      }),
+    );
     writeFileSync(path.join(next, 'src', 'app.ts'), SERVICE);
-    execFileSync('npm', ['install', ...tarballs, 'typescript@7', '@types/node@20', '@babel/core@8', '@babel/preset-typescript@8', '--no-audit', '--no-fund'], { cwd: next, stdio: 'pipe' });
-    expect(JSON.parse(readFileSync(path.join(next, 'node_modules', 'typescript', 'package.json'), 'utf8')).version).toMatch(/^7\./);
+    execFileSync(
+      'npm',
+      [
+        'install',
+        ...tarballs,
+        'typescript@7',
+        '@types/node@20',
+        '@babel/core@8',
+        '@babel/preset-typescript@8',
+        '--no-audit',
+        '--no-fund',
+      ],
+      { cwd: next, stdio: 'pipe' },
+    );
+    expect(
+      JSON.parse(readFileSync(path.join(next, 'node_modules', 'typescript', 'package.json'), 'utf8')).version,
+    ).toMatch(/^7\./);
     execFileSync('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json'], { cwd: next, stdio: 'pipe' }); // the SDK's types check under TS 7
 
     // Babel 8 needs Node >= 22.18: build under Node 24 from the registry, run under this Node.
@@ -82,10 +156,17 @@ describe('installing from the tarballs in a project outside the repository', () 
       writeFileSync('dist/app.js', code);`;
     writeFileSync(path.join(next, 'build.mjs'), build);
     execFileSync('npx', ['-y', '-p', 'node@24', 'node', 'build.mjs'], { cwd: next, stdio: 'pipe' });
-    const run = spawnSync('npx', ['--no-install', 'raceway', 'run', '--json', 'report.json', '--', process.execPath, 'dist/app.js'], { cwd: next, encoding: 'utf8' });
+    const run = spawnSync(
+      'npx',
+      ['--no-install', 'raceway', 'run', '--json', 'report.json', '--', process.execPath, 'dist/app.js'],
+      { cwd: next, encoding: 'utf8' },
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('left 9');
-    const races = JSON.parse(readFileSync(path.join(next, 'report.json'), 'utf8')).races as Array<{ kind: string; variable: string }>;
+    const races = JSON.parse(readFileSync(path.join(next, 'report.json'), 'utf8')).races as Array<{
+      kind: string;
+      variable: string;
+    }>;
     expect(races.map((r) => `${r.kind} ${r.variable}`)).toEqual(['lost-update stock.mug']);
   }, 600_000);
 });

@@ -17,7 +17,11 @@ afterAll(() => rmSync(cache, { recursive: true, force: true }));
 const env = { ...process.env, RACEWAY_REGISTER_CACHE: cache, RACEWAY_LOG: 'silent' };
 
 function raceway(args: string[]) {
-  return spawnSync(process.execPath, [path.join(repo, 'server', 'bin', 'raceway.mjs'), ...args], { cwd: repo, encoding: 'utf8', env });
+  return spawnSync(process.execPath, [path.join(repo, 'server', 'bin', 'raceway.mjs'), ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env,
+  });
 }
 
 describe('load-time instrumentation with node --import @raceway/register', () => {
@@ -28,9 +32,15 @@ describe('load-time instrumentation with node --import @raceway/register', () =>
       const run = raceway(['run', '--json', report, '--', process.execPath, '--import', '@raceway/register', app]);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toContain('left 9');
-      const races = JSON.parse(readFileSync(report, 'utf8')).races as Array<{ kind: string; variable: string; accesses: Array<{ location: string }> }>;
+      const races = JSON.parse(readFileSync(report, 'utf8')).races as Array<{
+        kind: string;
+        variable: string;
+        accesses: Array<{ location: string }>;
+      }>;
       expect(races.map((r) => `${r.kind} ${r.variable}`)).toEqual(['lost-update stock.mug']);
-      expect(races[0]!.accesses.map((a) => a.location)).toContain(`test/e2e/fixtures/register-${kind}/src/stock.ts:4:24`);
+      expect(races[0]!.accesses.map((a) => a.location)).toContain(
+        `test/e2e/fixtures/register-${kind}/src/stock.ts:4:24`,
+      );
     }, 60_000);
   }
 
@@ -39,10 +49,24 @@ describe('load-time instrumentation with node --import @raceway/register', () =>
   for (const kind of ['esm', 'cjs']) {
     it(`records the ${kind === 'esm' ? 'ES module' : 'CommonJS'} app's accesses under Node ${process.versions.node}`, () => {
       const events = path.join(cache, `${kind}-events.json`);
-      const run = spawnSync(process.execPath, ['--import', path.join(repo, 'test', 'conformance', 'harness.mjs'), '--import', '@raceway/register', path.join(fixtures, `register-${kind}`, 'src', 'app.ts')], { cwd: repo, encoding: 'utf8', env: { ...env, RACEWAY_EVENTS_OUT: events } });
+      const run = spawnSync(
+        process.execPath,
+        [
+          '--import',
+          path.join(repo, 'test', 'conformance', 'harness.mjs'),
+          '--import',
+          '@raceway/register',
+          path.join(fixtures, `register-${kind}`, 'src', 'app.ts'),
+        ],
+        { cwd: repo, encoding: 'utf8', env: { ...env, RACEWAY_EVENTS_OUT: events } },
+      );
       expect(run.status, run.stderr).toBe(0);
       expect(run.stdout).toContain('left 9');
-      const changes = (JSON.parse(readFileSync(events, 'utf8')) as Array<{ kind: { StateChange?: { variable: string; access_type: string } } }>)
+      const changes = (
+        JSON.parse(readFileSync(events, 'utf8')) as Array<{
+          kind: { StateChange?: { variable: string; access_type: string } };
+        }>
+      )
         .filter((e) => e.kind.StateChange?.variable === 'stock.mug')
         .map((e) => e.kind.StateChange!.access_type);
       expect(changes.sort()).toEqual(['Read', 'Read', 'Write', 'Write']);
@@ -51,13 +75,21 @@ describe('load-time instrumentation with node --import @raceway/register', () =>
 
   it('keeps stack traces on the TypeScript lines and compiles each file once', () => {
     const before = readdirSync(cache).filter((f) => f.endsWith('.js')).length;
-    const run = spawnSync(process.execPath, ['--import', '@raceway/register', path.join(fixtures, 'register-esm', 'src', 'fails.ts')], { cwd: repo, encoding: 'utf8', env });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', '@raceway/register', path.join(fixtures, 'register-esm', 'src', 'fails.ts')],
+      { cwd: repo, encoding: 'utf8', env },
+    );
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('Error: on purpose');
     expect(run.stderr).toMatch(/fails\.ts:4:9/);
     const after = readdirSync(cache).filter((f) => f.endsWith('.js')).length;
     expect(after).toBe(before + 1);
-    spawnSync(process.execPath, ['--import', '@raceway/register', path.join(fixtures, 'register-esm', 'src', 'fails.ts')], { cwd: repo, encoding: 'utf8', env });
+    spawnSync(
+      process.execPath,
+      ['--import', '@raceway/register', path.join(fixtures, 'register-esm', 'src', 'fails.ts')],
+      { cwd: repo, encoding: 'utf8', env },
+    );
     expect(readdirSync(cache).filter((f) => f.endsWith('.js')).length).toBe(after);
   });
 });

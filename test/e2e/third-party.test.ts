@@ -32,23 +32,45 @@ type Build = 'plain' | 'babel' | 'tsc-5.9' | 'tsc-6.0';
 
 function tscBuild(ts: typeof TS, dir: string, source: string, instrument: boolean): string {
   const file = path.join(dir, 'src', 'throttledQueue.ts');
-  const options: TS.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, skipLibCheck: true, types: [], outDir: dir };
+  const options: TS.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    skipLibCheck: true,
+    types: [],
+    outDir: dir,
+  };
   const host = ts.createCompilerHost(options);
   const read = host.readFile.bind(host);
   host.readFile = (name) => (name === file ? source : read(name));
   const program = ts.createProgram([file], options, host);
   let js = '';
   const transformers = instrument ? { before: [racewayTransformer(program, { root: dir }, { ts })] } : undefined;
-  program.emit(program.getSourceFile(file), (name, text) => {
-    if (name.endsWith('.js')) js = text;
-  }, undefined, false, transformers);
+  program.emit(
+    program.getSourceFile(file),
+    (name, text) => {
+      if (name.endsWith('.js')) js = text;
+    },
+    undefined,
+    false,
+    transformers,
+  );
   return js;
 }
 
 function babelBuild(dir: string, source: string, instrument: boolean): string {
   const plugins: babel.PluginItem[] = instrument ? [[racewayBabelPlugin, { root: dir }]] : [];
   const presets: babel.PluginItem[] = [[require.resolve('@babel/preset-typescript'), {}]];
-  return babel.transformSync(source, { filename: path.join(dir, 'src', 'throttledQueue.ts'), babelrc: false, configFile: false, presets, plugins })?.code ?? '';
+  return (
+    babel.transformSync(source, {
+      filename: path.join(dir, 'src', 'throttledQueue.ts'),
+      babelrc: false,
+      configFile: false,
+      presets,
+      plugins,
+    })?.code ?? ''
+  );
 }
 
 interface SuiteRun {
@@ -64,26 +86,64 @@ async function runSuite(build: Build, annotated: string): Promise<SuiteRun> {
   mkdirSync(path.join(dir, 'src'), { recursive: true });
   const source = build === 'plain' ? librarySource : annotated;
   const instrument = build !== 'plain';
-  const library = build === 'babel' || build === 'plain' ? babelBuild(dir, source, instrument) : tscBuild(build === 'tsc-5.9' ? ts59 : ts60, dir, source, instrument);
+  const library =
+    build === 'babel' || build === 'plain'
+      ? babelBuild(dir, source, instrument)
+      : tscBuild(build === 'tsc-5.9' ? ts59 : ts60, dir, source, instrument);
   expect(library.length).toBeGreaterThan(1000);
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "module", "private": true }\n');
-  writeFileSync(path.join(dir, 'vitest.config.mjs'), 'export default { test: { include: ["src/*.test.js"], testTimeout: 200000 } };\n');
+  writeFileSync(
+    path.join(dir, 'vitest.config.mjs'),
+    'export default { test: { include: ["src/*.test.js"], testTimeout: 200000 } };\n',
+  );
   writeFileSync(path.join(dir, 'src', 'throttledQueue.js'), library);
-  writeFileSync(path.join(dir, 'src', 'throttledQueue.test.js'), ts59.transpileModule(suiteSource, { compilerOptions: { target: ts59.ScriptTarget.ES2022, module: ts59.ModuleKind.ESNext } }).outputText);
+  writeFileSync(
+    path.join(dir, 'src', 'throttledQueue.test.js'),
+    ts59.transpileModule(suiteSource, {
+      compilerOptions: { target: ts59.ScriptTarget.ES2022, module: ts59.ModuleKind.ESNext },
+    }).outputText,
+  );
   const results = path.join(dir, 'results.json');
   const reportFile = path.join(dir, 'report.json');
   const vitest = path.join(repo, 'node_modules', 'vitest', 'vitest.mjs');
-  const args = [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'run', '--json', reportFile, '--root', dir, '--', process.execPath, vitest, 'run', '--root', dir, '--config', path.join(dir, 'vitest.config.mjs'), '--reporter=json', `--outputFile=${results}`];
+  const args = [
+    path.join(repo, 'server', 'bin', 'raceway.mjs'),
+    'run',
+    '--json',
+    reportFile,
+    '--root',
+    dir,
+    '--',
+    process.execPath,
+    vitest,
+    'run',
+    '--root',
+    dir,
+    '--config',
+    path.join(dir, 'vitest.config.mjs'),
+    '--reporter=json',
+    `--outputFile=${results}`,
+  ];
   const log = await new Promise<string>((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, RACEWAY_LOG: 'silent', RACEWAY_SERVICE: `throttled-queue-${build}` } });
+    const child = spawn(process.execPath, args, {
+      cwd: dir,
+      env: { ...process.env, RACEWAY_LOG: 'silent', RACEWAY_SERVICE: `throttled-queue-${build}` },
+    });
     let text = '';
     child.stdout.on('data', (d) => (text += d));
     child.stderr.on('data', (d) => (text += d));
     child.on('exit', () => resolve(text));
   });
-  const json = JSON.parse(readFileSync(results, 'utf8')) as { testResults: Array<{ assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }> };
+  const json = JSON.parse(readFileSync(results, 'utf8')) as {
+    testResults: Array<{ assertionResults: Array<{ fullName: string; status: string; failureMessages: string[] }> }>;
+  };
   const statuses = new Map<string, string>();
-  for (const file of json.testResults) for (const t of file.assertionResults) statuses.set(t.fullName, t.status === 'passed' ? 'passed' : `${t.status}: ${t.failureMessages.join(' ').slice(0, 300)}`);
+  for (const file of json.testResults)
+    for (const t of file.assertionResults)
+      statuses.set(
+        t.fullName,
+        t.status === 'passed' ? 'passed' : `${t.status}: ${t.failureMessages.join(' ').slice(0, 300)}`,
+      );
   return { results: statuses, report: JSON.parse(readFileSync(reportFile, 'utf8')), log };
 }
 
@@ -94,9 +154,14 @@ describe('a third-party package annotated everywhere runs its own test suite unc
     expect(annotated.tracked).toBeGreaterThanOrEqual(8);
     expect(annotated.traced).toBeGreaterThanOrEqual(9);
     // The suite is mostly waiting on timers (intervals up to seconds): the four builds run side by side.
-    const [plain, ...instrumented] = await Promise.all((['plain', 'babel', 'tsc-5.9', 'tsc-6.0'] as const).map((b) => runSuite(b, annotated.text)));
+    const [plain, ...instrumented] = await Promise.all(
+      (['plain', 'babel', 'tsc-5.9', 'tsc-6.0'] as const).map((b) => runSuite(b, annotated.text)),
+    );
     expect(plain!.results.size, plain!.log).toBeGreaterThanOrEqual(15);
-    expect([...plain!.results.values()].every((s) => s === 'passed'), plain!.log).toBe(true);
+    expect(
+      [...plain!.results.values()].every((s) => s === 'passed'),
+      plain!.log,
+    ).toBe(true);
     expect(plain!.report.stats.events).toBe(0);
     for (const run of instrumented) {
       expect(Object.fromEntries(run.results), run.log).toEqual(Object.fromEntries(plain!.results));

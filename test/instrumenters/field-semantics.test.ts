@@ -24,17 +24,33 @@ const harness = path.join(repo, 'test', 'conformance', 'harness.mjs');
 mkdirSync(out, { recursive: true });
 
 function tsc(options: ts.CompilerOptions, instrument: boolean): string {
-  const program = ts.createProgram([fixture], { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, types: [], skipLibCheck: true, noEmitOnError: false, ...options });
+  const program = ts.createProgram([fixture], {
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    types: [],
+    skipLibCheck: true,
+    noEmitOnError: false,
+    ...options,
+  });
   let js = '';
-  program.emit(program.getSourceFile(fixture), (name, text) => {
-    if (name.endsWith('.js')) js = text;
-  }, undefined, false, instrument ? { before: [racewayTransformer(program, { root: repo }, { ts })] } : undefined);
+  program.emit(
+    program.getSourceFile(fixture),
+    (name, text) => {
+      if (name.endsWith('.js')) js = text;
+    },
+    undefined,
+    false,
+    instrument ? { before: [racewayTransformer(program, { root: repo }, { ts })] } : undefined,
+  );
   return js;
 }
 
 function withBabel(presetOptions: Record<string, unknown>, instrument: boolean): string {
   return babel.transformSync(readFileSync(fixture, 'utf8'), {
-    filename: fixture, babelrc: false, configFile: false,
+    filename: fixture,
+    babelrc: false,
+    configFile: false,
     presets: [[require.resolve('@babel/preset-typescript'), presetOptions]],
     plugins: instrument ? [[racewayBabelPlugin, { root: repo }]] : [],
   })!.code!;
@@ -45,14 +61,20 @@ function run(name: string, js: string): { stdout: string; events: Array<Record<s
   const events = `${file}.events.json`;
   writeFileSync(file, js);
   writeFileSync(events, '[]');
-  const result = spawnSync(process.execPath, ['--import', harness, file], { encoding: 'utf8', env: { ...process.env, RACEWAY_EVENTS_OUT: events, RACEWAY_LOG: 'silent' } });
+  const result = spawnSync(process.execPath, ['--import', harness, file], {
+    encoding: 'utf8',
+    env: { ...process.env, RACEWAY_EVENTS_OUT: events, RACEWAY_LOG: 'silent' },
+  });
   expect(result.status, result.stderr).toBe(0);
   return { stdout: result.stdout, events: JSON.parse(readFileSync(events, 'utf8')) };
 }
 
 const builds: Array<[string, (instrument: boolean) => string]> = [
   ['tsc, define semantics (ES2022)', (i) => tsc({ target: ts.ScriptTarget.ES2022 }, i)],
-  ['tsc, useDefineForClassFields: false', (i) => tsc({ target: ts.ScriptTarget.ES2022, useDefineForClassFields: false }, i)],
+  [
+    'tsc, useDefineForClassFields: false',
+    (i) => tsc({ target: ts.ScriptTarget.ES2022, useDefineForClassFields: false }, i),
+  ],
   ['tsc, target ES2020', (i) => tsc({ target: ts.ScriptTarget.ES2020 }, i)],
   ['Babel 7 preset-typescript', (i) => withBabel({}, i)],
   ['Babel 7 preset-typescript, allowDeclareFields', (i) => withBabel({ allowDeclareFields: true }, i)],
@@ -64,7 +86,10 @@ describe('tracked fields keep the class-field semantics of the build', () => {
     const plain = run(`${slug}-plain`, build(false));
     const instrumented = run(`${slug}-instrumented`, build(true));
     expect(instrumented.stdout).toBe(plain.stdout);
-    const writes = (variable: string) => instrumented.events.filter((e) => e.kind.StateChange?.variable === variable && e.kind.StateChange.access_type === 'Write').map((e) => e.kind.StateChange.new_value);
+    const writes = (variable: string) =>
+      instrumented.events
+        .filter((e) => e.kind.StateChange?.variable === variable && e.kind.StateChange.access_type === 'Write')
+        .map((e) => e.kind.StateChange.new_value);
     expect(writes('Order#1.status')).toContain('paid');
     expect(writes('Order#1.total')).toEqual([0]);
     expect(writes('Derived#1.count')).toEqual(expect.arrayContaining([1, 2]));

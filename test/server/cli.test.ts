@@ -35,7 +35,11 @@ describe('raceway run', () => {
 
   it('runs the command under detection, prints the race with both locations, writes JSON, keeps the exit code', () => {
     const json = path.join(out, 'report.json');
-    const result = spawnSync(process.execPath, [cli, 'run', '--json', json, '--', process.execPath, program], { encoding: 'utf8', cwd: repo, env: { ...process.env, EXIT_WITH: '5' } });
+    const result = spawnSync(process.execPath, [cli, 'run', '--json', json, '--', process.execPath, program], {
+      encoding: 'utf8',
+      cwd: repo,
+      env: { ...process.env, EXIT_WITH: '5' },
+    });
     expect(result.status).toBe(5);
     expect(result.stdout).toContain('balance 80');
     expect(result.stdout).toMatch(/CRITICAL lost update on accounts\.alice\.balance/);
@@ -46,7 +50,12 @@ describe('raceway run', () => {
     expect(report.stats.traces).toBeGreaterThanOrEqual(2);
     const critical = report.races.filter((r: { severity: string }) => r.severity === 'critical');
     expect(critical).toHaveLength(1);
-    expect(critical[0]).toMatchObject({ kind: 'lost-update', variable: 'accounts.alice.balance', observed: true, occurrences: 1 });
+    expect(critical[0]).toMatchObject({
+      kind: 'lost-update',
+      variable: 'accounts.alice.balance',
+      observed: true,
+      occurrences: 1,
+    });
     expect(critical[0].accesses.map((a: { access: string; location: string }) => `${a.access} ${a.location}`)).toEqual([
       'read test/server/fixtures/lost-update.ts:10:19',
       'write test/server/fixtures/lost-update.ts:12:3',
@@ -54,17 +63,28 @@ describe('raceway run', () => {
     ]);
   });
 
-  it('exits 3 with --fail-on-race when a race was found, and with the command\'s code otherwise', () => {
-    const racy = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, program], { encoding: 'utf8', cwd: repo });
+  it("exits 3 with --fail-on-race when a race was found, and with the command's code otherwise", () => {
+    const racy = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, program], {
+      encoding: 'utf8',
+      cwd: repo,
+    });
     expect(racy.status).toBe(3);
     // A program that sent nothing is not "clean": the report says so and --fail-on-race fails, unless told.
-    const silent = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, '-e', 'console.log("no state")'], { encoding: 'utf8', cwd: repo });
+    const silent = spawnSync(
+      process.execPath,
+      [cli, 'run', '--fail-on-race', '--', process.execPath, '-e', 'console.log("no state")'],
+      { encoding: 'utf8', cwd: repo },
+    );
     expect(silent.status).toBe(4);
     expect(silent.stdout).toContain('Nothing to analyse: no event arrived.');
     expect(silent.stdout).toContain('RACEWAY_ENDPOINT');
     expect(silent.stdout).not.toContain('No races found');
     expect(silent.stderr).toContain('--allow-empty');
-    const allowed = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--allow-empty', '--', process.execPath, '-e', 'console.log("no state")'], { encoding: 'utf8', cwd: repo });
+    const allowed = spawnSync(
+      process.execPath,
+      [cli, 'run', '--fail-on-race', '--allow-empty', '--', process.execPath, '-e', 'console.log("no state")'],
+      { encoding: 'utf8', cwd: repo },
+    );
     expect(allowed.status).toBe(0);
     // Events but no tracked access (built without the instrumenter): said too.
     const uninstrumented = `
@@ -72,7 +92,11 @@ describe('raceway run', () => {
       const c = RacewayClient.fromEnv({ serviceName: 'plain' });
       await c.startTrace('job', async () => c.trackFunctionCall('work', []));
       await c.shutdown();`;
-    const plain = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, '--input-type=module', '-e', uninstrumented], { encoding: 'utf8', cwd: repo });
+    const plain = spawnSync(
+      process.execPath,
+      [cli, 'run', '--fail-on-race', '--', process.execPath, '--input-type=module', '-e', uninstrumented],
+      { encoding: 'utf8', cwd: repo },
+    );
     expect(plain.status).toBe(4);
     expect(plain.stdout).toMatch(/No tracked access among \d+ events/);
     expect(plain.stdout).toContain('tspc');
@@ -84,7 +108,11 @@ describe('raceway run', () => {
       let n = 0;
       await c.startTrace('job', async () => { n = rw.write('n', n, rw.read('n', n, 'a.js:1:1') + 1, 'a.js:1:1'); });
       await c.shutdown();`;
-    const calm = spawnSync(process.execPath, [cli, 'run', '--fail-on-race', '--', process.execPath, '--input-type=module', '-e', clean], { encoding: 'utf8', cwd: repo });
+    const calm = spawnSync(
+      process.execPath,
+      [cli, 'run', '--fail-on-race', '--', process.execPath, '--input-type=module', '-e', clean],
+      { encoding: 'utf8', cwd: repo },
+    );
     expect(calm.status).toBe(0);
     expect(calm.stdout).toMatch(/No races found \(\d+ events, 2 tracked accesses/);
   });
@@ -95,14 +123,19 @@ describe('raceway run', () => {
       const empty = spawnSync(process.execPath, [cli, 'check', '--endpoint', server.url], { encoding: 'utf8' });
       expect(empty.status).toBe(4);
       expect(empty.stdout).toContain('Nothing to analyse: no event arrived.');
-      expect(spawnSync(process.execPath, [cli, 'check', '--endpoint', server.url, '--allow-empty'], { encoding: 'utf8' }).status).toBe(0);
+      expect(
+        spawnSync(process.execPath, [cli, 'check', '--endpoint', server.url, '--allow-empty'], { encoding: 'utf8' })
+          .status,
+      ).toBe(0);
     } finally {
       await server.stop();
     }
   });
 
   it('explains usage errors', () => {
-    const noDashes = spawnSync(process.execPath, [cli, 'run', '--json', 'r.json', 'node', 'dist/server.js'], { encoding: 'utf8' });
+    const noDashes = spawnSync(process.execPath, [cli, 'run', '--json', 'r.json', 'node', 'dist/server.js'], {
+      encoding: 'utf8',
+    });
     expect(noDashes.status).toBe(2);
     expect(noDashes.stderr).toContain('put the command after --: raceway run --json r.json -- node dist/server.js');
     const result = spawnSync(process.execPath, [cli, 'run'], { encoding: 'utf8' });
@@ -115,7 +148,9 @@ describe('raceway serve', () => {
   it('keeps every acknowledged event when killed with SIGKILL mid-stream', async () => {
     const db = path.join(out, 'durable.db');
     rmSync(db, { force: true });
-    const server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const server = spawn(process.execPath, [cli, 'serve', '--port', '0', '--db', db], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const url = await new Promise<string>((resolve) => {
       server.stdout.on('data', (chunk: Buffer) => {
         const m = /listening on (http:\/\/[^\s]+)/.exec(String(chunk));
@@ -129,13 +164,23 @@ describe('raceway serve', () => {
       for (;;) {
         const events = Array.from({ length: 50 }, (_, i) => ({
           id: `00000000-0000-8000-8000-${String(batch * 100 + i).padStart(12, '0')}`,
-          trace_id: trace, parent_id: null, timestamp: new Date().toISOString(),
-          kind: { StateChange: { variable: 'x', old_value: null, new_value: i, location: 'a.ts:1:1', access_type: 'Write' } },
-          metadata: { thread_id: 't', process_id: 1, service_name: 's' }, causality_vector: [], lock_set: [],
+          trace_id: trace,
+          parent_id: null,
+          timestamp: new Date().toISOString(),
+          kind: {
+            StateChange: { variable: 'x', old_value: null, new_value: i, location: 'a.ts:1:1', access_type: 'Write' },
+          },
+          metadata: { thread_id: 't', process_id: 1, service_name: 's' },
+          causality_vector: [],
+          lock_set: [],
         }));
         batch++;
         try {
-          const res = await fetch(`${url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+          const res = await fetch(`${url}/events`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ events }),
+          });
           if (res.ok) acknowledged.push(...events.map((e) => e.id));
         } catch {
           return;
@@ -143,7 +188,8 @@ describe('raceway serve', () => {
       }
     })();
     // Mid-stream: after a few hundred acknowledged events, however fast this machine is today.
-    for (let waited = 0; acknowledged.length < 300 && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    for (let waited = 0; acknowledged.length < 300 && waited < 20_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
     server.kill('SIGKILL');
     await stream;
     expect(acknowledged.length).toBeGreaterThan(100);
@@ -155,7 +201,9 @@ describe('raceway serve', () => {
   });
 
   it('warns loudly when bound beyond loopback without a key', async () => {
-    const server = spawn(process.execPath, [cli, 'serve', '--host', '0.0.0.0', '--port', '0', '--db', ':memory:'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(process.execPath, [cli, 'serve', '--host', '0.0.0.0', '--port', '0', '--db', ':memory:'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const stderr = await new Promise<string>((resolve) => {
       let text = '';
       server.stderr.on('data', (c: Buffer) => {

@@ -7,28 +7,86 @@ const trace = '0af76519-16cd-43dd-8448-eb211c80319c';
 /** Events shaped the way each existing Raceway SDK sends them. */
 const fixtures = {
   typescript: {
-    id: randomUUID(), trace_id: trace, parent_id: null, timestamp: '2026-11-26T10:00:00.123Z',
-    kind: { StateChange: { variable: 'balance', old_value: 100, new_value: 90, location: 'src/bank.ts:12', access_type: 'Write' } },
-    metadata: { thread_id: 'node-1234', process_id: 1234, service_name: 'ts-svc', environment: 'dev', tags: { sdk_language: 'typescript' }, duration_ns: null },
-    causality_vector: [[randomUUID(), 3]], lock_set: [],
+    id: randomUUID(),
+    trace_id: trace,
+    parent_id: null,
+    timestamp: '2026-11-26T10:00:00.123Z',
+    kind: {
+      StateChange: {
+        variable: 'balance',
+        old_value: 100,
+        new_value: 90,
+        location: 'src/bank.ts:12',
+        access_type: 'Write',
+      },
+    },
+    metadata: {
+      thread_id: 'node-1234',
+      process_id: 1234,
+      service_name: 'ts-svc',
+      environment: 'dev',
+      tags: { sdk_language: 'typescript' },
+      duration_ns: null,
+    },
+    causality_vector: [[randomUUID(), 3]],
+    lock_set: [],
   },
   python: {
-    id: randomUUID(), trace_id: trace, parent_id: randomUUID(), timestamp: '2026-11-26T10:00:00.200000+00:00',
-    kind: { FunctionCall: { function_name: 'transfer', module: 'bank', args: { amount: 10 }, file: 'bank.py', line: 42 } },
-    metadata: { thread_id: 'MainThread', process_id: 77, service_name: 'py-svc', environment: 'prod', tags: { sdk_language: 'python' }, instance_id: 'py-1', distributed_span_id: 'b7ad6b7169203331', upstream_span_id: null },
-    causality_vector: [['py-svc#py-1', 5]], lock_set: ['acct-lock'],
+    id: randomUUID(),
+    trace_id: trace,
+    parent_id: randomUUID(),
+    timestamp: '2026-11-26T10:00:00.200000+00:00',
+    kind: {
+      FunctionCall: { function_name: 'transfer', module: 'bank', args: { amount: 10 }, file: 'bank.py', line: 42 },
+    },
+    metadata: {
+      thread_id: 'MainThread',
+      process_id: 77,
+      service_name: 'py-svc',
+      environment: 'prod',
+      tags: { sdk_language: 'python' },
+      instance_id: 'py-1',
+      distributed_span_id: 'b7ad6b7169203331',
+      upstream_span_id: null,
+    },
+    causality_vector: [['py-svc#py-1', 5]],
+    lock_set: ['acct-lock'],
   },
   go: {
-    id: randomUUID(), trace_id: trace, parent_id: null, timestamp: '2026-11-26T10:00:00.3Z',
+    id: randomUUID(),
+    trace_id: trace,
+    parent_id: null,
+    timestamp: '2026-11-26T10:00:00.3Z',
     kind: { HttpResponse: { status: 200, headers: {}, body: null, duration_ms: 12 } },
-    metadata: { thread_id: 'goroutine-18', process_id: 5, service_name: 'go-svc', environment: 'prod', tags: { sdk_language: 'go' } },
-    causality_vector: [['go-svc#g1', 1], ['py-svc#py-1', 5]], lock_set: [],
+    metadata: {
+      thread_id: 'goroutine-18',
+      process_id: 5,
+      service_name: 'go-svc',
+      environment: 'prod',
+      tags: { sdk_language: 'go' },
+    },
+    causality_vector: [
+      ['go-svc#g1', 1],
+      ['py-svc#py-1', 5],
+    ],
+    lock_set: [],
   },
   rust: {
-    id: randomUUID(), trace_id: trace, parent_id: null, timestamp: '2026-11-26T10:00:00.400000000Z',
+    id: randomUUID(),
+    trace_id: trace,
+    parent_id: null,
+    timestamp: '2026-11-26T10:00:00.400000000Z',
     kind: { LockAcquire: { lock_id: 'accounts', lock_type: 'Mutex', location: 'src/main.rs:30' } },
-    metadata: { thread_id: 'tokio-runtime-worker', process_id: 9, service_name: 'rust-svc', environment: 'prod', tags: { sdk_language: 'rust' }, instance_id: 'r1' },
-    causality_vector: [['rust-svc#r1', 2]], lock_set: ['accounts'],
+    metadata: {
+      thread_id: 'tokio-runtime-worker',
+      process_id: 9,
+      service_name: 'rust-svc',
+      environment: 'prod',
+      tags: { sdk_language: 'rust' },
+      instance_id: 'r1',
+    },
+    causality_vector: [['rust-svc#r1', 2]],
+    lock_set: ['accounts'],
   },
 };
 
@@ -61,7 +119,11 @@ describe('POST /events', () => {
   it('rejects bad events one by one, by index and reason, and keeps the good ones', async () => {
     const { app: a, store } = app();
     const bad = [
-      { ...fixtures.go, id: randomUUID(), kind: { HttpResponse: { status: 200, headers: {}, body: null, duration_ms: 1.5 } } },
+      {
+        ...fixtures.go,
+        id: randomUUID(),
+        kind: { HttpResponse: { status: 200, headers: {}, body: null, duration_ms: 1.5 } },
+      },
       { ...fixtures.rust, id: randomUUID(), trace_id: 'not-a-uuid' },
       { ...fixtures.python, id: randomUUID(), kind: { Teleport: {} } },
       { ...fixtures.typescript, id: randomUUID(), causality_vector: [['a', 1, 2]] },
@@ -87,7 +149,12 @@ describe('POST /events', () => {
 
   it('answers bad JSON with 400, a wrong shape with 400, unknown routes with 404', async () => {
     const { app: a } = app();
-    const bad = await a.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, payload: '{"events": [' });
+    const bad = await a.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"events": [',
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.json()).toMatchObject({ success: false, code: 'RW_BAD_JSON' });
     const shape = await a.inject({ method: 'POST', url: '/events', payload: { event: [] } });
@@ -100,8 +167,15 @@ describe('POST /events', () => {
 
   it('answers 413 over 8 MiB', async () => {
     const { app: a } = app();
-    const huge = JSON.stringify({ events: [{ ...fixtures.typescript, kind: { Custom: { name: 'x', data: 'y'.repeat(9 * 1024 * 1024) } } }] });
-    const res = await a.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, payload: huge });
+    const huge = JSON.stringify({
+      events: [{ ...fixtures.typescript, kind: { Custom: { name: 'x', data: 'y'.repeat(9 * 1024 * 1024) } } }],
+    });
+    const res = await a.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'content-type': 'application/json' },
+      payload: huge,
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json().code).toBe('RW_BODY_TOO_LARGE');
   });
@@ -110,9 +184,16 @@ describe('POST /events', () => {
     const { app: a } = app(['k1', 'k2']);
     const payload = { events: [] };
     expect((await a.inject({ method: 'POST', url: '/events', payload })).statusCode).toBe(401);
-    expect((await a.inject({ method: 'POST', url: '/events', payload, headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
-    expect((await a.inject({ method: 'POST', url: '/events', payload, headers: { authorization: 'Bearer k2' } })).statusCode).toBe(200);
-    expect((await a.inject({ method: 'POST', url: '/events', payload, headers: { 'x-raceway-key': 'k1' } })).statusCode).toBe(200);
+    expect(
+      (await a.inject({ method: 'POST', url: '/events', payload, headers: { authorization: 'Bearer wrong' } }))
+        .statusCode,
+    ).toBe(401);
+    expect(
+      (await a.inject({ method: 'POST', url: '/events', payload, headers: { authorization: 'Bearer k2' } })).statusCode,
+    ).toBe(200);
+    expect(
+      (await a.inject({ method: 'POST', url: '/events', payload, headers: { 'x-raceway-key': 'k1' } })).statusCode,
+    ).toBe(200);
     expect((await a.inject({ method: 'GET', url: '/api/races' })).statusCode).toBe(401);
     expect((await a.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
   });
@@ -121,7 +202,15 @@ describe('POST /events', () => {
 describe('query API', () => {
   it('lists traces, shows one with its tasks and audit trails, and services with their edges', async () => {
     const { app: a } = app();
-    const callee = { ...fixtures.typescript, id: randomUUID(), metadata: { ...fixtures.typescript.metadata, distributed_span_id: '1111111111111111', upstream_span_id: 'b7ad6b7169203331' } };
+    const callee = {
+      ...fixtures.typescript,
+      id: randomUUID(),
+      metadata: {
+        ...fixtures.typescript.metadata,
+        distributed_span_id: '1111111111111111',
+        upstream_span_id: 'b7ad6b7169203331',
+      },
+    };
     await a.inject({ method: 'POST', url: '/events', payload: { events: [...Object.values(fixtures), callee] } });
     const list = (await a.inject({ method: 'GET', url: '/api/traces?page=1&page_size=10' })).json();
     expect(list.data.total).toBe(1);

@@ -29,8 +29,13 @@ afterAll(() => {
 });
 
 /** Posts a batch of `n` events (~1 KB each, incompressible); the reply's status and body. */
-async function post(url: string, n = 60): Promise<{ status: number; body: { code?: string; data?: { inserted?: number } } }> {
-  const events = Array.from({ length: Math.ceil(n / 3) }, (_, i) => lostUpdate(`v${i}`, 'a.ts:1:1', 'a.ts:2:1', 'a.ts:3:1', randomBytes(700).toString('base64'))).flat();
+async function post(
+  url: string,
+  n = 60,
+): Promise<{ status: number; body: { code?: string; data?: { inserted?: number } } }> {
+  const events = Array.from({ length: Math.ceil(n / 3) }, (_, i) =>
+    lostUpdate(`v${i}`, 'a.ts:1:1', 'a.ts:2:1', 'a.ts:3:1', randomBytes(700).toString('base64')),
+  ).flat();
   const res = await fetch(`${url}/events`, { method: 'POST', headers: json, body: JSON.stringify({ events }) });
   return { status: res.status, body: (await res.json()) as { code?: string; data?: { inserted?: number } } };
 }
@@ -75,14 +80,16 @@ describe('storage faults under a running server', () => {
       rmSync(filler);
       await until(async () => (await health(server.url)) === 200);
       expect((await postCounting()).status).toBe(200);
-
     } finally {
       for (const undo of onExit.splice(0)) undo();
       spawnSync('mount', ['-o', 'remount,rw', dir]);
       expect(await server.stop()).toBe(0);
     }
     const lines = logLines(server.stderr());
-    expect(lines.find((l) => String(l.msg).startsWith('storage fault'))).toMatchObject({ level: 50, code: 'SQLITE_FULL' });
+    expect(lines.find((l) => String(l.msg).startsWith('storage fault'))).toMatchObject({
+      level: 50,
+      code: 'SQLITE_FULL',
+    });
     expect(lines.find((l) => String(l.msg).startsWith('storage recovered'))).toBeTruthy();
     const reopened = new SqliteStore(db);
     expect(reopened.counts().events).toBe(acknowledged);
@@ -102,7 +109,10 @@ describe('storage faults under a running server', () => {
     } finally {
       await server.stop();
     }
-    expect(logLines(server.stderr()).find((l) => String(l.msg).startsWith('storage fault'))).toMatchObject({ code: 'RW_STORE_FILE_GONE', reason: expect.stringMatching(/deleted or replaced/) });
+    expect(logLines(server.stderr()).find((l) => String(l.msg).startsWith('storage fault'))).toMatchObject({
+      code: 'RW_STORE_FILE_GONE',
+      reason: expect.stringMatching(/deleted or replaced/),
+    });
   });
 
   it('says at start that a read-only database file cannot be written, and exits 2 (run as an unprivileged user)', () => {
@@ -111,9 +121,15 @@ describe('storage faults under a running server', () => {
     chmodSync(db, 0o444);
     chmodSync(dir, 0o777); // the user may create the WAL beside it; only the database file is read-only
     try {
-      const result = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'serve', '--port', '0', '--db', db], { encoding: 'utf8', timeout: 20_000 });
+      const result = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'serve', '--port', '0', '--db', db],
+        { encoding: 'utf8', timeout: 20_000 },
+      );
       expect(result.status, result.stderr).toBe(2);
-      expect(result.stderr).toMatch(/cannot use the database .*readonly-file\.db: attempt to write a readonly database/);
+      expect(result.stderr).toMatch(
+        /cannot use the database .*readonly-file\.db: attempt to write a readonly database/,
+      );
     } finally {
       chmodSync(dir, 0o755);
     }
@@ -124,7 +140,10 @@ describe('storage faults under a running server', () => {
     new SqliteStore(db).close();
     mount('-o', 'remount,ro', dir);
     try {
-      const result = spawnSync(process.execPath, [cli, 'serve', '--port', '0', '--db', db], { encoding: 'utf8', timeout: 20_000 });
+      const result = spawnSync(process.execPath, [cli, 'serve', '--port', '0', '--db', db], {
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
       expect(result.status).toBe(2);
       expect(result.stderr).toMatch(/cannot use the database .*start-ro\.db/);
     } finally {

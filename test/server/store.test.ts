@@ -27,7 +27,14 @@ function event(i: number, trace: number, service = 'svc', extra: Partial<StoredE
     id: `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`,
     trace_id: traceOf(trace),
     timestamp: `2026-11-26T10:00:${String(i % 60).padStart(2, '0')}.000Z`,
-    kind: { StateChange: { variable: `v${i % 3}`, access_type: i % 2 ? 'Write' : 'Read', new_value: { n: i, text: `é ${i} \u2028` }, location: `src/a.ts:${i}:1` } },
+    kind: {
+      StateChange: {
+        variable: `v${i % 3}`,
+        access_type: i % 2 ? 'Write' : 'Read',
+        new_value: { n: i, text: `é ${i} \u2028` },
+        location: `src/a.ts:${i}:1`,
+      },
+    },
     metadata: { thread_id: `t${i % 4}`, service_name: service },
     causality_vector: [[`t${i % 4}`, i]],
     lock_set: [],
@@ -51,7 +58,12 @@ describe('SQLite store', () => {
     const { app } = buildApp({ store });
     const events: unknown[] = [event(1, 1), { nonsense: true }, event(2, 1), 'x', event(3, 2)];
     const text = `\ufeff${JSON.stringify({ note: 'first', events })}`;
-    const res = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: text });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      payload: text,
+    });
     expect(res.json().data).toMatchObject({ accepted: 3, inserted: 3, rejected: 2 });
     expect([...store.allEvents()]).toEqual([event(1, 1), event(2, 1), event(3, 2)]);
     expect(store.traceEvents(traceOf(1))).toEqual([event(1, 1), event(2, 1)]);
@@ -68,26 +80,42 @@ describe('SQLite store', () => {
       '{"StateChange":{"variable":"cfg","access_type":"Read","new_value":{"\\u005f_proto__":{"polluted":3}},"location":"src/a.ts:3:1"}}',
     ];
     const base = (i: number) => JSON.stringify(event(i, 9)).replace(/"kind":\{.*?\}\}/s, '"kind":KIND');
-    const texts = [JSON.stringify(event(1, 9)), ...hostile.map((kind, k) => base(10 + k).replace('KIND', kind)), JSON.stringify(event(20, 9))];
+    const texts = [
+      JSON.stringify(event(1, 9)),
+      ...hostile.map((kind, k) => base(10 + k).replace('KIND', kind)),
+      JSON.stringify(event(20, 9)),
+    ];
     const payload = `{"events":[${texts.join(',')}],"__proto__":{"polluted":4}}`;
-    const res = await app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, payload });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().data).toMatchObject({ accepted: 5, inserted: 5, rejected: 0 });
     const stored = store.traceEvents(traceOf(9));
     expect(stored.map((e) => JSON.stringify(e))).toEqual(texts.map((t) => JSON.stringify(JSON.parse(t))));
-    expect(Object.hasOwn((stored[2]!.kind as { StateChange: { new_value: object } }).StateChange.new_value, '__proto__')).toBe(true);
+    expect(
+      Object.hasOwn((stored[2]!.kind as { StateChange: { new_value: object } }).StateChange.new_value, '__proto__'),
+    ).toBe(true);
     // The query API and the analysis read them back without any prototype gaining a property.
-    for (const url of ['/api/races', `/api/traces/${traceOf(9)}`, '/api/traces', '/api/services']) expect((await app.inject({ url })).statusCode).toBe(200);
+    for (const url of ['/api/races', `/api/traces/${traceOf(9)}`, '/api/traces', '/api/services'])
+      expect((await app.inject({ url })).statusCode).toBe(200);
     const trace = (await app.inject({ url: `/api/traces/${traceOf(9)}` })).json();
-    expect(trace.data.events[2].kind.StateChange.new_value).toEqual(JSON.parse('{"__proto__":{"polluted":2},"own":true}'));
-    for (const probe of [{}, Object.create(null) as object, [] as object, new Map() as object]) expect((probe as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(trace.data.events[2].kind.StateChange.new_value).toEqual(
+      JSON.parse('{"__proto__":{"polluted":2},"own":true}'),
+    );
+    for (const probe of [{}, Object.create(null) as object, [] as object, new Map() as object])
+      expect((probe as { polluted?: unknown }).polluted).toBeUndefined();
     expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('polluted');
     await app.close();
   });
 
   it('answers trace queries from the per-trace index and the not yet indexed tail alike', () => {
     const store = open(dbFile());
-    const batch = (from: number, to: number, service: string) => Array.from({ length: to - from }, (_, k) => event(from + k, (from + k) % 7, service));
+    const batch = (from: number, to: number, service: string) =>
+      Array.from({ length: to - from }, (_, k) => event(from + k, (from + k) % 7, service));
     store.insert(batch(0, 70, 'a'));
     store.indexPending();
     store.insert(batch(70, 100, 'b')); // stays in the tail
@@ -160,9 +188,13 @@ describe('SQLite store', () => {
         span TEXT, upstream_span TEXT, ts TEXT NOT NULL, received_at INTEGER NOT NULL, body TEXT NOT NULL);
       CREATE INDEX events_trace ON events(trace_key);`);
     old.prepare('INSERT INTO traces (key, trace_id) VALUES (1, ?), (2, ?)').run(traceOf(1), traceOf(2));
-    const insert = old.prepare('INSERT INTO events (id, trace_key, kind, service, ts, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const insert = old.prepare(
+      'INSERT INTO events (id, trace_key, kind, service, ts, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     const stored = [event(1, 1), event(2, 2), event(3, 1)];
-    stored.forEach((e, i) => insert.run(e.id, i === 1 ? 2 : 1, 'StateChange', 'svc', e.timestamp, Date.now(), JSON.stringify(e)));
+    stored.forEach((e, i) =>
+      insert.run(e.id, i === 1 ? 2 : 1, 'StateChange', 'svc', e.timestamp, Date.now(), JSON.stringify(e)),
+    );
     old.close();
 
     const store = open(file);
@@ -188,9 +220,22 @@ describe('ingest on worker threads', () => {
     const server = await startServer({ host: '127.0.0.1', port: 0, db: file, apiKeys: [], ingestThread });
     const initial = statSync(file).size;
     try {
-      const post = (body: string) => fetch(`${server.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const replies = await Promise.all(Array.from({ length: 20 }, (_, b) => post(JSON.stringify({ events: [...Array.from({ length: 50 }, (_, k) => event(b * 50 + k, b % 3)), { bad: b }] }))));
-      for (const reply of replies) expect((await reply.json()).data).toMatchObject({ accepted: 50, inserted: 50, rejected: 1, errors: [{ index: 50 }] });
+      const post = (body: string) =>
+        fetch(`${server.url}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, b) =>
+          post(
+            JSON.stringify({ events: [...Array.from({ length: 50 }, (_, k) => event(b * 50 + k, b % 3)), { bad: b }] }),
+          ),
+        ),
+      );
+      for (const reply of replies)
+        expect((await reply.json()).data).toMatchObject({
+          accepted: 50,
+          inserted: 50,
+          rejected: 1,
+          errors: [{ index: 50 }],
+        });
       const again = await post(JSON.stringify({ events: [event(0, 0), event(1000, 0)] }));
       expect((await again.json()).data).toMatchObject({ inserted: 1, duplicates: 1 });
       const badJson = await post('{"events": [');
@@ -222,7 +267,8 @@ describe('ingest on worker threads', () => {
     try {
       // Retention runs on the writer thread's schedule: wait for it, within a deadline a busy machine meets.
       const deadline = Date.now() + 10_000;
-      while (server.store.counts().events > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (server.store.counts().events > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       expect(server.store.counts().events).toBe(0);
     } finally {
       await server.close();

@@ -9,7 +9,11 @@ const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures
 describe('ThreadClient', () => {
   it('matches replies to calls, passes errors on, and restarts a thread that died', async () => {
     const client = new ThreadClient(script, { role: 'parser' });
-    expect(await Promise.all(['a', 'b', 'c'].map((text) => client.call({ op: 'parse', text })))).toEqual(['A', 'B', 'C']);
+    expect(await Promise.all(['a', 'b', 'c'].map((text) => client.call({ op: 'parse', text })))).toEqual([
+      'A',
+      'B',
+      'C',
+    ]);
     await expect(client.call({ op: 'parse', text: 'throw' })).rejects.toThrow('refused');
     await expect(client.call({ op: 'parse', text: 'exit' })).rejects.toThrow(/parser thread stopped \(exit code 7\)/);
     expect(await client.call({ op: 'parse', text: 'again' })).toBe('AGAIN');

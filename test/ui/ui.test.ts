@@ -14,22 +14,39 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(repo, 'server', 'bin', 'raceway.mjs');
 const shots = path.join(repo, 'test-output', 'ui');
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 let browser: Browser;
 const servers: ChildProcess[] = [];
 
 async function serve(args: string[]): Promise<string> {
-  const server = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   servers.push(server);
-  return new Promise((resolve) => server.stdout!.on('data', (c: Buffer) => {
-    const m = /listening on (http:\/\/\S+)/.exec(String(c));
-    if (m) resolve(m[1]!);
-  }));
+  return new Promise((resolve) =>
+    server.stdout!.on('data', (c: Buffer) => {
+      const m = /listening on (http:\/\/\S+)/.exec(String(c));
+      if (m) resolve(m[1]!);
+    }),
+  );
 }
 
 function load(example: string, args: string[], endpoint: string): void {
-  const result = spawnSync(process.execPath, args, { cwd: path.join(repo, 'examples', example), env: { ...process.env, RACEWAY_ENDPOINT: endpoint }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, args, {
+    cwd: path.join(repo, 'examples', example),
+    env: { ...process.env, RACEWAY_ENDPOINT: endpoint },
+    encoding: 'utf8',
+  });
   if (result.status !== 0) throw new Error(`${example} failed: ${result.stderr}`);
 }
 
@@ -107,7 +124,13 @@ describe('web UI', () => {
     await raceRow.first().waitFor();
     const race = (await raceRow.first().locator('a').getAttribute('href'))!;
     await first.close();
-    const views: Array<[string, string, string]> = [['races', '#/races', 'table.races'], ['race', race, 'svg.timeline'], ['traces', '#/traces', 'table.traces'], ['trace', trace, 'svg.timeline'], ['services', '#/services', 'svg.graph']];
+    const views: Array<[string, string, string]> = [
+      ['races', '#/races', 'table.races'],
+      ['race', race, 'svg.timeline'],
+      ['traces', '#/traces', 'table.traces'],
+      ['trace', trace, 'svg.timeline'],
+      ['services', '#/services', 'svg.graph'],
+    ];
     for (const width of [1400, 800]) {
       for (const [name, hash, ready] of views) {
         const page = await browser.newPage({ viewport: { width, height: 900 } });
@@ -115,11 +138,23 @@ describe('web UI', () => {
         await page.locator(ready).first().waitFor();
         await page.screenshot({ path: path.join(shots, `${name}-${width}x900.png`), fullPage: true });
         // Wide content scrolls inside its card; the page itself never scrolls sideways.
-        expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${name} at ${width}`).toBe(true);
+        expect(
+          await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1),
+          `${name} at ${width}`,
+        ).toBe(true);
         if (name === 'trace') {
-          const boxes = await page.locator('svg.timeline g.task-row').evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('text.lane-label, text.lane-sub')].map((t) => { const b = (t as SVGGraphicsElement).getBBox(); return { x: b.x, y: b.y, width: b.width, height: b.height }; })));
-          for (const [label, sub] of boxes) expect(label!.y + label!.height, 'service and task lines overlap').toBeLessThanOrEqual(sub!.y + 1);
-          for (const row of boxes) for (const box of row) expect(box.x + box.width, 'a label runs into the bars').toBeLessThanOrEqual(215);
+          const boxes = await page.locator('svg.timeline g.task-row').evaluateAll((rows) =>
+            rows.map((row) =>
+              [...row.querySelectorAll('text.lane-label, text.lane-sub')].map((t) => {
+                const b = (t as SVGGraphicsElement).getBBox();
+                return { x: b.x, y: b.y, width: b.width, height: b.height };
+              }),
+            ),
+          );
+          for (const [label, sub] of boxes)
+            expect(label!.y + label!.height, 'service and task lines overlap').toBeLessThanOrEqual(sub!.y + 1);
+          for (const row of boxes)
+            for (const box of row) expect(box.x + box.width, 'a label runs into the bars').toBeLessThanOrEqual(215);
           expect(await page.locator('svg.timeline text.bar-label').count()).toBeGreaterThan(0);
         }
         await page.close();

@@ -32,8 +32,18 @@ export class TsBuilder implements Builder<Expr> {
   /** `expr` with the temporaries it used declared in an arrow called in place: `(() => { var t; return expr; })()`. */
   wrapWithTemps(expr: Expr, temps: TS.Identifier[]): Expr {
     const f = this.f;
-    const declarations = f.createVariableStatement(undefined, f.createVariableDeclarationList(temps.map((id) => f.createVariableDeclaration(id))));
-    const arrow = f.createArrowFunction(undefined, undefined, [], undefined, f.createToken(this.ts.SyntaxKind.EqualsGreaterThanToken), f.createBlock([declarations, f.createReturnStatement(expr)], true));
+    const declarations = f.createVariableStatement(
+      undefined,
+      f.createVariableDeclarationList(temps.map((id) => f.createVariableDeclaration(id))),
+    );
+    const arrow = f.createArrowFunction(
+      undefined,
+      undefined,
+      [],
+      undefined,
+      f.createToken(this.ts.SyntaxKind.EqualsGreaterThanToken),
+      f.createBlock([declarations, f.createReturnStatement(expr)], true),
+    );
     return f.createCallExpression(f.createParenthesizedExpression(arrow), undefined, []);
   }
   ref(identifier: Expr): Expr {
@@ -56,29 +66,47 @@ export class TsBuilder implements Builder<Expr> {
     return this.f.createAssignment(target, value);
   }
   seq(items: Expr[]): Expr {
-    return items.length === 1 ? items[0]! : this.f.createParenthesizedExpression(this.f.createCommaListExpression(items));
+    return items.length === 1
+      ? items[0]!
+      : this.f.createParenthesizedExpression(this.f.createCommaListExpression(items));
   }
   member(object: Expr, key: MemberKey<Expr>): Expr {
     const f = this.f;
     if (key.kind === 'dynamic') return f.createElementAccessExpression(object, key.expr);
     if (key.isPrivate) return f.createPropertyAccessExpression(object, f.createPrivateIdentifier(key.name));
-    if (!key.name.startsWith('#') && isIdentifierName(key.name)) return f.createPropertyAccessExpression(object, key.name);
+    if (!key.name.startsWith('#') && isIdentifierName(key.name))
+      return f.createPropertyAccessExpression(object, key.name);
     return f.createElementAccessExpression(object, f.createStringLiteral(key.name));
   }
   isNullish(value: Expr): Expr {
     return this.f.createBinaryExpression(value, this.ts.SyntaxKind.EqualsEqualsToken, this.f.createNull());
   }
   cond(test: Expr, whenTrue: Expr, whenFalse: Expr): Expr {
-    return this.f.createParenthesizedExpression(this.f.createConditionalExpression(test, undefined, whenTrue, undefined, whenFalse));
+    return this.f.createParenthesizedExpression(
+      this.f.createConditionalExpression(test, undefined, whenTrue, undefined, whenFalse),
+    );
   }
   binary(operator: string, left: Expr, right: Expr): Expr {
     const kind = BINARY[operator];
     if (kind === undefined) throw new Error(`raceway: unsupported compound operator ${operator}=`);
-    return this.f.createParenthesizedExpression(this.f.createBinaryExpression(left, this.ts.SyntaxKind[kind] as unknown as TS.BinaryOperator, this.f.createParenthesizedExpression(right)));
+    return this.f.createParenthesizedExpression(
+      this.f.createBinaryExpression(
+        left,
+        this.ts.SyntaxKind[kind] as unknown as TS.BinaryOperator,
+        this.f.createParenthesizedExpression(right),
+      ),
+    );
   }
   logical(operator: '&&' | '||' | '??', left: Expr, right: Expr): Expr {
-    const kind = operator === '&&' ? 'AmpersandAmpersandToken' : operator === '||' ? 'BarBarToken' : 'QuestionQuestionToken';
-    return this.f.createParenthesizedExpression(this.f.createBinaryExpression(left, this.ts.SyntaxKind[kind] as unknown as TS.BinaryOperator, this.f.createParenthesizedExpression(right)));
+    const kind =
+      operator === '&&' ? 'AmpersandAmpersandToken' : operator === '||' ? 'BarBarToken' : 'QuestionQuestionToken';
+    return this.f.createParenthesizedExpression(
+      this.f.createBinaryExpression(
+        left,
+        this.ts.SyntaxKind[kind] as unknown as TS.BinaryOperator,
+        this.f.createParenthesizedExpression(right),
+      ),
+    );
   }
   update(operator: '++' | '--', prefix: boolean, target: Expr): Expr {
     const op = operator === '++' ? this.ts.SyntaxKind.PlusPlusToken : this.ts.SyntaxKind.MinusMinusToken;
@@ -88,10 +116,14 @@ export class TsBuilder implements Builder<Expr> {
     return this.f.createDeleteExpression(member);
   }
   inOp(key: Expr, object: Expr): Expr {
-    return this.f.createParenthesizedExpression(this.f.createBinaryExpression(key, this.ts.SyntaxKind.InKeyword, object));
+    return this.f.createParenthesizedExpression(
+      this.f.createBinaryExpression(key, this.ts.SyntaxKind.InKeyword, object),
+    );
   }
   array(items: Array<{ expr: Expr; spread: boolean }>): Expr {
-    return this.f.createArrayLiteralExpression(items.map((i) => (i.spread ? this.f.createSpreadElement(i.expr) : i.expr)));
+    return this.f.createArrayLiteralExpression(
+      items.map((i) => (i.spread ? this.f.createSpreadElement(i.expr) : i.expr)),
+    );
   }
 }
 

@@ -14,14 +14,21 @@ interface TransformerExtras {
  * The ts-patch entry: `"plugins": [{ "transform": "@raceway/transformer" }]` in tsconfig, built with
  * `tspc`. Uses the TypeScript instance of the host compiler (never a second copy). TypeScript 5.9 and 6.0.
  */
-export default function racewayTransformer(program: TS.Program, config: InstrumentOptions = {}, extras?: TransformerExtras): TS.TransformerFactory<TS.SourceFile> {
+export default function racewayTransformer(
+  program: TS.Program,
+  config: InstrumentOptions = {},
+  extras?: TransformerExtras,
+): TS.TransformerFactory<TS.SourceFile> {
   if (!extras?.ts) {
-    throw new Error('@raceway/transformer: no TypeScript instance given; build with ts-patch (tspc), or pass { ts } as the third argument');
+    throw new Error(
+      '@raceway/transformer: no TypeScript instance given; build with ts-patch (tspc), or pass { ts } as the third argument',
+    );
   }
   const ts = extras.ts;
   const options = resolveInstrumentOptions(config);
   const compilerOptions = program.getCompilerOptions();
-  const configDir = typeof compilerOptions.configFilePath === 'string' ? path.dirname(compilerOptions.configFilePath) : undefined;
+  const configDir =
+    typeof compilerOptions.configFilePath === 'string' ? path.dirname(compilerOptions.configFilePath) : undefined;
   const root = path.resolve(options.root ?? configDir ?? program.getCurrentDirectory());
   const scope = new FileScope(options, root);
   return (context) => (sf) =>

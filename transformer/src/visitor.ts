@@ -1,5 +1,12 @@
 import type * as TS from 'typescript';
-import type { Chain, Hint, InstrumentDiagnostic, MemberKey, ResolvedInstrumentOptions, RootName } from '@raceway/instrument-core';
+import type {
+  Chain,
+  Hint,
+  InstrumentDiagnostic,
+  MemberKey,
+  ResolvedInstrumentOptions,
+  RootName,
+} from '@raceway/instrument-core';
 import { diagnostic, Emitter, hintOfDecorator, hintsInComments, location } from '@raceway/instrument-core';
 import type { TsBuilder } from './builder.js';
 
@@ -33,7 +40,10 @@ interface FileState {
 function hintsAt(s: FileState, node: TS.Node): Set<Hint> {
   // A comment on the same line as the previous token counts as that token's trailing comment for
   // TypeScript (`const f = /** @traced */ () => {}`); both kinds before the node are its hints.
-  const ranges = [...(s.ts.getTrailingCommentRanges(s.sf.text, node.pos) ?? []), ...(s.ts.getLeadingCommentRanges(s.sf.text, node.pos) ?? [])];
+  const ranges = [
+    ...(s.ts.getTrailingCommentRanges(s.sf.text, node.pos) ?? []),
+    ...(s.ts.getLeadingCommentRanges(s.sf.text, node.pos) ?? []),
+  ];
   return hintsInComments(ranges.map((r) => s.sf.text.slice(r.pos, r.end)));
 }
 
@@ -48,7 +58,13 @@ function warn(s: FileState, code: Parameters<typeof diagnostic>[0], node: TS.Nod
 }
 
 function isWrapper(ts: typeof TS, node: TS.Node): node is TS.Expression & { expression: TS.Expression } {
-  return ts.isParenthesizedExpression(node) || ts.isNonNullExpression(node) || ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isTypeAssertionExpression(node);
+  return (
+    ts.isParenthesizedExpression(node) ||
+    ts.isNonNullExpression(node) ||
+    ts.isAsExpression(node) ||
+    ts.isSatisfiesExpression(node) ||
+    ts.isTypeAssertionExpression(node)
+  );
 }
 
 function unwrap(ts: typeof TS, node: TS.Expression): TS.Expression {
@@ -57,7 +73,10 @@ function unwrap(ts: typeof TS, node: TS.Expression): TS.Expression {
   return current;
 }
 
-function decoratorHints(s: FileState, node: TS.HasModifiers): { hints: Set<Hint>; rest: TS.ModifierLike[] | undefined } {
+function decoratorHints(
+  s: FileState,
+  node: TS.HasModifiers,
+): { hints: Set<Hint>; rest: TS.ModifierLike[] | undefined } {
   const ts = s.ts;
   const hints = new Set<Hint>();
   const mods = node.modifiers;
@@ -94,7 +113,13 @@ function collect(s: FileState): void {
   const visit = (node: TS.Node): void => {
     if (ts.isVariableStatement(node) && hintsAt(s, node).has('tracked')) {
       // Declared in a function: each call has its own bindings, named after the call (`makeQueue#3.pending`).
-      const fn = ts.findAncestor(node.parent, (n) => ts.isSourceFile(n) || ts.isClassStaticBlockDeclaration(n) || (ts.isFunctionLike(n) && 'body' in n && n.body !== undefined));
+      const fn = ts.findAncestor(
+        node.parent,
+        (n) =>
+          ts.isSourceFile(n) ||
+          ts.isClassStaticBlockDeclaration(n) ||
+          (ts.isFunctionLike(n) && 'body' in n && n.body !== undefined),
+      );
       let callScope: TS.Identifier | undefined;
       if (fn && ts.isFunctionLike(fn)) {
         callScope = s.scopeOwners.get(fn);
@@ -106,13 +131,21 @@ function collect(s: FileState): void {
       if (clause.name) addBinding(clause.name, undefined);
       const bindings = clause.namedBindings;
       if (bindings && ts.isNamespaceImport(bindings)) addBinding(bindings.name, undefined);
-      if (bindings && ts.isNamedImports(bindings)) for (const el of bindings.elements) addBinding(el.name, (el.propertyName ?? el.name).text);
+      if (bindings && ts.isNamedImports(bindings))
+        for (const el of bindings.elements) addBinding(el.name, (el.propertyName ?? el.name).text);
     } else if ((ts.isFunctionDeclaration(node) || ts.isParameter(node)) && hintsAt(s, node).has('tracked')) {
       // Never silently ignored: @tracked names state (bindings, imports, fields), not functions or parameters.
       warn(s, 'RW1001', node);
-    } else if ((ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) && hintsAt(s, node).has('tracked')) {
+    } else if (
+      (ts.isMethodDeclaration(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) &&
+      hintsAt(s, node).has('tracked')
+    ) {
       warn(s, 'RW1004', node);
-    } else if (ts.isPropertyDeclaration(node) && !node.initializer && (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))) {
+    } else if (
+      ts.isPropertyDeclaration(node) &&
+      !node.initializer &&
+      (ts.isIdentifier(node.name) || ts.isStringLiteral(node.name))
+    ) {
       const { hints } = decoratorHints(s, node);
       if (hints.has('tracked') || hintsAt(s, node).has('tracked')) {
         const cls = node.parent as TS.ClassLikeDeclaration;
@@ -138,7 +171,8 @@ function trackedName(s: FileState, original: TS.Node): string | undefined {
   if (!ts.isIdentifier(original)) return undefined;
   const parent = original.parent;
   let symbol: TS.Symbol | undefined;
-  if (parent && ts.isShorthandPropertyAssignment(parent) && parent.name === original) symbol = s.checker.getShorthandAssignmentValueSymbol(parent);
+  if (parent && ts.isShorthandPropertyAssignment(parent) && parent.name === original)
+    symbol = s.checker.getShorthandAssignmentValueSymbol(parent);
   else symbol = s.checker.getSymbolAtLocation(original);
   // For an annotated import the alias symbol itself is what `collect` stored.
   return symbol ? s.tracked.get(symbol) : undefined;
@@ -150,7 +184,10 @@ export function trackedRoot(s: FileState, original: TS.Node): RootName<Expr> | u
   if (name === undefined) return undefined;
   const parent = original.parent;
   const ts = s.ts;
-  const symbol = parent && ts.isShorthandPropertyAssignment(parent) && parent.name === original ? s.checker.getShorthandAssignmentValueSymbol(parent) : s.checker.getSymbolAtLocation(original);
+  const symbol =
+    parent && ts.isShorthandPropertyAssignment(parent) && parent.name === original
+      ? s.checker.getShorthandAssignmentValueSymbol(parent)
+      : s.checker.getSymbolAtLocation(original);
   const callScope = symbol && s.callScopes.get(symbol);
   return callScope ? { kind: 'scoped', name, scope: callScope } : { kind: 'static', name };
 }
@@ -171,7 +208,26 @@ function isReference(ts: typeof TS, node: TS.Identifier): boolean {
   if (!p) return false;
   if (ts.isPropertyAccessExpression(p) && p.name === node) return false;
   if (ts.isQualifiedName(p)) return false;
-  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassDeclaration(p) || ts.isBindingElement(p) || ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isExportSpecifier(p) || ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p) || ts.isTypeReferenceNode(p) || ts.isPropertySignature(p)) && (p as { name?: TS.Node }).name === node) {
+  if (
+    (ts.isVariableDeclaration(p) ||
+      ts.isParameter(p) ||
+      ts.isFunctionDeclaration(p) ||
+      ts.isFunctionExpression(p) ||
+      ts.isClassDeclaration(p) ||
+      ts.isBindingElement(p) ||
+      ts.isImportSpecifier(p) ||
+      ts.isImportClause(p) ||
+      ts.isNamespaceImport(p) ||
+      ts.isPropertyAssignment(p) ||
+      ts.isMethodDeclaration(p) ||
+      ts.isPropertyDeclaration(p) ||
+      ts.isExportSpecifier(p) ||
+      ts.isLabeledStatement(p) ||
+      ts.isBreakOrContinueStatement(p) ||
+      ts.isTypeReferenceNode(p) ||
+      ts.isPropertySignature(p)) &&
+    (p as { name?: TS.Node }).name === node
+  ) {
     return false;
   }
   if (ts.isBindingElement(p) && p.propertyName === node) return false;
@@ -201,18 +257,27 @@ function chainOf(s: FileState, originalIn: TS.Expression, updatedIn: TS.Expressi
       const cls = trackedPrivate(s, original.name);
       if (!cls) return undefined;
       const object = unwrap(ts, updated.expression);
-      return { rootName: { kind: 'instance', className: cls }, root: object, rootIsIdentifier: object.kind === ts.SyntaxKind.ThisKeyword, segments: [{ key, optional }] };
+      return {
+        rootName: { kind: 'instance', className: cls },
+        root: object,
+        rootIsIdentifier: object.kind === ts.SyntaxKind.ThisKeyword,
+        segments: [{ key, optional }],
+      };
     }
     const inner = chainOf(s, original.expression, updated.expression);
     if (!inner) return undefined;
-    return { ...inner, segments: [...inner.segments, { key: { kind: 'static', name: original.name.text, isPrivate: false }, optional }] };
+    return {
+      ...inner,
+      segments: [...inner.segments, { key: { kind: 'static', name: original.name.text, isPrivate: false }, optional }],
+    };
   }
   if (ts.isElementAccessExpression(original) && ts.isElementAccessExpression(updated)) {
     const inner = chainOf(s, original.expression, updated.expression);
     if (!inner) return undefined;
     const arg = original.argumentExpression;
     let key: MemberKey<Expr>;
-    if (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)) key = { kind: 'static', name: arg.text, isPrivate: false };
+    if (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg))
+      key = { kind: 'static', name: arg.text, isPrivate: false };
     else if (ts.isNumericLiteral(arg)) key = { kind: 'static', name: String(Number(arg.text)), isPrivate: false };
     else key = { kind: 'dynamic', expr: updated.argumentExpression };
     return { ...inner, segments: [...inner.segments, { key, optional: Boolean(original.questionDotToken) }] };
@@ -229,8 +294,16 @@ function handledByParent(ts: typeof TS, node: TS.Node): boolean {
     parent = parent.parent;
   }
   if (!parent) return false;
-  if ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === child) return true;
-  if (ts.isCallExpression(parent) && parent.expression === child) return ts.isPropertyAccessExpression(child) || ts.isElementAccessExpression(child) || (isWrapper(ts, child) && (ts.isPropertyAccessExpression(unwrap(ts, child as TS.Expression)) || ts.isElementAccessExpression(unwrap(ts, child as TS.Expression))));
+  if ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === child)
+    return true;
+  if (ts.isCallExpression(parent) && parent.expression === child)
+    return (
+      ts.isPropertyAccessExpression(child) ||
+      ts.isElementAccessExpression(child) ||
+      (isWrapper(ts, child) &&
+        (ts.isPropertyAccessExpression(unwrap(ts, child as TS.Expression)) ||
+          ts.isElementAccessExpression(unwrap(ts, child as TS.Expression))))
+    );
   if (ts.isBinaryExpression(parent)) {
     if (parent.left === child && isAssignmentOperator(ts, parent.operatorToken.kind)) return true;
     if (parent.right === child && parent.operatorToken.kind === ts.SyntaxKind.InKeyword) return true;
@@ -241,12 +314,27 @@ function handledByParent(ts: typeof TS, node: TS.Node): boolean {
   }
   if (ts.isDeleteExpression(parent)) return true;
   // `obj.tag\`...\``: the tag is called as a method of obj (this === obj); the template records the read of obj.
-  if (ts.isTaggedTemplateExpression(parent) && parent.tag === child) return ts.isPropertyAccessExpression(unwrap(ts, child as TS.Expression)) || ts.isElementAccessExpression(unwrap(ts, child as TS.Expression));
+  if (ts.isTaggedTemplateExpression(parent) && parent.tag === child)
+    return (
+      ts.isPropertyAccessExpression(unwrap(ts, child as TS.Expression)) ||
+      ts.isElementAccessExpression(unwrap(ts, child as TS.Expression))
+    );
   if (ts.isExportSpecifier(parent)) return true;
-  if ((ts.isJsxOpeningElement(parent) || ts.isJsxSelfClosingElement(parent) || ts.isJsxClosingElement(parent)) && parent.tagName === child) return true;
+  if (
+    (ts.isJsxOpeningElement(parent) || ts.isJsxSelfClosingElement(parent) || ts.isJsxClosingElement(parent)) &&
+    parent.tagName === child
+  )
+    return true;
   if ((ts.isForInStatement(parent) || ts.isForOfStatement(parent)) && parent.initializer === child) return true;
   if (ts.isShorthandPropertyAssignment(parent) && isInPattern(ts, parent)) return true;
-  if ((ts.isArrayLiteralExpression(parent) || ts.isPropertyAssignment(parent) || ts.isSpreadElement(parent) || ts.isSpreadAssignment(parent)) && isInPattern(ts, parent)) return true;
+  if (
+    (ts.isArrayLiteralExpression(parent) ||
+      ts.isPropertyAssignment(parent) ||
+      ts.isSpreadElement(parent) ||
+      ts.isSpreadAssignment(parent)) &&
+    isInPattern(ts, parent)
+  )
+    return true;
   return false;
 }
 
@@ -258,11 +346,32 @@ function isAssignmentOperator(ts: typeof TS, kind: TS.SyntaxKind): boolean {
 function isInPattern(ts: typeof TS, node: TS.Node): boolean {
   let child: TS.Node = node;
   let p = node.parent;
-  while (p && (ts.isArrayLiteralExpression(p) || ts.isObjectLiteralExpression(p) || ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p) || ts.isSpreadElement(p) || ts.isSpreadAssignment(p) || isWrapper(ts, p) || (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.left === child && (ts.isArrayLiteralExpression(p.parent) || ts.isObjectLiteralExpression(p.parent) || ts.isPropertyAssignment(p.parent))))) {
+  while (
+    p &&
+    (ts.isArrayLiteralExpression(p) ||
+      ts.isObjectLiteralExpression(p) ||
+      ts.isPropertyAssignment(p) ||
+      ts.isShorthandPropertyAssignment(p) ||
+      ts.isSpreadElement(p) ||
+      ts.isSpreadAssignment(p) ||
+      isWrapper(ts, p) ||
+      (ts.isBinaryExpression(p) &&
+        p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+        p.left === child &&
+        (ts.isArrayLiteralExpression(p.parent) ||
+          ts.isObjectLiteralExpression(p.parent) ||
+          ts.isPropertyAssignment(p.parent))))
+  ) {
     child = p;
     p = p.parent;
   }
-  return Boolean(p && ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.left === child && (ts.isArrayLiteralExpression(child) || ts.isObjectLiteralExpression(child)));
+  return Boolean(
+    p &&
+    ts.isBinaryExpression(p) &&
+    p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    p.left === child &&
+    (ts.isArrayLiteralExpression(child) || ts.isObjectLiteralExpression(child)),
+  );
 }
 
 /** `+=` for PlusEqualsToken, and so on: the operator text the shared rules expect. */
@@ -276,4 +385,20 @@ export function emitter(s: FileState, at: TS.Node): Emitter<Expr> {
 }
 
 export type { FileState };
-export { isInPattern, chainOf, className, collect, decoratorHints, handledByParent, hintsAt, isReference, loc, trackedName, unwrap, warn, compoundText, isAssignmentOperator, trackedPrivate };
+export {
+  isInPattern,
+  chainOf,
+  className,
+  collect,
+  decoratorHints,
+  handledByParent,
+  hintsAt,
+  isReference,
+  loc,
+  trackedName,
+  unwrap,
+  warn,
+  compoundText,
+  isAssignmentOperator,
+  trackedPrivate,
+};

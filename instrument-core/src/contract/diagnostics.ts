@@ -21,7 +21,13 @@ export interface InstrumentDiagnostic {
   column: number;
 }
 
-export function diagnostic(code: DiagnosticCode, file: string, line: number, column: number, detail?: string): InstrumentDiagnostic {
+export function diagnostic(
+  code: DiagnosticCode,
+  file: string,
+  line: number,
+  column: number,
+  detail?: string,
+): InstrumentDiagnostic {
   return { code, message: `raceway ${code}: ${Diagnostics[code]}${detail ? ` (${detail})` : ''}`, file, line, column };
 }
 
@@ -37,7 +43,11 @@ export function positionOf(text: string, offset: number): { line: number; column
 }
 
 /** RW1005 for each near miss in a file's text (both hosts report them the same way). */
-export function nearMissDiagnostics(misses: ReadonlyArray<{ offset: number; found: string; meant: string }>, text: string, file: string): InstrumentDiagnostic[] {
+export function nearMissDiagnostics(
+  misses: ReadonlyArray<{ offset: number; found: string; meant: string }>,
+  text: string,
+  file: string,
+): InstrumentDiagnostic[] {
   return misses.map((m) => {
     const { line, column } = positionOf(text, m.offset);
     return diagnostic('RW1005', file, line, column, `${m.found}: did you mean @${m.meant}?`);

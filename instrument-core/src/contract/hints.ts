@@ -75,7 +75,11 @@ export function hintNearMisses(text: string): HintNearMiss[] {
       const toTracked = distance(word, 'tracked');
       const toTraced = distance(word, 'traced');
       if (Math.min(toTracked, toTraced) > 2 && !/^(tracked|traced)[-_]/.test(word)) continue;
-      out.push({ offset: comment.index! + tag.index!, found: `@${found}`, meant: toTracked <= toTraced ? 'tracked' : 'traced' });
+      out.push({
+        offset: comment.index! + tag.index!,
+        found: `@${found}`,
+        meant: toTracked <= toTraced ? 'tracked' : 'traced',
+      });
     }
   }
   return out;

@@ -51,17 +51,30 @@ const expected: Record<keyof InstrumentOptions, string> = {
 };
 
 /** Keys the hosts themselves put into the options object (ts-patch's `transform`, etc.). */
-const HOST_KEYS = new Set(['transform', 'import', 'type', 'after', 'afterDeclarations', 'transformProgram', 'name', 'resolvePathAliases']);
+const HOST_KEYS = new Set([
+  'transform',
+  'import',
+  'type',
+  'after',
+  'afterDeclarations',
+  'transformProgram',
+  'name',
+  'resolvePathAliases',
+]);
 
 export function resolveInstrumentOptions(raw: unknown): ResolvedInstrumentOptions {
   const options = (raw ?? {}) as Record<string, unknown>;
-  if (typeof options !== 'object' || Array.isArray(options)) throw new InstrumentOptionsError('raceway: options must be an object');
+  if (typeof options !== 'object' || Array.isArray(options))
+    throw new InstrumentOptionsError('raceway: options must be an object');
   for (const [key, value] of Object.entries(options)) {
     if (HOST_KEYS.has(key)) continue;
     const check = schema[key as keyof InstrumentOptions];
-    if (!check) throw new InstrumentOptionsError(`raceway: unknown option "${key}" (known: ${Object.keys(schema).join(', ')})`);
+    if (!check)
+      throw new InstrumentOptionsError(`raceway: unknown option "${key}" (known: ${Object.keys(schema).join(', ')})`);
     if (value !== undefined && !check(value)) {
-      throw new InstrumentOptionsError(`raceway: option "${key}" must be ${expected[key as keyof InstrumentOptions]}, got ${JSON.stringify(value)}`);
+      throw new InstrumentOptionsError(
+        `raceway: option "${key}" must be ${expected[key as keyof InstrumentOptions]}, got ${JSON.stringify(value)}`,
+      );
     }
   }
   return {

@@ -42,18 +42,28 @@ export class Emitter<E> {
     const b = this.b;
     const rootName = chain.rootName;
     if (rootName.kind !== 'instance' && keys.every((k) => k.kind === 'static')) {
-      const name = staticPath(rootName.name, keys.map((k) => (k as { name: string }).name));
+      const name = staticPath(
+        rootName.name,
+        keys.map((k) => (k as { name: string }).name),
+      );
       return rootName.kind === 'static' ? b.str(name) : b.binary('+', b.ref(rootName.scope), b.str(`.${name}`));
     }
     const root =
-      rootName.kind === 'static' ? b.str(rootName.name)
-      : rootName.kind === 'scoped' ? b.binary('+', b.ref(rootName.scope), b.str(`.${rootName.name}`))
-      : b.entry(Entry.instance, [b.ref(rootRef), b.str(rootName.className)]);
+      rootName.kind === 'static'
+        ? b.str(rootName.name)
+        : rootName.kind === 'scoped'
+          ? b.binary('+', b.ref(rootName.scope), b.str(`.${rootName.name}`))
+          : b.entry(Entry.instance, [b.ref(rootRef), b.str(rootName.className)]);
     return b.entry(Entry.path, [root, ...keys.map((k) => (k.kind === 'static' ? b.str(k.name) : b.ref(k.temp)))]);
   }
 
   private memberOf(object: E, key: UsedKey<E>): E {
-    return this.b.member(this.b.ref(object), key.kind === 'static' ? { kind: 'static', name: key.name, isPrivate: key.isPrivate } : { kind: 'dynamic', expr: this.b.ref(key.temp) });
+    return this.b.member(
+      this.b.ref(object),
+      key.kind === 'static'
+        ? { kind: 'static', name: key.name, isPrivate: key.isPrivate }
+        : { kind: 'dynamic', expr: this.b.ref(key.temp) },
+    );
   }
 
   /** A segment key: static stays, dynamic is evaluated into a temporary (pushed to `steps`). */
@@ -89,7 +99,10 @@ export class Emitter<E> {
       steps.push(step(i + 1, next, [...keys, used]));
       const body = b.seq(steps);
       if (!segment.optional) return body;
-      const shortCircuit = b.seq([b.entry(Entry.read, [this.name(chain, rootRef, keys), b.ref(current), this.loc()]), b.undef()]);
+      const shortCircuit = b.seq([
+        b.entry(Entry.read, [this.name(chain, rootRef, keys), b.ref(current), this.loc()]),
+        b.undef(),
+      ]);
       return b.cond(b.isNullish(b.ref(current)), shortCircuit, body);
     };
     const rest = step(0, rootRef, []);
@@ -99,7 +112,9 @@ export class Emitter<E> {
   /** A read of the whole chain: `__raceway.read(name, value, loc)`. */
   read(chain: Chain<E>): E {
     const b = this.b;
-    return this.walk(chain, chain.segments.length, (w) => b.entry(Entry.read, [this.name(chain, w.rootRef, w.keys), b.ref(w.value), this.loc()]));
+    return this.walk(chain, chain.segments.length, (w) =>
+      b.entry(Entry.read, [this.name(chain, w.rootRef, w.keys), b.ref(w.value), this.loc()]),
+    );
   }
 
   /** `chain op value` for `=`, arithmetic compound operators and logical assignments. */
@@ -111,15 +126,33 @@ export class Emitter<E> {
       const name = this.name(chain, target, []);
       if (operator === '=') {
         const v = b.temp();
-        return b.seq([b.assign(v, value), b.assign(b.ref(target), b.entry(Entry.write, [name, b.ref(target), b.ref(v), this.loc()]))]);
+        return b.seq([
+          b.assign(v, value),
+          b.assign(b.ref(target), b.entry(Entry.write, [name, b.ref(target), b.ref(v), this.loc()])),
+        ]);
       }
       const old = b.temp();
       const readOld = b.assign(old, b.entry(Entry.read, [name, b.ref(target), this.loc()]));
       const logical = LOGICAL[operator];
       if (logical) {
-        return b.logical(logical, readOld, b.assign(b.ref(target), b.entry(Entry.write, [this.name(chain, target, []), b.ref(old), value, this.loc()])));
+        return b.logical(
+          logical,
+          readOld,
+          b.assign(b.ref(target), b.entry(Entry.write, [this.name(chain, target, []), b.ref(old), value, this.loc()])),
+        );
       }
-      return b.seq([readOld, b.assign(b.ref(target), b.entry(Entry.write, [this.name(chain, target, []), b.ref(old), b.binary(operator.slice(0, -1), b.ref(old), value), this.loc()]))]);
+      return b.seq([
+        readOld,
+        b.assign(
+          b.ref(target),
+          b.entry(Entry.write, [
+            this.name(chain, target, []),
+            b.ref(old),
+            b.binary(operator.slice(0, -1), b.ref(old), value),
+            this.loc(),
+          ]),
+        ),
+      ]);
     }
     return this.walk(chain, n - 1, (w) => {
       const steps: E[] = [];
@@ -162,7 +195,12 @@ export class Emitter<E> {
       const t = b.temp();
       const steps = [...pre, b.assign(t, b.entry(Entry.read, [name(), readTarget(), this.loc()]))];
       if (prefix) {
-        steps.push(b.assign(storeTarget(), b.entry(Entry.write, [name(), b.ref(t), b.update(operator, true, b.ref(t)), this.loc()])));
+        steps.push(
+          b.assign(
+            storeTarget(),
+            b.entry(Entry.write, [name(), b.ref(t), b.update(operator, true, b.ref(t)), this.loc()]),
+          ),
+        );
         return b.seq(steps);
       }
       const r = b.temp();
@@ -172,14 +210,24 @@ export class Emitter<E> {
       return b.seq(steps);
     };
     if (n === 0) {
-      return build(() => b.ref(chain.root), () => b.ref(chain.root), () => this.name(chain, chain.root, []), []);
+      return build(
+        () => b.ref(chain.root),
+        () => b.ref(chain.root),
+        () => this.name(chain, chain.root, []),
+        [],
+      );
     }
     return this.walk(chain, n - 1, (w) => {
       const pre: E[] = [];
       const key = this.useKey(chain.segments[n - 1]!.key, pre);
       const nameTemp = b.temp();
       pre.push(b.assign(nameTemp, this.name(chain, w.rootRef, [...w.keys, key])));
-      return build(() => this.memberOf(w.value, key), () => this.memberOf(w.value, key), () => b.ref(nameTemp), pre);
+      return build(
+        () => this.memberOf(w.value, key),
+        () => this.memberOf(w.value, key),
+        () => b.ref(nameTemp),
+        pre,
+      );
     });
   }
 
@@ -211,7 +259,11 @@ export class Emitter<E> {
       const result = b.temp();
       return b.seq([
         b.assign(result, b.inOp(b.ref(k), b.ref(w.value))),
-        b.entry(Entry.read, [this.name(chain, w.rootRef, [...w.keys, { kind: 'temp', temp: k }]), b.ref(result), this.loc()]),
+        b.entry(Entry.read, [
+          this.name(chain, w.rootRef, [...w.keys, { kind: 'temp', temp: k }]),
+          b.ref(result),
+          this.loc(),
+        ]),
       ]);
     });
     return b.seq([first, rest]);
@@ -222,7 +274,13 @@ export class Emitter<E> {
    * runtime calls it with the receiver as `this` and records what it did (Map/Set entry reads and
    * writes, array mutations, otherwise a read of the receiver).
    */
-  methodCall(receiver: Chain<E>, method: MemberKey<E>, optionalMember: boolean, optionalCall: boolean, args: Array<{ expr: E; spread: boolean }>): E {
+  methodCall(
+    receiver: Chain<E>,
+    method: MemberKey<E>,
+    optionalMember: boolean,
+    optionalCall: boolean,
+    args: Array<{ expr: E; spread: boolean }>,
+  ): E {
     const b = this.b;
     return this.walk(receiver, receiver.segments.length, (w) => {
       const steps: E[] = [];
@@ -238,11 +296,15 @@ export class Emitter<E> {
         this.loc(),
       ]);
       // `receiver.method?.()` with no method: the receiver was still read.
-      const noMethod = () => b.seq([b.entry(Entry.read, [this.name(receiver, w.rootRef, w.keys), b.ref(w.value), this.loc()]), b.undef()]);
+      const noMethod = () =>
+        b.seq([b.entry(Entry.read, [this.name(receiver, w.rootRef, w.keys), b.ref(w.value), this.loc()]), b.undef()]);
       steps.push(optionalCall ? b.cond(b.isNullish(b.ref(fn)), noMethod(), call) : call);
       const body = b.seq(steps);
       if (!optionalMember) return body;
-      const shortCircuit = b.seq([b.entry(Entry.read, [this.name(receiver, w.rootRef, w.keys), b.ref(w.value), this.loc()]), b.undef()]);
+      const shortCircuit = b.seq([
+        b.entry(Entry.read, [this.name(receiver, w.rootRef, w.keys), b.ref(w.value), this.loc()]),
+        b.undef(),
+      ]);
       return b.cond(b.isNullish(b.ref(w.value)), shortCircuit, body);
     });
   }
@@ -250,7 +312,10 @@ export class Emitter<E> {
   /** `var = <initializer>` of a tracked declaration: the initialisation is a write. */
   initialize(rootName: RootName<E>, value: E): E {
     const b = this.b;
-    const name = rootName.kind === 'scoped' ? b.binary('+', b.ref(rootName.scope), b.str(`.${rootName.name}`)) : b.str(rootName.kind === 'static' ? rootName.name : rootName.className);
+    const name =
+      rootName.kind === 'scoped'
+        ? b.binary('+', b.ref(rootName.scope), b.str(`.${rootName.name}`))
+        : b.str(rootName.kind === 'static' ? rootName.name : rootName.className);
     return b.entry(Entry.write, [name, b.undef(), value, this.loc()]);
   }
 }

@@ -51,7 +51,12 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
     this.options = resolveOptions(options);
     const o = this.options;
     if (o.onDiagnostic) setDiagnosticHandler(o.onDiagnostic);
-    this.identity = { serviceName: o.serviceName, environment: o.environment, instanceId: o.instanceId, module: o.module };
+    this.identity = {
+      serviceName: o.serviceName,
+      environment: o.environment,
+      instanceId: o.instanceId,
+      module: o.module,
+    };
     const redactor = new Redactor(o.redact);
     let sink: EventSink = NOOP_SINK;
     if (o.enabled && sinkKind === 'memory') {
@@ -101,7 +106,22 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
   /** @internal see AdoptableClient */
   adopt(records: unknown[]): void {
     for (const r of records as EventRecord[]) {
-      this.sink.append(r.seq, r.kind, r.task, r.clock, r.component, r.segment, r.time, r.prevSeq, r.locks, r.name, r.oldValue, r.newValue, r.location, r.detail);
+      this.sink.append(
+        r.seq,
+        r.kind,
+        r.task,
+        r.clock,
+        r.component,
+        r.segment,
+        r.time,
+        r.prevSeq,
+        r.locks,
+        r.name,
+        r.oldValue,
+        r.newValue,
+        r.location,
+        r.detail,
+      );
     }
   }
 
@@ -124,7 +144,13 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
   }
 
   /** Records a read or write of a shared variable. `location` is `path:line:col` when known. */
-  trackStateChange(variable: string, oldValue: unknown, newValue: unknown, accessType: AccessType, location = ''): void {
+  trackStateChange(
+    variable: string,
+    oldValue: unknown,
+    newValue: unknown,
+    accessType: AccessType,
+    location = '',
+  ): void {
     const access = ACCESS_TYPES.has(accessType) ? accessType : 'Write';
     this.recorder.stateChange(String(variable), oldValue, newValue, access, location);
   }
@@ -200,7 +226,11 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
    * mutex, or `withLock(id, fn)` with an in-process FIFO mutex per id. Release → next acquire is a
    * happens-before edge, and both are recorded.
    */
-  async withLock<R>(lockId: string, mutexOrFn: MutexLike | (() => R | PromiseLike<R>), maybeFn?: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+  async withLock<R>(
+    lockId: string,
+    mutexOrFn: MutexLike | (() => R | PromiseLike<R>),
+    maybeFn?: () => R | PromiseLike<R>,
+  ): Promise<Awaited<R>> {
     let mutex: MutexLike;
     let fn: () => R | PromiseLike<R>;
     if (typeof mutexOrFn === 'function') {
@@ -273,7 +303,10 @@ function envOrDisabled(overrides: RacewayOptions): RacewayOptions {
     resolveOptions(merged);
     return merged;
   } catch (error) {
-    reportOnce('config', `${error instanceof Error ? error.message : String(error)} (from RACEWAY_* environment variables); tracking is off`);
+    reportOnce(
+      'config',
+      `${error instanceof Error ? error.message : String(error)} (from RACEWAY_* environment variables); tracking is off`,
+    );
     return { ...overrides, enabled: false };
   }
 }

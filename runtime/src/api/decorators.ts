@@ -37,7 +37,10 @@ export function tracked(valueOrTarget: unknown, contextOrKey: unknown): void | (
   const context = contextOrKey as ClassFieldDecoratorContext | undefined;
   if (context && typeof context === 'object' && 'kind' in context) {
     if (context.kind !== 'field' || context.private) {
-      reportOnce('decorator-tracked', '@tracked (runtime decorator) supports public class fields; build with the transformer or Babel plugin to track #private fields');
+      reportOnce(
+        'decorator-tracked',
+        '@tracked (runtime decorator) supports public class fields; build with the transformer or Babel plugin to track #private fields',
+      );
       return;
     }
     context.addInitializer(function (this: unknown) {
@@ -64,7 +67,11 @@ export function traced<This, Args extends unknown[], Return>(
   context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
 ): (this: This, ...args: Args) => Return;
 /** `experimentalDecorators` method decorator. */
-export function traced<T>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T> | void;
+export function traced<T>(
+  target: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<T>,
+): TypedPropertyDescriptor<T> | void;
 export function traced(valueOrTarget: unknown, contextOrKey: unknown, descriptor?: PropertyDescriptor): unknown {
   const context = contextOrKey as ClassMethodDecoratorContext | undefined;
   if (context && typeof context === 'object' && 'kind' in context) {

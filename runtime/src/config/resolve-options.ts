@@ -101,7 +101,9 @@ export function normalizeEndpoint(given: string): string {
   try {
     url = new URL(endpoint);
   } catch {
-    throw new RacewayConfigError(`option "endpoint" is not a URL: ${given} (expected the server's base URL, e.g. http://127.0.0.1:8080)`);
+    throw new RacewayConfigError(
+      `option "endpoint" is not a URL: ${given} (expected the server's base URL, e.g. http://127.0.0.1:8080)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new RacewayConfigError(`option "endpoint" must be an http(s) URL, got ${given}`);
@@ -109,7 +111,10 @@ export function normalizeEndpoint(given: string): string {
   let path = url.pathname.replace(/\/+$/, '');
   if (/\/events$/.test(path)) {
     path = path.slice(0, -'/events'.length);
-    reportOnce('endpoint-path', `the endpoint is the server's base URL; "${given}" names its ingest path, so events go to ${url.origin}${path}/events`);
+    reportOnce(
+      'endpoint-path',
+      `the endpoint is the server's base URL; "${given}" names its ingest path, so events go to ${url.origin}${path}/events`,
+    );
   }
   return `${url.origin}${path}`;
 }
@@ -133,7 +138,9 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RacewayOpt
   if (env.RACEWAY_FLUSH_INTERVAL_MS) {
     const n = Number(env.RACEWAY_FLUSH_INTERVAL_MS);
     if (!Number.isInteger(n) || n <= 0) {
-      throw new RacewayConfigError(`RACEWAY_FLUSH_INTERVAL_MS must be a positive integer, got "${env.RACEWAY_FLUSH_INTERVAL_MS}"`);
+      throw new RacewayConfigError(
+        `RACEWAY_FLUSH_INTERVAL_MS must be a positive integer, got "${env.RACEWAY_FLUSH_INTERVAL_MS}"`,
+      );
     }
     options.flushIntervalMs = n;
   }

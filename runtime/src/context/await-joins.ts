@@ -35,7 +35,10 @@ interface Shared {
   readonly pending: WeakMap<Promise<unknown>, { joiner: Task; child: Task }>;
 }
 
-const shared: Shared = ((state as unknown as { awaitJoins?: Shared }).awaitJoins ??= { traced: new WeakMap(), pending: new WeakMap() });
+const shared: Shared = ((state as unknown as { awaitJoins?: Shared }).awaitJoins ??= {
+  traced: new WeakMap(),
+  pending: new WeakMap(),
+});
 const then = Promise.prototype.then;
 /** Set while this module adds its own reaction: that one is no awaiter. */
 let observing = false;
@@ -54,7 +57,11 @@ function onInit(promise: Promise<unknown>, parent: Promise<unknown> | undefined)
       observing = true;
       try {
         // The derived promise settles with the observer's return values, which never throw: nothing to await.
-        void then.call(parent, () => observer.fulfilled(), (reason: unknown) => observer.rejected(reason));
+        void then.call(
+          parent,
+          () => observer.fulfilled(),
+          (reason: unknown) => observer.rejected(reason),
+        );
       } finally {
         observing = false;
       }

@@ -57,7 +57,9 @@ export function bindEmitter(emitter: EventEmitter, task: Task): void {
         const list = typeof listener === 'function' ? wrappers.get(listener) : undefined;
         const registered = this.rawListeners(event) as Listener[];
         // The wrapper that is still registered (once-wrappers name theirs through `.listener`).
-        const wrapped = list?.find((w) => registered.some((r) => r === w || (r as { listener?: Listener }).listener === w));
+        const wrapped = list?.find((w) =>
+          registered.some((r) => r === w || (r as { listener?: Listener }).listener === w),
+        );
         return original.call(this, event, wrapped ?? listener);
       };
     }

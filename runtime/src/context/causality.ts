@@ -38,7 +38,9 @@ export interface ClockFoldListener {
  * Where fold facts go: every enabled recorder, since a fold orders the events of all of them. Held
  * weakly: a client that is gone stops listening without being told.
  */
-const foldListeners: Set<WeakRef<ClockFoldListener>> = ((state as unknown as { foldListeners?: Set<WeakRef<ClockFoldListener>> }).foldListeners ??= new Set());
+const foldListeners: Set<WeakRef<ClockFoldListener>> = ((
+  state as unknown as { foldListeners?: Set<WeakRef<ClockFoldListener>> }
+).foldListeners ??= new Set());
 
 export function listenToFolds(listener: ClockFoldListener): void {
   foldListeners.add(new WeakRef(listener));
@@ -116,7 +118,11 @@ export function reusableChild(parent: Task, base: VectorClock): Task | undefined
 }
 
 /** The component and first clock of a task starting from `base`, continuing `heir`'s component when it may. */
-export function startClock(id: string, base: VectorClock, heir: Task | undefined): { component: string; clock: VectorClock } {
+export function startClock(
+  id: string,
+  base: VectorClock,
+  heir: Task | undefined,
+): { component: string; clock: VectorClock } {
   if (heir && canTakeOver(heir, base)) {
     heir.retired = true;
     const component = heir.component;

@@ -13,7 +13,15 @@ function nextTaskId(): string {
   return `${processTag}.${++state.taskCounter}`;
 }
 
-function makeTask(id: string, trace: TraceInfo, parent: Task | undefined, unit: string, traced: boolean, start: { component: string; clock: VectorClock }, forkSeq: number): Task {
+function makeTask(
+  id: string,
+  trace: TraceInfo,
+  parent: Task | undefined,
+  unit: string,
+  traced: boolean,
+  start: { component: string; clock: VectorClock },
+  forkSeq: number,
+): Task {
   return {
     id,
     trace,
@@ -49,7 +57,15 @@ export function newTrace(upstream?: Partial<TraceInfo>, origin?: TraceOrigin): T
  */
 const mainId = `${processTag}.0`;
 const mainHolder = state as unknown as { mainTask?: Task };
-const mainTask: Task = (mainHolder.mainTask ??= makeTask(mainId, newTrace(), undefined, mainId, false, { component: mainId, clock: VectorClock.empty.with(mainId, 1) }, 0));
+const mainTask: Task = (mainHolder.mainTask ??= makeTask(
+  mainId,
+  newTrace(),
+  undefined,
+  mainId,
+  false,
+  { component: mainId, clock: VectorClock.empty.with(mainId, 1) },
+  0,
+));
 
 export function getMainTask(): Task {
   return mainTask;
@@ -69,7 +85,10 @@ export function activeTask(): Task | undefined {
  * Forks a task from `parent`: every event of `parent` so far happens before every event of the child,
  * while the parent's later events are concurrent with the child until it joins it.
  */
-export function forkTask(parent: Task, options: { traced: boolean; trace?: TraceInfo; extraClock?: VectorClock }): Task {
+export function forkTask(
+  parent: Task,
+  options: { traced: boolean; trace?: TraceInfo; extraClock?: VectorClock },
+): Task {
   const released = release(parent);
   const base = options.extraClock ? released.merge(options.extraClock) : released;
   const child = spawnTask(parent, base, options, reusableChild(parent, base));
@@ -83,11 +102,18 @@ export function forkTask(parent: Task, options: { traced: boolean; trace?: Trace
  * its component (the previous run of an interval, the scheduler), which the new task continues when
  * `base` has seen all it did.
  */
-export function spawnTask(parent: Task, base: VectorClock, options: { traced: boolean; trace?: TraceInfo }, heir?: Task): Task {
+export function spawnTask(
+  parent: Task,
+  base: VectorClock,
+  options: { traced: boolean; trace?: TraceInfo },
+  heir?: Task,
+): Task {
   const id = nextTaskId();
   const unit = options.traced && parent.traced ? parent.unit : id;
   const forkSeq = options.trace ? 0 : parent.lastSeq; // a new trace starts with a root event
-  return keepBounded(makeTask(id, options.trace ?? parent.trace, parent, unit, options.traced, startClock(id, base, heir), forkSeq));
+  return keepBounded(
+    makeTask(id, options.trace ?? parent.trace, parent, unit, options.traced, startClock(id, base, heir), forkSeq),
+  );
 }
 
 /** A root task of a new or continued trace (an incoming request, a `startTrace` job). */

@@ -15,13 +15,25 @@ export interface CallSite {
  * settles when it would have); whoever reacts to it joins the child (see await-joins.ts). The end is
  * recorded once someone reacts to the promise: a call nobody awaits, handles or chains records no end.
  */
-export function callTracedAsync<R>(recorder: Recorder, site: CallSite, args: unknown, fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+export function callTracedAsync<R>(
+  recorder: Recorder,
+  site: CallSite,
+  args: unknown,
+  fn: () => R | PromiseLike<R>,
+): Promise<Awaited<R>> {
   // Disabled: the call as it is, its own promise (no task, no join, no extra turn).
   if (!recorder.enabled) return callPlain(fn);
   const child = forkTask(currentTask(), { traced: true });
   const started = performance.now();
   const finish = (ok: boolean) => {
-    recorder.event('FunctionReturn', site.name, { durationNs: Math.round((performance.now() - started) * 1e6), ok }, site.location, undefined, child);
+    recorder.event(
+      'FunctionReturn',
+      site.name,
+      { durationNs: Math.round((performance.now() - started) * 1e6), ok },
+      site.location,
+      undefined,
+      child,
+    );
   };
   const fail = (error: unknown) => {
     recorder.event('Error', site.name, describeError(error), site.location, undefined, child);
@@ -73,6 +85,13 @@ export function callTracedSync<R>(recorder: Recorder, site: CallSite, args: unkn
     recorder.event('Error', site.name, describeError(error), site.location, undefined, task);
     throw error;
   } finally {
-    recorder.event('FunctionReturn', site.name, { durationNs: Math.round((performance.now() - started) * 1e6), ok }, site.location, undefined, task);
+    recorder.event(
+      'FunctionReturn',
+      site.name,
+      { durationNs: Math.round((performance.now() - started) * 1e6), ok },
+      site.location,
+      undefined,
+      task,
+    );
   }
 }

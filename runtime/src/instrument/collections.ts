@@ -17,7 +17,15 @@ const setHas = Set.prototype.has;
  * to tracked state: Map/Set entry reads and writes, array mutations as writes of the array, any other
  * method as a read of the receiver. Only the built-in methods are interpreted; an override is a plain call.
  */
-export function callMethod(recorder: Recorder, receiver: unknown, fn: unknown, method: unknown, args: unknown[], receiverName: string, location: string): unknown {
+export function callMethod(
+  recorder: Recorder,
+  receiver: unknown,
+  fn: unknown,
+  method: unknown,
+  args: unknown[],
+  receiverName: string,
+  location: string,
+): unknown {
   if (typeof fn !== 'function') {
     throw new TypeError(`${receiverName}.${String(method)} is not a function`);
   }
@@ -26,14 +34,27 @@ export function callMethod(recorder: Recorder, receiver: unknown, fn: unknown, m
     const key = args[0];
     if (MAP_READS.has(name)) {
       const result = Reflect.apply(fn, receiver, args);
-      recorder.stateChange(entryName(receiverName, key), undefined, name === 'get' ? result : mapGet.call(receiver, key), 'Read', location);
+      recorder.stateChange(
+        entryName(receiverName, key),
+        undefined,
+        name === 'get' ? result : mapGet.call(receiver, key),
+        'Read',
+        location,
+      );
       return result;
     }
     if (name === 'set' || name === 'delete') {
       const existed = mapHas.call(receiver, key);
       const old = mapGet.call(receiver, key);
       const result = Reflect.apply(fn, receiver, args);
-      if (name === 'set' || existed) recorder.stateChange(entryName(receiverName, key), old, name === 'set' ? args[1] : undefined, 'Write', location);
+      if (name === 'set' || existed)
+        recorder.stateChange(
+          entryName(receiverName, key),
+          old,
+          name === 'set' ? args[1] : undefined,
+          'Write',
+          location,
+        );
       else recorder.stateChange(entryName(receiverName, key), undefined, undefined, 'Read', location);
       return result;
     }

@@ -18,15 +18,33 @@ function keepValuesOnRedefine(): void {
   const defineProperties = Object.defineProperties;
   const reflectDefine = Reflect.defineProperty;
   /** The descriptor to define instead, when `key` of `target` is still one of our accessors; else undefined. */
-  const withValue = (target: unknown, key: PropertyKey, descriptor: PropertyDescriptor): PropertyDescriptor | undefined => {
+  const withValue = (
+    target: unknown,
+    key: PropertyKey,
+    descriptor: PropertyDescriptor,
+  ): PropertyDescriptor | undefined => {
     if ((typeof target !== 'object' && typeof target !== 'function') || target === null) return undefined;
-    if (descriptor === null || typeof descriptor !== 'object' || 'value' in descriptor || 'get' in descriptor || 'set' in descriptor) return undefined;
+    if (
+      descriptor === null ||
+      typeof descriptor !== 'object' ||
+      'value' in descriptor ||
+      'get' in descriptor ||
+      'set' in descriptor
+    )
+      return undefined;
     const tracked = trackedValues.get(target)?.get(typeof key === 'symbol' ? key : String(key));
     const current = tracked && Object.getOwnPropertyDescriptor(target, key);
     if (!tracked || current?.get !== tracked.get) return undefined;
-    return { value: tracked.value(), writable: true, enumerable: current.enumerable, configurable: current.configurable, ...descriptor };
+    return {
+      value: tracked.value(),
+      writable: true,
+      enumerable: current.enumerable,
+      configurable: current.configurable,
+      ...descriptor,
+    };
   };
-  const forget = (target: unknown, key: PropertyKey) => trackedValues.get(target as object)?.delete(typeof key === 'symbol' ? key : String(key));
+  const forget = (target: unknown, key: PropertyKey) =>
+    trackedValues.get(target as object)?.delete(typeof key === 'symbol' ? key : String(key));
   Object.defineProperty = function defineProperty_(target: unknown, key: PropertyKey, descriptor: PropertyDescriptor) {
     const replaced = withValue(target, key, descriptor);
     if (!replaced) return defineProperty(target, key, descriptor);
@@ -35,7 +53,8 @@ function keepValuesOnRedefine(): void {
     return result;
   } as typeof Object.defineProperty;
   Object.defineProperties = function defineProperties_(target: unknown, descriptors: PropertyDescriptorMap) {
-    if (!trackedValues.has(target as object) || descriptors === null || typeof descriptors !== 'object') return defineProperties(target, descriptors);
+    if (!trackedValues.has(target as object) || descriptors === null || typeof descriptors !== 'object')
+      return defineProperties(target, descriptors);
     const adjusted: PropertyDescriptorMap = {};
     const replacedKeys: PropertyKey[] = [];
     for (const key of Reflect.ownKeys(descriptors)) {
@@ -56,7 +75,11 @@ function keepValuesOnRedefine(): void {
     if (done) forget(target, key);
     return done;
   };
-  for (const [name, fn] of [['defineProperty', Object.defineProperty], ['defineProperties', Object.defineProperties], ['defineProperty', Reflect.defineProperty]] as const) {
+  for (const [name, fn] of [
+    ['defineProperty', Object.defineProperty],
+    ['defineProperties', Object.defineProperties],
+    ['defineProperty', Reflect.defineProperty],
+  ] as const) {
     defineProperty(fn, 'name', { value: name });
   }
 }
@@ -96,7 +119,13 @@ export function callScopeName(functionName: string): string {
  * reads and writes are recorded as `Class#n.field`. Runs right after the field was defined, so the
  * object keeps its shape for Object.keys, spread and JSON.
  */
-export function trackField(recorder: () => Recorder, object: object, className: string, field: string | symbol, location: string): void {
+export function trackField(
+  recorder: () => Recorder,
+  object: object,
+  className: string,
+  field: string | symbol,
+  location: string,
+): void {
   // Absent: the field is created later, by an assignment (fields compiled to constructor assignments, or
   // declared without initialiser). It becomes tracked then (initField, assignField): defining it now would
   // put it `in` the object and first in its key order before the program creates it.
@@ -111,9 +140,24 @@ export function trackField(recorder: () => Recorder, object: object, className: 
  * that follows, which then goes through the accessor defined here and is recorded. With define semantics
  * the field definition replaces this accessor and `trackField`, emitted right after, tracks the field.
  */
-export function initField(recorder: () => Recorder, object: object, className: string, field: string, _value: unknown, location: string): void {
+export function initField(
+  recorder: () => Recorder,
+  object: object,
+  className: string,
+  field: string,
+  _value: unknown,
+  location: string,
+): void {
   if (Object.getOwnPropertyDescriptor(object, field) || !Object.isExtensible(object)) return;
-  makeTracked(recorder, object, className, field, location, { value: undefined, writable: true, enumerable: true, configurable: true }, false);
+  makeTracked(
+    recorder,
+    object,
+    className,
+    field,
+    location,
+    { value: undefined, writable: true, enumerable: true, configurable: true },
+    false,
+  );
 }
 
 /**
@@ -121,8 +165,16 @@ export function initField(recorder: () => Recorder, object: object, className: s
  * as the program would (a setter up the prototype chain runs, a frozen object throws: class code is strict),
  * then tracks the field if the assignment created or changed an own data property.
  */
-export function assignField(recorder: () => Recorder, object: object, className: string, field: string, value: unknown, location: string): void {
-  if (!Reflect.set(object, field, value)) throw new TypeError(`Cannot assign to read only property '${field}' of object`);
+export function assignField(
+  recorder: () => Recorder,
+  object: object,
+  className: string,
+  field: string,
+  value: unknown,
+  location: string,
+): void {
+  if (!Reflect.set(object, field, value))
+    throw new TypeError(`Cannot assign to read only property '${field}' of object`);
   try {
     trackField(recorder, object, className, field, location);
   } catch {
@@ -130,7 +182,15 @@ export function assignField(recorder: () => Recorder, object: object, className:
   }
 }
 
-function makeTracked(recorder: () => Recorder, object: object, className: string, field: string | symbol, location: string, descriptor: PropertyDescriptor, recordNow: boolean): void {
+function makeTracked(
+  recorder: () => Recorder,
+  object: object,
+  className: string,
+  field: string | symbol,
+  location: string,
+  descriptor: PropertyDescriptor,
+  recordNow: boolean,
+): void {
   let value: unknown = descriptor.value;
   const name = `${instanceName(object, className)}.${String(field)}`;
   keepValuesOnRedefine();
@@ -152,11 +212,18 @@ function makeTracked(recorder: () => Recorder, object: object, className: string
         // Object.create child): as for an inherited data property, the receiver gets a field of its own.
         if (!descriptor.writable) throw new TypeError(`Cannot assign to read only property '${String(field)}'`);
         Object.defineProperty(this, field, { value: next, writable: true, enumerable: true, configurable: true });
-        trackField(recorder, this, typeof this === 'function' ? (this as { name?: string }).name || className : className, field, location);
+        trackField(
+          recorder,
+          this,
+          typeof this === 'function' ? (this as { name?: string }).name || className : className,
+          field,
+          location,
+        );
         return;
       }
       // A frozen object's fields are read-only: class code (strict) gets the TypeError a data field gives.
-      if (!descriptor.writable || Object.isFrozen(object)) throw new TypeError(`Cannot assign to read only property '${String(field)}' of object`);
+      if (!descriptor.writable || Object.isFrozen(object))
+        throw new TypeError(`Cannot assign to read only property '${String(field)}' of object`);
       recorder().stateChange(name, value, next, 'Write', location);
       value = next;
     },

@@ -15,7 +15,13 @@ import type { Recorder } from '../record/recorder.js';
 import type { ArgsMode } from './args.js';
 import { argsFor } from './args.js';
 import { callMethod } from './collections.js';
-import { assignField as assignFieldOn, callScopeName, initField as initFieldOn, instanceName, trackField as trackFieldOn } from './fields.js';
+import {
+  assignField as assignFieldOn,
+  callScopeName,
+  initField as initFieldOn,
+  instanceName,
+  trackField as trackFieldOn,
+} from './fields.js';
 import { formatPath } from './paths.js';
 
 // 2: initField and assignField (tracked fields keep the build's class-field semantics).
@@ -29,7 +35,10 @@ function defaultClient(): RacewayClient {
   try {
     return RacewayClient.provisionalFromEnv();
   } catch (error) {
-    reportOnce('instrument-config', `cannot create the default client from the environment: ${(error as Error).message}; tracking is off`);
+    reportOnce(
+      'instrument-config',
+      `cannot create the default client from the environment: ${(error as Error).message}; tracking is off`,
+    );
     return new RacewayClient({ enabled: false }, 'http', true);
   }
 }
@@ -67,7 +76,13 @@ export function resume<T>(value: T): T {
  * A call of a traced async function: `fn` runs as a child task of the caller. `name` is qualified
  * (`Class.method`, `outer.inner`), `location` is `path:line:col` of the declaration.
  */
-export function callAsync<R>(name: string, module: string, location: string, args: unknown, fn: () => R | PromiseLike<R>): Promise<Awaited<R>> {
+export function callAsync<R>(
+  name: string,
+  module: string,
+  location: string,
+  args: unknown,
+  fn: () => R | PromiseLike<R>,
+): Promise<Awaited<R>> {
   const r = recorder();
   // Tracking off: the body's own promise, with nothing allocated on the way (a call costs what it did).
   if (!r.enabled) return callPlain(fn);
@@ -114,7 +129,14 @@ export function peek(object: unknown, property: unknown): unknown {
 }
 
 /** `receiver.method(...args)` on tracked state; see collections.ts for what is recorded. */
-export function method(receiver: unknown, fn: unknown, methodName: unknown, args: unknown[], receiverName: string, location: string): unknown {
+export function method(
+  receiver: unknown,
+  fn: unknown,
+  methodName: unknown,
+  args: unknown[],
+  receiverName: string,
+  location: string,
+): unknown {
   const r = recorder();
   if (!r.enabled && typeof fn === 'function') return Reflect.apply(fn as (...a: unknown[]) => unknown, receiver, args);
   return callMethod(r, receiver, fn, methodName, args, receiverName, location);
@@ -161,7 +183,8 @@ export function initField<T>(object: object, className: string, field: string, v
 export function assignField<T>(object: object, className: string, field: string, value: T, location: string): T {
   if (!recorder().enabled) {
     // The assignment exactly as written (class code is strict: a failed assignment throws).
-    if (!Reflect.set(object, field, value)) throw new TypeError(`Cannot assign to read only property '${field}' of object`);
+    if (!Reflect.set(object, field, value))
+      throw new TypeError(`Cannot assign to read only property '${field}' of object`);
     return value;
   }
   assignFieldOn(recorder, object, className, field, value, location);

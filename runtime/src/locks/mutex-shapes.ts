@@ -19,7 +19,11 @@ export async function acquireMutex(mutex: MutexLike): Promise<() => void> {
     const release = await (mutex as AcquireMutex).acquire();
     return typeof release === 'function' ? release : () => undefined;
   }
-  if (mutex && typeof (mutex as LockUnlockMutex).lock === 'function' && typeof (mutex as LockUnlockMutex).unlock === 'function') {
+  if (
+    mutex &&
+    typeof (mutex as LockUnlockMutex).lock === 'function' &&
+    typeof (mutex as LockUnlockMutex).unlock === 'function'
+  ) {
     await (mutex as LockUnlockMutex).lock();
     return () => void (mutex as LockUnlockMutex).unlock();
   }

@@ -8,7 +8,11 @@ type Next = (error?: unknown) => void;
 
 /** Express / Connect middleware: one root task per request, request and response events. */
 export function expressMiddleware(host: RequestHost) {
-  return function racewayMiddleware(req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: Next): void {
+  return function racewayMiddleware(
+    req: IncomingMessage & { originalUrl?: string },
+    res: ServerResponse,
+    next: Next,
+  ): void {
     if (!host.enabled) return next();
     if (isInternal(req.headers)) return storage.exit(next);
     const startedAt = performance.now();

@@ -31,7 +31,12 @@ export function pathOf(url: string | undefined): string {
 }
 
 /** Starts the request's root task (continuing the caller's trace when its headers are valid) and records the request. */
-export function beginRequest(host: RequestHost, method: string | undefined, url: string | undefined, headers: IncomingHttpHeaders): Task {
+export function beginRequest(
+  host: RequestHost,
+  method: string | undefined,
+  url: string | undefined,
+  headers: IncomingHttpHeaders,
+): Task {
   const incoming = extractIncoming((name) => headers[name]);
   const task = newRootTask(newTrace(incoming.trace, host), incoming.clock);
   const recorded: Record<string, string> = {};
@@ -39,7 +44,14 @@ export function beginRequest(host: RequestHost, method: string | undefined, url:
     const value = headers[name];
     if (typeof value === 'string') recorded[name] = value;
   }
-  host.recorder.event('HttpRequest', method ?? 'GET', { method: method ?? 'GET', url: pathOf(url), headers: recorded, body: null }, '', undefined, task);
+  host.recorder.event(
+    'HttpRequest',
+    method ?? 'GET',
+    { method: method ?? 'GET', url: pathOf(url), headers: recorded, body: null },
+    '',
+    undefined,
+    task,
+  );
   return task;
 }
 
@@ -69,7 +81,13 @@ export function attachResponseClock(host: RequestHost, res: ServerResponse, task
       if (!this.headersSent && !this.hasHeader(RACEWAY_CLOCK)) {
         this.setHeader(
           RACEWAY_CLOCK,
-          encodeClockWithinBudget({ traceId: task.trace.traceId, spanId: task.trace.spanId }, host.serviceName, host.instanceId, release(task), task.component),
+          encodeClockWithinBudget(
+            { traceId: task.trace.traceId, spanId: task.trace.spanId },
+            host.serviceName,
+            host.instanceId,
+            release(task),
+            task.component,
+          ),
         );
       }
     } catch {

@@ -8,7 +8,10 @@ import type { RequestHost } from './incoming.js';
 type Listener<Req extends IncomingMessage, Res extends ServerResponse> = (req: Req, res: Res) => unknown;
 
 /** Wraps a node:http request listener. Returns and throws exactly what the listener does. */
-export function wrapHttpListener<Req extends IncomingMessage, Res extends ServerResponse>(host: RequestHost, listener: Listener<Req, Res>) {
+export function wrapHttpListener<Req extends IncomingMessage, Res extends ServerResponse>(
+  host: RequestHost,
+  listener: Listener<Req, Res>,
+) {
   return function racewayListener(this: unknown, req: Req, res: Res): unknown {
     if (!host.enabled) return listener.call(this, req, res);
     if (isInternal(req.headers)) return storage.exit(() => listener.call(this, req, res));

@@ -37,7 +37,10 @@ export function extractIncoming(get: HeaderGetter): IncomingContext {
   // A traceparent naming another trace than the clock means someone set traceparent on purpose:
   // the W3C header wins and the stale clock is ignored.
   if (parent && clockHeader && clockHeader.traceId !== parent.traceId) {
-    return { trace: { traceId: parent.traceId, spanId: parent.spanId, upstreamSpanId: undefined, tracestate }, clock: undefined };
+    return {
+      trace: { traceId: parent.traceId, spanId: parent.spanId, upstreamSpanId: undefined, tracestate },
+      clock: undefined,
+    };
   }
   // The caller minted the traceparent span for us: it becomes our span. raceway-clock fields win.
   const trace: Partial<TraceInfo> = {

@@ -10,9 +10,16 @@ const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e
 
 export function parseTracestate(header: unknown): string | undefined {
   // Node gives repeated headers as an array of strings; anything else is not a header value.
-  const raw = Array.isArray(header) ? (header.every((h) => typeof h === 'string') ? header.join(',') : undefined) : header;
+  const raw = Array.isArray(header)
+    ? header.every((h) => typeof h === 'string')
+      ? header.join(',')
+      : undefined
+    : header;
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 512) return undefined;
-  const members = raw.split(',').map((m) => m.trim()).filter((m) => m.length > 0);
+  const members = raw
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m.length > 0);
   if (members.length === 0 || members.length > 32) return undefined;
   const seen = new Set<string>();
   const kept: string[] = [];

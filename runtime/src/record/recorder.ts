@@ -24,7 +24,14 @@ export class Recorder implements ClockFoldListener {
 
   /** A task's clock was folded: the fact the server needs to order later events (see causality.ts). */
   clockFold(task: Task, fold: ClockFold): void {
-    this.event('Custom', CLOCK_FOLD_EVENT, { name: CLOCK_FOLD_EVENT, data: { into: fold.into, at: fold.at, folded: fold.folded } }, '', undefined, task);
+    this.event(
+      'Custom',
+      CLOCK_FOLD_EVENT,
+      { name: CLOCK_FOLD_EVENT, data: { into: fold.into, at: fold.at, folded: fold.folded } },
+      '',
+      undefined,
+      task,
+    );
   }
 
   stateChange(variable: string, oldValue: unknown, newValue: unknown, access: AccessType, location: string): void {
@@ -38,7 +45,22 @@ export class Recorder implements ClockFoldListener {
       const old = this.captureValues ? captureValue(oldValue) : undefined;
       // A read passes the same value twice: copy an object once.
       const value = !this.captureValues ? undefined : newValue === oldValue ? old : captureValue(newValue);
-      this.sink.append(seq, 'StateChange', task, task.clock, task.component, segment, runTimestamp(), task.lastSeq || task.forkSeq, task.locks, variable, old, value, location, access);
+      this.sink.append(
+        seq,
+        'StateChange',
+        task,
+        task.clock,
+        task.component,
+        segment,
+        runTimestamp(),
+        task.lastSeq || task.forkSeq,
+        task.locks,
+        variable,
+        old,
+        value,
+        location,
+        access,
+      );
       task.lastSeq = seq;
     } catch {
       // Tracking must never change what the application does.
@@ -46,7 +68,14 @@ export class Recorder implements ClockFoldListener {
   }
 
   /** Any other kind of event, for `task` (default: the current task). */
-  event(kind: EventKind, name: string, detail: unknown, location = '', oldValue?: unknown, task: Task = currentTask()): void {
+  event(
+    kind: EventKind,
+    name: string,
+    detail: unknown,
+    location = '',
+    oldValue?: unknown,
+    task: Task = currentTask(),
+  ): void {
     if (!this.enabled) return;
     try {
       if (task.retired) ownComponent(task);
@@ -54,7 +83,22 @@ export class Recorder implements ClockFoldListener {
       const segment = currentSegment();
       task.eventSegment = segment;
       const args = oldValue === undefined || !this.captureValues ? undefined : captureValue(oldValue);
-      this.sink.append(seq, kind, task, task.clock, task.component, segment, runTimestamp(), task.lastSeq || task.forkSeq, task.locks, name, args, undefined, location, detail);
+      this.sink.append(
+        seq,
+        kind,
+        task,
+        task.clock,
+        task.component,
+        segment,
+        runTimestamp(),
+        task.lastSeq || task.forkSeq,
+        task.locks,
+        name,
+        args,
+        undefined,
+        location,
+        detail,
+      );
       task.lastSeq = seq;
     } catch {
       // Tracking must never change what the application does.

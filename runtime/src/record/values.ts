@@ -120,7 +120,8 @@ function toJsonSafe(value: unknown, depth: number, seen: Set<object>, budget: { 
       const d = Object.getOwnPropertyDescriptor(value, key);
       const data = d && 'value' in d ? toJsonSafe(d.value, depth + 1, seen, budget) : '[Getter]';
       // An own `__proto__` key is data: assigning it would set the copy's prototype and lose the key.
-      if (key === '__proto__') Object.defineProperty(out, key, { value: data, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: data, enumerable: true, writable: true, configurable: true });
       else out[key] = data;
     }
     if (keys.length > n) out['…'] = `[+${keys.length - n} keys]`;

@@ -58,7 +58,9 @@ export function concurrent(e1: WireEvent, e2: WireEvent, folds?: Folds): boolean
 }
 
 export function stateChanges(events: WireEvent[], variable?: string): WireEvent[] {
-  return events.filter((e) => e.kind.StateChange && (variable === undefined || e.kind.StateChange.variable === variable));
+  return events.filter(
+    (e) => e.kind.StateChange && (variable === undefined || e.kind.StateChange.variable === variable),
+  );
 }
 
 export function access(e: WireEvent): string {

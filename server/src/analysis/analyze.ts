@@ -1,6 +1,15 @@
 import { append } from './append.js';
 import type { Access } from './access.js';
-import { byVariable, combine, groupByUnit, multiVariableViolations, predictedViolations, RacingPairs, singleVariableViolations, unorderedInitializations } from './detect.js';
+import {
+  byVariable,
+  combine,
+  groupByUnit,
+  multiVariableViolations,
+  predictedViolations,
+  RacingPairs,
+  singleVariableViolations,
+  unorderedInitializations,
+} from './detect.js';
 import { groupRaces } from './group.js';
 import type { Occurrence, Race } from './race.js';
 import type { NotAnalysed } from './from-events.js';
@@ -42,7 +51,11 @@ export interface VariableFindings {
 
 export function analyseVariable(list: Access[]): VariableFindings {
   const single = singleVariableViolations(list);
-  return { single, predicted: predictedViolations(list, new RacingPairs(single)).map(markHandoff), unordered: unorderedInitializations(list) };
+  return {
+    single,
+    predicted: predictedViolations(list, new RacingPairs(single)).map(markHandoff),
+    unordered: unorderedInitializations(list),
+  };
 }
 
 /**

@@ -20,7 +20,8 @@ export class ClockFolds {
 
   /** Learns the fold an event carries; false when it carries none. */
   learn(kind: Record<string, unknown>): boolean {
-    const custom = kind.Custom as { name?: unknown; data?: { into?: unknown; at?: unknown; folded?: unknown } } | undefined;
+    const custom = kind.Custom as
+      { name?: unknown; data?: { into?: unknown; at?: unknown; folded?: unknown } } | undefined;
     if (custom?.name !== CLOCK_FOLD_EVENT) return false;
     const { into, at, folded } = custom.data ?? {};
     if (typeof into !== 'string' || typeof at !== 'number' || !Array.isArray(folded)) return true;

@@ -142,7 +142,8 @@ function lastConflicting(list: Access[], own: number[], from: number, before: nu
 export function multiVariableViolations(units: Iterable<Access[]>, accesses: Access[]): Occurrence[] {
   const out: Occurrence[] = [];
   for (const own of units) {
-    if (own.length < 2 || new Set(own.map((a) => a.key)).size < 2 || new Set(own.map((a) => a.segment)).size < 2) continue;
+    if (own.length < 2 || new Set(own.map((a) => a.key)).size < 2 || new Set(own.map((a) => a.segment)).size < 2)
+      continue;
     const mine = new Set(own);
     const self = unitKey(own[0]!);
     const first = own[0]!.index;
@@ -217,24 +218,31 @@ export function predictedViolations(list: Access[], observedPairs: RacingPairs):
         if (a1.segment === a2.segment) continue;
         const heldAcross = a1.locks.filter((l) => a2.locks.includes(l));
         let locations = 0;
-        search: for (const byLocation of a1.write && a2.write ? [writes, reads] : [writes]) for (const [location, group] of byLocation) {
-          if (locations++ >= PREDICTION_LOCATIONS) break search;
-          const shapeKey = `${a1.location}|${a2.location}|${location}|${unitKey(a1)}`;
-          if (found.has(shapeKey)) continue;
-          let tried = 0;
-          for (const b of group) {
-            if (tried++ >= PREDICTION_PER_LOCATION) break;
-            if (unitKey(b) === unitKey(a1)) continue;
-            if (!(conflicts(b, a1) && conflicts(b, a2))) continue;
-            if (b.index > a1.index && b.index < a2.index) continue; // it did land there: observed pass
-            if (observedPairs.has(unitKey(a1), unitKey(b))) continue;
-            if (sharesLock(heldAcross, b.locks)) continue;
-            if (!concurrent(a1, b) || !concurrent(b, a2)) continue;
-            found.add(shapeKey);
-            out.push({ kind: classify(a1, b, b, a2), observed: false, accesses: [a1, b, a2], roles: ['A', 'B', 'A'], orderFromTimestamps: false });
-            break search; // one example per gap: the report counts shapes, not every pair of units
+        search: for (const byLocation of a1.write && a2.write ? [writes, reads] : [writes])
+          for (const [location, group] of byLocation) {
+            if (locations++ >= PREDICTION_LOCATIONS) break search;
+            const shapeKey = `${a1.location}|${a2.location}|${location}|${unitKey(a1)}`;
+            if (found.has(shapeKey)) continue;
+            let tried = 0;
+            for (const b of group) {
+              if (tried++ >= PREDICTION_PER_LOCATION) break;
+              if (unitKey(b) === unitKey(a1)) continue;
+              if (!(conflicts(b, a1) && conflicts(b, a2))) continue;
+              if (b.index > a1.index && b.index < a2.index) continue; // it did land there: observed pass
+              if (observedPairs.has(unitKey(a1), unitKey(b))) continue;
+              if (sharesLock(heldAcross, b.locks)) continue;
+              if (!concurrent(a1, b) || !concurrent(b, a2)) continue;
+              found.add(shapeKey);
+              out.push({
+                kind: classify(a1, b, b, a2),
+                observed: false,
+                accesses: [a1, b, a2],
+                roles: ['A', 'B', 'A'],
+                orderFromTimestamps: false,
+              });
+              break search; // one example per gap: the report counts shapes, not every pair of units
+            }
           }
-        }
       }
     }
   }
@@ -256,7 +264,13 @@ export function unorderedInitializations(list: Access[]): Occurrence[] {
     if (a.value === null || a.value === undefined) continue;
     for (const r of emptyReads) {
       if (unitKey(r) === unitKey(a) || happensBefore(r, a)) continue;
-      out.push({ kind: 'unordered-initialization', observed: true, accesses: [r, a], roles: ['A', 'B'], orderFromTimestamps: r.process !== a.process });
+      out.push({
+        kind: 'unordered-initialization',
+        observed: true,
+        accesses: [r, a],
+        roles: ['A', 'B'],
+        orderFromTimestamps: r.process !== a.process,
+      });
     }
     break; // the first write with a value initialises it
   }
@@ -297,7 +311,12 @@ export class RacingPairs {
  * units not observed racing; an unordered initialisation only when its read and write are not already
  * part of an observed violation.
  */
-export function combine(parts: { single: Occurrence[]; multi: Occurrence[]; predicted: Occurrence[]; unordered: Occurrence[] }): Occurrence[] {
+export function combine(parts: {
+  single: Occurrence[];
+  multi: Occurrence[];
+  predicted: Occurrence[];
+  unordered: Occurrence[];
+}): Occurrence[] {
   const out = [...parts.single];
   // The pairs are only needed when something is filtered by them.
   const pairs = parts.multi.length || parts.predicted.length ? new RacingPairs(parts.single) : undefined;
@@ -307,7 +326,8 @@ export function combine(parts: { single: Occurrence[]; multi: Occurrence[]; pred
   if (parts.unordered.length) {
     const explained = new Set<string>();
     for (const o of out) if (o.observed) for (const a of o.accesses) explained.add(a.eventId);
-    for (const o of parts.unordered) if (!(explained.has(o.accesses[0]!.eventId) && explained.has(o.accesses[1]!.eventId))) out.push(o);
+    for (const o of parts.unordered)
+      if (!(explained.has(o.accesses[0]!.eventId) && explained.has(o.accesses[1]!.eventId))) out.push(o);
   }
   return out;
 }

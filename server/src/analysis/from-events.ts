@@ -19,9 +19,16 @@ export function dropReport(e: WireEvent): { report: NotAnalysed; truncatedIds: s
   if (custom?.name !== DROPPED_EVENT || !custom.data) return undefined;
   const data = custom.data;
   const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0);
-  const ids = Array.isArray(data.truncated_traces) ? data.truncated_traces.filter((t): t is string => typeof t === 'string').map((t) => t.toLowerCase()) : [];
+  const ids = Array.isArray(data.truncated_traces)
+    ? data.truncated_traces.filter((t): t is string => typeof t === 'string').map((t) => t.toLowerCase())
+    : [];
   return {
-    report: { service: serviceOf(e), process: processOf(e), droppedTraces: count(data.dropped_traces), truncatedTraces: Math.max(count(data.truncated_count), ids.length) },
+    report: {
+      service: serviceOf(e),
+      process: processOf(e),
+      droppedTraces: count(data.dropped_traces),
+      truncatedTraces: Math.max(count(data.truncated_count), ids.length),
+    },
     truncatedIds: ids,
   };
 }
@@ -35,11 +42,27 @@ export interface WireEvent {
   metadata: { thread_id: string; service_name?: string; instance_id?: string; process_id?: number };
   causality_vector: Array<[string, number]>;
   lock_set: string[];
-  raceway?: { seq?: number; process?: string; task?: string; component?: string; unit?: string; segment?: number; time_us?: number };
+  raceway?: {
+    seq?: number;
+    process?: string;
+    task?: string;
+    component?: string;
+    unit?: string;
+    segment?: number;
+    time_us?: number;
+  };
 }
 
 /** The event kinds the analysis reads. */
-export const ANALYSED_KINDS = ['StateChange', 'LockAcquire', 'LockRelease', 'FunctionCall', 'FunctionReturn', DROPPED_EVENT, CLOCK_FOLD_EVENT];
+export const ANALYSED_KINDS = [
+  'StateChange',
+  'LockAcquire',
+  'LockRelease',
+  'FunctionCall',
+  'FunctionReturn',
+  DROPPED_EVENT,
+  CLOCK_FOLD_EVENT,
+];
 
 const WRITES = new Set(['Write', 'AtomicWrite', 'AtomicRMW']);
 const EMPTY: readonly string[] = [];
@@ -52,9 +75,28 @@ function preciseTime(timestamp: string): number {
 }
 
 const serviceOf = (e: WireEvent) => e.metadata.service_name ?? 'unknown';
-const processOf = (e: WireEvent) => e.raceway?.process ?? `${serviceOf(e)}#${e.metadata.instance_id ?? e.metadata.process_id ?? '?'}`;
+const processOf = (e: WireEvent) =>
+  e.raceway?.process ?? `${serviceOf(e)}#${e.metadata.instance_id ?? e.metadata.process_id ?? '?'}`;
 
-function access(e: WireEvent, change: Record<string, unknown>, fields: Pick<Access, 'process' | 'seq' | 'task' | 'unit' | 'segment' | 'time' | 'clock' | 'component' | 'epoch' | 'locks' | 'thread' | 'folds'>): Access {
+function access(
+  e: WireEvent,
+  change: Record<string, unknown>,
+  fields: Pick<
+    Access,
+    | 'process'
+    | 'seq'
+    | 'task'
+    | 'unit'
+    | 'segment'
+    | 'time'
+    | 'clock'
+    | 'component'
+    | 'epoch'
+    | 'locks'
+    | 'thread'
+    | 'folds'
+  >,
+): Access {
   const variable = String(change.variable);
   return {
     index: 0,
@@ -98,7 +140,11 @@ export function ourAccess(e: WireEvent, arrival: number, folds?: ClockFolds): Ac
 }
 
 /** Whether an event of another SDK matters to the analysis (an access or a lock). */
-export const isThreadEvent = (e: WireEvent) => !e.raceway && Boolean(e.kind.StateChange || e.kind.LockAcquire || e.kind.LockRelease || e.kind.FunctionCall || e.kind.FunctionReturn);
+export const isThreadEvent = (e: WireEvent) =>
+  !e.raceway &&
+  Boolean(
+    e.kind.StateChange || e.kind.LockAcquire || e.kind.LockRelease || e.kind.FunctionCall || e.kind.FunctionReturn,
+  );
 
 /** The process (service + instance) an event ran in. */
 export { processOf };
@@ -209,7 +255,19 @@ export class ThreadReplay {
       const change = e.kind.StateChange!;
       const sent = e.lock_set ?? EMPTY;
       const locks = sent.length === 0 ? state.held : [...new Set([...state.held, ...sent])];
-      const a = access(e, change, { process, seq: arrival, task, unit: task, segment: `event:${e.id}`, time, clock: state.view, component: task, epoch: state.epoch, locks, thread: true });
+      const a = access(e, change, {
+        process,
+        seq: arrival,
+        task,
+        unit: task,
+        segment: `event:${e.id}`,
+        time,
+        clock: state.view,
+        component: task,
+        epoch: state.epoch,
+        locks,
+        thread: true,
+      });
       if (state.calls.length) a.call = state.calls[0];
       out.push(a);
     }

@@ -25,7 +25,7 @@ function mergeNames(names: string[]): string {
 const MAX_LOCATIONS = 20;
 
 export const HANDOFF_HINT =
-  'in this run the accesses never interleaved: one unit ran right after the other\'s await, as if it waited for a lock. ' +
+  "in this run the accesses never interleaved: one unit ran right after the other's await, as if it waited for a lock. " +
   'If your code serialises them with a lock of its own (a promise chain, async-mutex, p-limit(1)), wrap it in withLock(...) ' +
   'or report it with trackLockAcquire/trackLockRelease so the detector sees it.';
 
@@ -126,5 +126,8 @@ export function groupRaces(occurrences: Occurrence[]): Race[] {
     });
   }
   const rank = { critical: 0, warning: 1, info: 2 };
-  return races.sort((a, b) => rank[a.severity] - rank[b.severity] || b.occurrences - a.occurrences || a.variable.localeCompare(b.variable));
+  return races.sort(
+    (a, b) =>
+      rank[a.severity] - rank[b.severity] || b.occurrences - a.occurrences || a.variable.localeCompare(b.variable),
+  );
 }

@@ -70,7 +70,16 @@ export class IncrementalAnalysis {
       const drop = dropReport(e);
       if (drop) {
         const known = this.drops.get(drop.report.process);
-        this.drops.set(drop.report.process, known ? { ...known, droppedTraces: Math.max(known.droppedTraces, drop.report.droppedTraces), truncatedTraces: Math.max(known.truncatedTraces, drop.report.truncatedTraces) } : drop.report);
+        this.drops.set(
+          drop.report.process,
+          known
+            ? {
+                ...known,
+                droppedTraces: Math.max(known.droppedTraces, drop.report.droppedTraces),
+                truncatedTraces: Math.max(known.truncatedTraces, drop.report.truncatedTraces),
+              }
+            : drop.report,
+        );
         for (const id of drop.truncatedIds) {
           if (!this.truncated.has(id)) newlyTruncated.add(id);
           this.truncated.add(id);
@@ -110,7 +119,8 @@ export class IncrementalAnalysis {
     }
     if (newlyTruncated.size) {
       for (const a of this.accesses) if (newlyTruncated.has(a.traceId.toLowerCase())) removed.add(a);
-      for (let i = fresh.length - 1; i >= 0; i--) if (newlyTruncated.has(fresh[i]!.traceId.toLowerCase())) fresh.splice(i, 1);
+      for (let i = fresh.length - 1; i >= 0; i--)
+        if (newlyTruncated.has(fresh[i]!.traceId.toLowerCase())) fresh.splice(i, 1);
     }
     if (fresh.length === 0 && removed.size === 0 && threadUnits.size === 0) return;
     this.result = undefined;
@@ -157,7 +167,9 @@ export class IncrementalAnalysis {
       if (own[0]!.time <= to && own[own.length - 1]!.time >= from) recheck.add(unit);
     }
     for (const unit of recheck) this.multi.delete(unit);
-    const units = multiVariableUnits([...recheck].map((u) => this.units.get(u)).filter((own): own is Access[] => own !== undefined));
+    const units = multiVariableUnits(
+      [...recheck].map((u) => this.units.get(u)).filter((own): own is Access[] => own !== undefined),
+    );
     for (const own of units) {
       const found = multiVariableViolations([own], this.accesses);
       if (found.length) this.multi.set(own[0]!.unitKey, append(this.multi.get(own[0]!.unitKey) ?? [], found));
@@ -172,7 +184,12 @@ export class IncrementalAnalysis {
   /** The races over everything added so far. */
   races(): Race[] {
     if (!this.result) {
-      const parts = { single: [] as Occurrence[], predicted: [] as Occurrence[], unordered: [] as Occurrence[], multi: [...this.multi.values()].flat() };
+      const parts = {
+        single: [] as Occurrence[],
+        predicted: [] as Occurrence[],
+        unordered: [] as Occurrence[],
+        multi: [...this.multi.values()].flat(),
+      };
       for (const f of this.findings.values()) {
         append(parts.single, f.single);
         append(parts.predicted, f.predicted);

@@ -55,8 +55,10 @@ export interface Race {
 
 /** Names the classic shapes of a three- or four-access interleaving. */
 export function classify(a1: Access, b1: Access, b2: Access, a2: Access): RaceKind {
-  if (a1.key !== a2.key || b1.key !== b2.key) return a1.write && a2.write && !b1.write ? 'inconsistent-read' : 'atomicity-violation';
-  if (!a1.write && a2.write && b1.write) return a1.value === undefined || a1.value === null ? 'double-initialization' : 'lost-update';
+  if (a1.key !== a2.key || b1.key !== b2.key)
+    return a1.write && a2.write && !b1.write ? 'inconsistent-read' : 'atomicity-violation';
+  if (!a1.write && a2.write && b1.write)
+    return a1.value === undefined || a1.value === null ? 'double-initialization' : 'lost-update';
   if (a1.write && !a2.write && (b1.write || b2.write)) return 'stale-read';
   if (a1.write && a2.write && !b1.write) return 'inconsistent-read';
   if (!a1.write && !a2.write) return 'non-repeatable-read';

@@ -37,13 +37,25 @@ export interface RaceReport {
    * `racesNotListed`: races beyond the report's cap (MAX_LISTED_RACES), counted but not listed.
    * `tracesNotAnalysed`: per service, traces its SDK dropped whole or cut short under load.
    */
-  stats: { events: number; traces: number; accesses?: number; racesNotListed?: number; tracesNotAnalysed?: Array<{ service: string; dropped: number; truncated: number }> };
+  stats: {
+    events: number;
+    traces: number;
+    accesses?: number;
+    racesNotListed?: number;
+    tracesNotAnalysed?: Array<{ service: string; dropped: number; truncated: number }>;
+  };
 }
 
 /** The report lists at most this many races (the most severe and frequent first); the rest are counted. */
 export const MAX_LISTED_RACES = 500;
 
-export function toReport(all: Race[], counts: { events: number; traces: number }, sourceRoot?: string, notAnalysed: NotAnalysed[] = [], accesses?: number): RaceReport {
+export function toReport(
+  all: Race[],
+  counts: { events: number; traces: number },
+  sourceRoot?: string,
+  notAnalysed: NotAnalysed[] = [],
+  accesses?: number,
+): RaceReport {
   const races = all.slice(0, MAX_LISTED_RACES);
   const byService = new Map<string, { service: string; dropped: number; truncated: number }>();
   for (const n of notAnalysed) {

@@ -53,9 +53,11 @@ export class AnalysisService {
       return done;
     });
     this.running = { mark, result };
-    void result.finally(() => {
-      if (this.running?.result === result) this.running = undefined;
-    }).catch(() => undefined);
+    void result
+      .finally(() => {
+        if (this.running?.result === result) this.running = undefined;
+      })
+      .catch(() => undefined);
     return result;
   }
 

@@ -12,7 +12,8 @@ export function summariseValue(value: unknown): unknown {
 }
 
 function summarise(value: unknown, depth: number, budget: { nodes: number }): unknown {
-  if (typeof value === 'string') return value.length <= MAX_STRING ? value : `${value.slice(0, MAX_STRING)}…[+${value.length - MAX_STRING} chars]`;
+  if (typeof value === 'string')
+    return value.length <= MAX_STRING ? value : `${value.slice(0, MAX_STRING)}…[+${value.length - MAX_STRING} chars]`;
   if (value === null || typeof value !== 'object') return value;
   if (--budget.nodes < 0) return '[…]';
   if (Array.isArray(value)) {
@@ -26,11 +27,21 @@ function summarise(value: unknown, depth: number, budget: { nodes: number }): un
   let n = 0;
   for (const key of Object.keys(value)) {
     if (n++ >= MAX_ENTRIES) {
-      Object.defineProperty(out, '…', { value: `[+${Object.keys(value).length - MAX_ENTRIES} keys]`, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, '…', {
+        value: `[+${Object.keys(value).length - MAX_ENTRIES} keys]`,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       break;
     }
     // defineProperty: a `__proto__` key stays data.
-    Object.defineProperty(out, key, { value: summarise((value as Record<string, unknown>)[key], depth + 1, budget), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: summarise((value as Record<string, unknown>)[key], depth + 1, budget),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -52,7 +63,12 @@ export function boundDepth(value: unknown, limit: number): unknown {
   if (Array.isArray(value)) return value.map((v) => boundDepth(v, limit - 1));
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
-    Object.defineProperty(out, key, { value: boundDepth((value as Record<string, unknown>)[key], limit - 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: boundDepth((value as Record<string, unknown>)[key], limit - 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

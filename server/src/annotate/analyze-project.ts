@@ -2,7 +2,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hintsInComments } from '@raceway/instrument-core';
 import { Node, Project, SyntaxKind, ts } from 'ts-morph';
-import type { ArrowFunction, ClassDeclaration, FunctionDeclaration, FunctionExpression, Identifier, MethodDeclaration, PropertyDeclaration, SourceFile, VariableDeclaration } from 'ts-morph';
+import type {
+  ArrowFunction,
+  ClassDeclaration,
+  FunctionDeclaration,
+  FunctionExpression,
+  Identifier,
+  MethodDeclaration,
+  PropertyDeclaration,
+  SourceFile,
+  VariableDeclaration,
+} from 'ts-morph';
 
 /** The function shapes the command looks at. */
 export type Fn = FunctionDeclaration | FunctionExpression | ArrowFunction | MethodDeclaration;
@@ -12,28 +22,52 @@ import { RISK_ORDER } from './candidates.js';
 export class AnnotateError extends Error {}
 
 const TEST_FILE = /(^|\/)(__tests__|tests?)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
-const MUTATORS = new Set(['set', 'delete', 'clear', 'add', 'push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin']);
+const MUTATORS = new Set([
+  'set',
+  'delete',
+  'clear',
+  'add',
+  'push',
+  'pop',
+  'shift',
+  'unshift',
+  'splice',
+  'sort',
+  'reverse',
+  'fill',
+  'copyWithin',
+]);
 
 /** Opens a project from its tsconfig with clear errors for a missing or broken one. */
 export function openProject(tsconfig: string): Project {
   const file = path.resolve(tsconfig);
   if (!existsSync(file)) throw new AnnotateError(`no tsconfig at ${file} (pass --project path/to/tsconfig.json)`);
   const parsed = ts.parseConfigFileTextToJson(file, readFileSync(file, 'utf8'));
-  if (parsed.error) throw new AnnotateError(`cannot read ${file}: ${ts.flattenDiagnosticMessageText(parsed.error.messageText, '\n')}`);
+  if (parsed.error)
+    throw new AnnotateError(`cannot read ${file}: ${ts.flattenDiagnosticMessageText(parsed.error.messageText, '\n')}`);
   return new Project({ tsConfigFilePath: file });
 }
 
 /** Read through the same code as both instrumenters, so --check counts exactly what a build instruments. */
 function isAnnotated(node: Node, tag: 'tracked' | 'traced'): boolean {
   const full = node.getSourceFile().getFullText();
-  const ranges = [...(ts.getTrailingCommentRanges(full, node.getPos()) ?? []), ...(ts.getLeadingCommentRanges(full, node.getPos()) ?? [])];
+  const ranges = [
+    ...(ts.getTrailingCommentRanges(full, node.getPos()) ?? []),
+    ...(ts.getLeadingCommentRanges(full, node.getPos()) ?? []),
+  ];
   if (hintsInComments(ranges.map((r) => full.slice(r.pos, r.end))).has(tag)) return true;
   if (Node.isDecoratable(node)) return node.getDecorators().some((d) => d.getName() === tag);
   return false;
 }
 
 function enclosingFunction(node: Node): Fn | undefined {
-  return node.getFirstAncestor((a) => Node.isFunctionDeclaration(a) || Node.isFunctionExpression(a) || Node.isArrowFunction(a) || Node.isMethodDeclaration(a)) as Fn | undefined;
+  return node.getFirstAncestor(
+    (a) =>
+      Node.isFunctionDeclaration(a) ||
+      Node.isFunctionExpression(a) ||
+      Node.isArrowFunction(a) ||
+      Node.isMethodDeclaration(a),
+  ) as Fn | undefined;
 }
 
 function isAsync(fn: Fn): boolean {
@@ -45,15 +79,26 @@ function usage(ref: Node): 'assign' | 'mutate' | 'read' {
   let node: Node = ref;
   let parent = node.getParent();
   let throughMember = false;
-  while (parent && (Node.isPropertyAccessExpression(parent) || Node.isElementAccessExpression(parent) || Node.isNonNullExpression(parent) || Node.isParenthesizedExpression(parent)) && parent.getExpression() === node) {
+  while (
+    parent &&
+    (Node.isPropertyAccessExpression(parent) ||
+      Node.isElementAccessExpression(parent) ||
+      Node.isNonNullExpression(parent) ||
+      Node.isParenthesizedExpression(parent)) &&
+    parent.getExpression() === node
+  ) {
     if (Node.isPropertyAccessExpression(parent) || Node.isElementAccessExpression(parent)) throughMember = true;
     node = parent;
     parent = node.getParent();
   }
   if (!parent) return 'read';
   const written =
-    (Node.isBinaryExpression(parent) && parent.getLeft() === node && parent.getOperatorToken().getKind() >= SyntaxKind.FirstAssignment && parent.getOperatorToken().getKind() <= SyntaxKind.LastAssignment) ||
-    ((Node.isPrefixUnaryExpression(parent) || Node.isPostfixUnaryExpression(parent)) && [SyntaxKind.PlusPlusToken, SyntaxKind.MinusMinusToken].includes(parent.getOperatorToken())) ||
+    (Node.isBinaryExpression(parent) &&
+      parent.getLeft() === node &&
+      parent.getOperatorToken().getKind() >= SyntaxKind.FirstAssignment &&
+      parent.getOperatorToken().getKind() <= SyntaxKind.LastAssignment) ||
+    ((Node.isPrefixUnaryExpression(parent) || Node.isPostfixUnaryExpression(parent)) &&
+      [SyntaxKind.PlusPlusToken, SyntaxKind.MinusMinusToken].includes(parent.getOperatorToken())) ||
     Node.isDeleteExpression(parent);
   if (written) return throughMember ? 'mutate' : 'assign';
   // receiver.method(...) with a mutating method name
@@ -64,14 +109,19 @@ function usage(ref: Node): 'assign' | 'mutate' | 'read' {
   return 'read';
 }
 
-const ENTRY_CALLS = /^(get|post|put|patch|delete|head|options|all|use|route|handle|createServer|setInterval|setTimeout|setImmediate|on|once|addListener|addHook|register)$/;
+const ENTRY_CALLS =
+  /^(get|post|put|patch|delete|head|options|all|use|route|handle|createServer|setInterval|setTimeout|setImmediate|on|once|addListener|addHook|register)$/;
 
 /** Functions passed as callbacks to route, server, emitter or timer registrations: where work starts. */
 function isEntryCallback(fn: Fn): boolean {
   const parent = fn.getParent();
   if (!parent || !Node.isCallExpression(parent) || !parent.getArguments().includes(fn)) return false;
   const callee = parent.getExpression();
-  const name = Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isIdentifier(callee) ? callee.getText() : '';
+  const name = Node.isPropertyAccessExpression(callee)
+    ? callee.getName()
+    : Node.isIdentifier(callee)
+      ? callee.getText()
+      : '';
   return ENTRY_CALLS.test(name);
 }
 
@@ -80,7 +130,13 @@ function reachableFromEntry(fn: Fn, seen = new Set<Fn>()): boolean {
   if (seen.has(fn) || seen.size > 200) return false;
   seen.add(fn);
   if (isEntryCallback(fn)) return true;
-  const name = Node.isFunctionDeclaration(fn) ? fn.getNameNode() : Node.isMethodDeclaration(fn) ? fn.getNameNode() : Node.isVariableDeclaration(fn.getParent()) ? (fn.getParent() as VariableDeclaration).getNameNode() : undefined;
+  const name = Node.isFunctionDeclaration(fn)
+    ? fn.getNameNode()
+    : Node.isMethodDeclaration(fn)
+      ? fn.getNameNode()
+      : Node.isVariableDeclaration(fn.getParent())
+        ? (fn.getParent() as VariableDeclaration).getNameNode()
+        : undefined;
   if (!name || !Node.isIdentifier(name)) return false;
   for (const ref of name.findReferencesAsNodes()) {
     if (ref === name) continue;
@@ -109,7 +165,12 @@ function awaitsOf(fn: Fn): number[] {
     .getDescendantsOfKind(SyntaxKind.AwaitExpression)
     .filter((a) => enclosingFunction(a) === fn)
     .map((a) => a.getStart())
-    .concat(fn.getDescendantsOfKind(SyntaxKind.ForOfStatement).filter((f) => f.compilerNode.awaitModifier !== undefined && enclosingFunction(f) === fn).map((f) => f.getStart()));
+    .concat(
+      fn
+        .getDescendantsOfKind(SyntaxKind.ForOfStatement)
+        .filter((f) => f.compilerNode.awaitModifier !== undefined && enclosingFunction(f) === fn)
+        .map((f) => f.getStart()),
+    );
 }
 
 /** An async function that reads then writes (or writes then reads) the state with an await between. */
@@ -122,13 +183,18 @@ function splitByAwait(uses: Use[]): Fn[] {
     const reads = list.filter((u) => u.kind === 'read').map((u) => u.node.getStart());
     const writes = list.filter((u) => u.kind !== 'read').map((u) => u.node.getStart());
     const between = (a: number, b: number) => awaits.some((w) => w > Math.min(a, b) && w < Math.max(a, b));
-    if (reads.some((r) => writes.some((w) => between(r, w))) || writes.some((w1) => writes.some((w2) => w1 < w2 && between(w1, w2)))) out.push(fn);
+    if (
+      reads.some((r) => writes.some((w) => between(r, w))) ||
+      writes.some((w1) => writes.some((w2) => w1 < w2 && between(w1, w2)))
+    )
+      out.push(fn);
   }
   return out;
 }
 
 function functionName(fn: Fn): string {
-  if (Node.isMethodDeclaration(fn)) return `${(fn.getParent() as ClassDeclaration).getName?.() ?? 'class'}.${fn.getName()}`;
+  if (Node.isMethodDeclaration(fn))
+    return `${(fn.getParent() as ClassDeclaration).getName?.() ?? 'class'}.${fn.getName()}`;
   if (Node.isFunctionDeclaration(fn)) return fn.getName() ?? 'anonymous';
   const decl = fn.getParent();
   if (decl && Node.isVariableDeclaration(decl)) return decl.getName();
@@ -137,7 +203,10 @@ function functionName(fn: Fn): string {
 
 export interface Analysis extends AnnotateResult {
   /** For --write: the nodes behind each candidate. */
-  targets: { state: Map<StateCandidate, VariableDeclaration | PropertyDeclaration>; functions: Map<FunctionCandidate, Fn> };
+  targets: {
+    state: Map<StateCandidate, VariableDeclaration | PropertyDeclaration>;
+    functions: Map<FunctionCandidate, Fn>;
+  };
 }
 
 /** Finds the shared mutable state of a project and the async functions that should be traced. */
@@ -158,7 +227,14 @@ export function analyzeProject(project: Project, root: string): Analysis {
   });
   const traceAlso = (fns: Fn[], what: string) => {
     for (const fn of fns) {
-      if (functions.has(fn) || isAnnotated(Node.isVariableDeclaration(fn.getParent()) ? fn.getParent()!.getParent()!.getParent()! : fn, 'traced')) continue;
+      if (
+        functions.has(fn) ||
+        isAnnotated(
+          Node.isVariableDeclaration(fn.getParent()) ? fn.getParent()!.getParent()!.getParent()! : fn,
+          'traced',
+        )
+      )
+        continue;
       const c = { name: functionName(fn), location: where(fn), reason: `async, touches ${what} across an await` };
       functions.set(fn, c);
       fnTargets.set(c, fn);
@@ -179,10 +255,20 @@ export function analyzeProject(project: Project, root: string): Analysis {
       if (isAnnotated(statement, 'tracked')) continue;
       for (const decl of statement.getDeclarations()) {
         const init = decl.getInitializer();
-        if (init && (Node.isArrowFunction(init) || Node.isFunctionExpression(init) || Node.isClassExpression(init) || (Node.isCallExpression(init) && init.getExpression().getText() === 'require'))) continue;
+        if (
+          init &&
+          (Node.isArrowFunction(init) ||
+            Node.isFunctionExpression(init) ||
+            Node.isClassExpression(init) ||
+            (Node.isCallExpression(init) && init.getExpression().getText() === 'require'))
+        )
+          continue;
         const nameNode = decl.getNameNode();
         if (!Node.isIdentifier(nameNode)) continue;
-        const uses: Use[] = (nameNode as Identifier).findReferencesAsNodes().filter((r) => r !== nameNode).map((r) => ({ node: r, kind: usage(r), fn: enclosingFunction(r) }));
+        const uses: Use[] = (nameNode as Identifier)
+          .findReferencesAsNodes()
+          .filter((r) => r !== nameNode)
+          .map((r) => ({ node: r, kind: usage(r), fn: enclosingFunction(r) }));
         const isLet = statement.getDeclarationKind() !== 'const';
         const inFunctions = uses.filter((u) => u.fn);
         const assignedInAsync = uses.some((u) => u.kind === 'assign' && u.fn && isAsync(u.fn));
@@ -190,15 +276,47 @@ export function analyzeProject(project: Project, root: string): Analysis {
         const split = splitByAwait(uses);
         const name = decl.getName();
         const files = new Set(uses.map((u) => u.node.getSourceFile().getFilePath()));
-        const across = files.size > 1 || (files.size === 1 && !files.has(sf.getFilePath())) ? ' (used from other modules too)' : '';
+        const across =
+          files.size > 1 || (files.size === 1 && !files.has(sf.getFilePath())) ? ' (used from other modules too)' : '';
         if (split.length > 0) {
-          add({ risk: 'high', kind: 'variable', name, location: where(decl), reason: `read and written across an await in ${split.map(functionName).join(', ')}${across}` }, decl);
+          add(
+            {
+              risk: 'high',
+              kind: 'variable',
+              name,
+              location: where(decl),
+              reason: `read and written across an await in ${split.map(functionName).join(', ')}${across}`,
+            },
+            decl,
+          );
           traceAlso(split, name);
         } else if (isLet && assignedInAsync) {
-          add({ risk: 'high', kind: 'variable', name, location: where(decl), reason: `module-level let assigned inside an async function${across}` }, decl);
+          add(
+            {
+              risk: 'high',
+              kind: 'variable',
+              name,
+              location: where(decl),
+              reason: `module-level let assigned inside an async function${across}`,
+            },
+            decl,
+          );
         } else if (!isLet && mutatedInFunction) {
-          add({ risk: 'medium', kind: 'variable', name, location: where(decl), reason: `module-level state mutated in code reached from request handlers or timers${across}` }, decl);
-        } else if (isLet || (init && (Node.isObjectLiteralExpression(init) || Node.isArrayLiteralExpression(init) || Node.isNewExpression(init)))) {
+          add(
+            {
+              risk: 'medium',
+              kind: 'variable',
+              name,
+              location: where(decl),
+              reason: `module-level state mutated in code reached from request handlers or timers${across}`,
+            },
+            decl,
+          );
+        } else if (
+          isLet ||
+          (init &&
+            (Node.isObjectLiteralExpression(init) || Node.isArrayLiteralExpression(init) || Node.isNewExpression(init)))
+        ) {
           if (isLet && uses.every((u) => u.kind === 'read')) continue;
           if (!isLet && !uses.some((u) => u.kind !== 'read')) continue; // read-only module constant
           add({ risk: 'low', kind: 'variable', name, location: where(decl), reason: 'mutable module state' }, decl);
@@ -208,20 +326,49 @@ export function analyzeProject(project: Project, root: string): Analysis {
     for (const cls of sf.getClasses()) {
       for (const prop of cls.getProperties()) {
         if (isAnnotated(prop, 'tracked')) continue;
-        const uses: Use[] = (prop.getNameNode() as Identifier).findReferencesAsNodes().filter((r) => r !== prop.getNameNode()).map((r) => ({ node: r, kind: usage(r.getParent()!), fn: enclosingFunction(r) }));
+        const uses: Use[] = (prop.getNameNode() as Identifier)
+          .findReferencesAsNodes()
+          .filter((r) => r !== prop.getNameNode())
+          .map((r) => ({ node: r, kind: usage(r.getParent()!), fn: enclosingFunction(r) }));
         const split = splitByAwait(uses);
         if (split.length > 0) {
-          add({ risk: 'high', kind: 'field', name: `${cls.getName() ?? 'class'}.${prop.getName()}`, location: where(prop), reason: `read and written across an await in ${split.map(functionName).join(', ')}` }, prop);
+          add(
+            {
+              risk: 'high',
+              kind: 'field',
+              name: `${cls.getName() ?? 'class'}.${prop.getName()}`,
+              location: where(prop),
+              reason: `read and written across an await in ${split.map(functionName).join(', ')}`,
+            },
+            prop,
+          );
           traceAlso(split, prop.getName());
         } else if (uses.some((u) => u.kind !== 'read' && u.fn && isAsync(u.fn))) {
-          add({ risk: 'medium', kind: 'field', name: `${cls.getName() ?? 'class'}.${prop.getName()}`, location: where(prop), reason: 'assigned inside an async method' }, prop);
+          add(
+            {
+              risk: 'medium',
+              kind: 'field',
+              name: `${cls.getName() ?? 'class'}.${prop.getName()}`,
+              location: where(prop),
+              reason: 'assigned inside an async method',
+            },
+            prop,
+          );
         }
       }
     }
   }
-  const typeErrors = project.getPreEmitDiagnostics().filter((d) => d.getCategory() === ts.DiagnosticCategory.Error).length;
+  const typeErrors = project
+    .getPreEmitDiagnostics()
+    .filter((d) => d.getCategory() === ts.DiagnosticCategory.Error).length;
   state.sort((a, b) => RISK_ORDER[a.risk] - RISK_ORDER[b.risk] || a.location.localeCompare(b.location));
-  return { state, functions: [...functions.values()], skipped, typeErrors, targets: { state: stateTargets, functions: fnTargets } };
+  return {
+    state,
+    functions: [...functions.values()],
+    skipped,
+    typeErrors,
+    targets: { state: stateTargets, functions: fnTargets },
+  };
 }
 
 export function atLeast(risk: Risk, min: Risk): boolean {

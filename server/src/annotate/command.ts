@@ -29,14 +29,23 @@ export async function annotate(args: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify({ state, functions, skipped, typeErrors }, null, 2)}\n`);
   } else {
     if (state.length === 0) process.stdout.write('No unannotated shared mutable state found.\n');
-    for (const c of state) process.stdout.write(`${c.risk.toUpperCase().padEnd(6)} ${c.kind === 'field' ? '@tracked     ' : '/** @tracked */'} ${c.name}  ${c.location}\n         ${c.reason}\n`);
-    for (const f of functions) process.stdout.write(`TRACE  /** @traced */ ${f.name}  ${f.location}\n         ${f.reason}\n`);
-    if (typeErrors > 0) process.stdout.write(`note: the project has ${typeErrors} type error(s); everything that parses was analysed.\n`);
+    for (const c of state)
+      process.stdout.write(
+        `${c.risk.toUpperCase().padEnd(6)} ${c.kind === 'field' ? '@tracked     ' : '/** @tracked */'} ${c.name}  ${c.location}\n         ${c.reason}\n`,
+      );
+    for (const f of functions)
+      process.stdout.write(`TRACE  /** @traced */ ${f.name}  ${f.location}\n         ${f.reason}\n`);
+    if (typeErrors > 0)
+      process.stdout.write(`note: the project has ${typeErrors} type error(s); everything that parses was analysed.\n`);
     for (const s of skipped) process.stdout.write(`skipped ${s.file}: ${s.reason}\n`);
   }
   if (values.write) {
     const changed = writeAnnotations(analysis, minRisk);
-    process.stderr.write(changed.length ? `annotated ${changed.length} file(s): ${changed.map((f) => path.relative(root, f)).join(', ')}\n` : 'nothing to annotate\n');
+    process.stderr.write(
+      changed.length
+        ? `annotated ${changed.length} file(s): ${changed.map((f) => path.relative(root, f)).join(', ')}\n`
+        : 'nothing to annotate\n',
+    );
   }
   if (values.check && state.some((c) => atLeast(c.risk, 'high'))) return 1;
   return 0;

@@ -29,23 +29,34 @@ function keysFromFile(file: string): string[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read --api-key-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new Error(`cannot read --api-key-file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
+      cause: error,
+    });
   }
-  const keys = text.split(/\r?\n/).map((k) => k.trim()).filter((k) => k && !k.startsWith('#'));
+  const keys = text
+    .split(/\r?\n/)
+    .map((k) => k.trim())
+    .filter((k) => k && !k.startsWith('#'));
   if (keys.length === 0) throw new Error(`--api-key-file ${file} holds no key`);
   return keys;
 }
 
 function keysFrom(values: { 'api-key'?: string[] | undefined; 'api-key-file'?: string | undefined }): string[] {
-  const fromEnv = [process.env.RACEWAY_API_KEY ?? '', ...(process.env.RACEWAY_API_KEYS ?? '').split(',')].map((k) => k.trim()).filter(Boolean);
+  const fromEnv = [process.env.RACEWAY_API_KEY ?? '', ...(process.env.RACEWAY_API_KEYS ?? '').split(',')]
+    .map((k) => k.trim())
+    .filter(Boolean);
   const fromFile = values['api-key-file'] ? keysFromFile(values['api-key-file']) : [];
-  if (values['api-key']?.length) process.stderr.write('raceway: --api-key is visible to every user of this machine (process list); prefer RACEWAY_API_KEY or --api-key-file\n');
+  if (values['api-key']?.length)
+    process.stderr.write(
+      'raceway: --api-key is visible to every user of this machine (process list); prefer RACEWAY_API_KEY or --api-key-file\n',
+    );
   return [...(values['api-key'] ?? []), ...fromFile, ...fromEnv];
 }
 
 function logLevel(value: string | undefined, fallback: LogLevel): LogLevel {
   if (value === undefined) return fallback;
-  if (!(LOG_LEVELS as readonly string[]).includes(value)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(value))
+    throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
   return value as LogLevel;
 }
 
@@ -74,20 +85,33 @@ async function serve(args: string[], env: CliEnvironment): Promise<number> {
     },
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got "${values.port}"`);
   const apiKeys = keysFrom(values);
   const requestTimeoutMs = timeoutMs(values['request-timeout']);
   const maxConnections = values['max-connections'] === undefined ? undefined : Number(values['max-connections']);
-  if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 16)) throw new Error(`--max-connections must be a whole number of at least 16, got "${values['max-connections']}"`);
+  if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 16))
+    throw new Error(`--max-connections must be a whole number of at least 16, got "${values['max-connections']}"`);
   const limits = { ...(requestTimeoutMs ? { requestTimeoutMs } : {}), ...(maxConnections ? { maxConnections } : {}) };
   const server = await startServer({
-    host: values.host!, port, db: values.db!, apiKeys, sourceRoot: values.root!, logLevel: logLevel(values['log-level'], 'info'), limits,
-    ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}), ...(env.analysisThread ? { analysisThread: env.analysisThread } : {}), ...(values.retain ? { retainMs: parseDuration(values.retain, '--retain') } : {}),
+    host: values.host!,
+    port,
+    db: values.db!,
+    apiKeys,
+    sourceRoot: values.root!,
+    logLevel: logLevel(values['log-level'], 'info'),
+    limits,
+    ...(env.uiDir ? { uiDir: env.uiDir } : {}),
+    ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}),
+    ...(env.analysisThread ? { analysisThread: env.analysisThread } : {}),
+    ...(values.retain ? { retainMs: parseDuration(values.retain, '--retain') } : {}),
   });
   process.stdout.write(`raceway listening on ${server.url} (events: POST ${server.url}/events, store: ${values.db})\n`);
   process.stdout.write(`web UI: ${server.url}/\n`);
   if (!isLoopbackHost(values.host!) && apiKeys.length === 0) {
-    process.stderr.write(`\n!!! WARNING: listening on ${values.host} without any API key: anyone who can reach this address can read and write your traces.\n!!! Set RACEWAY_API_KEY or pass --api-key-file.\n\n`);
+    process.stderr.write(
+      `\n!!! WARNING: listening on ${values.host} without any API key: anyone who can reach this address can read and write your traces.\n!!! Set RACEWAY_API_KEY or pass --api-key-file.\n\n`,
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -124,11 +148,24 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
     },
   });
   if (command.length === 0) throw new Error(`raceway run needs a command after --\n${USAGE}`);
-  const server = await startServer({ host: '127.0.0.1', port: Number(values.port), db: values.db!, apiKeys: [], sourceRoot: values.root!, logLevel: logLevel(values['log-level'], 'error'), ...(env.uiDir ? { uiDir: env.uiDir } : {}), ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}), ...(env.analysisThread ? { analysisThread: env.analysisThread } : {}) });
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: Number(values.port),
+    db: values.db!,
+    apiKeys: [],
+    sourceRoot: values.root!,
+    logLevel: logLevel(values['log-level'], 'error'),
+    ...(env.uiDir ? { uiDir: env.uiDir } : {}),
+    ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}),
+    ...(env.analysisThread ? { analysisThread: env.analysisThread } : {}),
+  });
   const tty = process.stderr.isTTY;
   if (tty) process.stderr.write(`raceway: collecting on ${server.url} while running: ${command.join(' ')}\n`);
   const code = await new Promise<number>((resolve) => {
-    const child = spawn(command[0]!, command.slice(1), { stdio: 'inherit', env: { ...process.env, RACEWAY_ENDPOINT: server.url } });
+    const child = spawn(command[0]!, command.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, RACEWAY_ENDPOINT: server.url },
+    });
     child.on('error', (error) => {
       process.stderr.write(`raceway: cannot start ${command[0]}: ${error.message}\n`);
       resolve(127);
@@ -137,7 +174,10 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
   });
   // The command's exit flush is acknowledged before it exits; leave in-flight requests a moment.
   await new Promise((r) => setTimeout(r, 200));
-  if (tty) process.stderr.write(`raceway: ${command[0]} exited with ${code}; analysing ${server.store.counts().events} events…\n`);
+  if (tty)
+    process.stderr.write(
+      `raceway: ${command[0]} exited with ${code}; analysing ${server.store.counts().events} events…\n`,
+    );
   const analysed = await server.analysis.current();
   const report = toReport(analysed.races, server.store.counts(), undefined, analysed.notAnalysed, analysed.accesses);
   process.stdout.write(renderReport(report, { color: Boolean(process.stdout.isTTY), root: values.root! }));
@@ -149,7 +189,9 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
   await server.close();
   if (values['fail-on-race'] && report.races.length > 0) return 3;
   if (values['fail-on-race'] && sawNothing(report) && !values['allow-empty']) {
-    process.stderr.write('raceway: --fail-on-race found nothing to analyse (see above); pass --allow-empty if that is expected\n');
+    process.stderr.write(
+      'raceway: --fail-on-race found nothing to analyse (see above); pass --allow-empty if that is expected\n',
+    );
     return 4;
   }
   return code;
@@ -158,10 +200,21 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
 async function fetchReport(args: string[]): Promise<{ report: RaceReport; json: boolean; allowEmpty: boolean }> {
   const { values } = parseArgs({
     args,
-    options: { endpoint: { type: 'string', default: process.env.RACEWAY_ENDPOINT ?? 'http://127.0.0.1:8080' }, 'api-key': { type: 'string' }, 'api-key-file': { type: 'string' }, json: { type: 'boolean', default: false }, 'allow-empty': { type: 'boolean', default: false } },
+    options: {
+      endpoint: { type: 'string', default: process.env.RACEWAY_ENDPOINT ?? 'http://127.0.0.1:8080' },
+      'api-key': { type: 'string' },
+      'api-key-file': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'allow-empty': { type: 'boolean', default: false },
+    },
   });
-  const key = values['api-key'] ?? (values['api-key-file'] ? keysFromFile(values['api-key-file'])[0] : undefined) ?? process.env.RACEWAY_API_KEY;
-  const response = await fetch(`${values.endpoint!.replace(/\/+$/, '')}/api/races`, { headers: key ? { authorization: `Bearer ${key}` } : {} }).catch((error: Error) => {
+  const key =
+    values['api-key'] ??
+    (values['api-key-file'] ? keysFromFile(values['api-key-file'])[0] : undefined) ??
+    process.env.RACEWAY_API_KEY;
+  const response = await fetch(`${values.endpoint!.replace(/\/+$/, '')}/api/races`, {
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+  }).catch((error: Error) => {
     throw new Error(`cannot reach ${values.endpoint}: ${error.message}`);
   });
   const body = (await response.json()) as { success: boolean; data: RaceReport; error: string | null };
@@ -192,7 +245,11 @@ export async function main(argv: string[], env: CliEnvironment = {}): Promise<nu
     case 'races':
     case 'check': {
       const { report, json, allowEmpty } = await fetchReport(rest);
-      process.stdout.write(json ? `${terminalSafeJson(JSON.stringify(report, null, 2))}\n` : renderReport(report, { color: Boolean(process.stdout.isTTY), root: process.cwd() }));
+      process.stdout.write(
+        json
+          ? `${terminalSafeJson(JSON.stringify(report, null, 2))}\n`
+          : renderReport(report, { color: Boolean(process.stdout.isTTY), root: process.cwd() }),
+      );
       if (command !== 'check') return 0;
       if (report.races.length > 0) return 3;
       return sawNothing(report) && !allowEmpty ? 4 : 0;

@@ -86,23 +86,40 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
   const { events, traces } = report.stats;
   let notes = report.stats.racesNotListed ? style.dim(`\n(${report.stats.racesNotListed} more races not listed)`) : '';
   for (const n of report.stats.tracesNotAnalysed ?? []) {
-    const parts = [n.dropped ? `${n.dropped} dropped whole` : '', n.truncated ? `${n.truncated} cut short` : ''].filter(Boolean).join(', ');
+    const parts = [n.dropped ? `${n.dropped} dropped whole` : '', n.truncated ? `${n.truncated} cut short` : '']
+      .filter(Boolean)
+      .join(', ');
     notes += `\n${style.yellow(`${n.dropped + n.truncated} traces were not analysed (${parts} by service ${t(n.service)} under load)`)}`;
   }
   if (report.races.length === 0) {
     const nothing = nothingSeen(report, style);
     if (nothing.length) out.push(...nothing);
-    else out.push(style.bold(`No races found`) + style.dim(` (${events} events, ${report.stats.accesses !== undefined ? `${report.stats.accesses} tracked accesses, ` : ''}${traces} traces analysed)`));
+    else
+      out.push(
+        style.bold(`No races found`) +
+          style.dim(
+            ` (${events} events, ${report.stats.accesses !== undefined ? `${report.stats.accesses} tracked accesses, ` : ''}${traces} traces analysed)`,
+          ),
+      );
     return `${out.join('\n')}${notes}\n`;
   }
   const critical = report.races.filter((r) => r.severity === 'critical').length;
-  out.push(style.bold(`${report.races.length} race${report.races.length === 1 ? '' : 's'} found`) + ` (${critical} critical)` + style.dim(` in ${events} events, ${traces} traces`));
+  out.push(
+    style.bold(`${report.races.length} race${report.races.length === 1 ? '' : 's'} found`) +
+      ` (${critical} critical)` +
+      style.dim(` in ${events} events, ${traces} traces`),
+  );
   report.races.forEach((race, i) => {
     out.push('');
     const badge = race.severity === 'critical' ? style.red('CRITICAL') : style.yellow(race.severity.toUpperCase());
-    out.push(`${i + 1}. ${badge} ${style.bold(KIND_TEXT[race.kind] ?? t(race.kind))} on ${style.cyan(t(race.variable))}`);
-    const possible = race.possibleOccurrences > 0 ? ` (and ${race.possibleOccurrences} more possible under other schedules)` : '';
-    out.push(`   ${race.observed ? 'observed in this run' : 'possible under another schedule (did not happen in this run)'}, ${race.occurrences} occurrence${race.occurrences === 1 ? '' : 's'}${possible}; services: ${t(race.services.join(', '))}`);
+    out.push(
+      `${i + 1}. ${badge} ${style.bold(KIND_TEXT[race.kind] ?? t(race.kind))} on ${style.cyan(t(race.variable))}`,
+    );
+    const possible =
+      race.possibleOccurrences > 0 ? ` (and ${race.possibleOccurrences} more possible under other schedules)` : '';
+    out.push(
+      `   ${race.observed ? 'observed in this run' : 'possible under another schedule (did not happen in this run)'}, ${race.occurrences} occurrence${race.occurrences === 1 ? '' : 's'}${possible}; services: ${t(race.services.join(', '))}`,
+    );
     if (race.orderFromTimestamps) out.push(style.dim('   order across processes taken from timestamps'));
     if (race.hint) out.push(style.yellow(`   hint: ${race.hint}`));
     const elsewhere = (race.locations ?? []).filter((l) => !race.accesses.some((a) => a.location === l));
@@ -110,7 +127,9 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
     out.push('   interleaving:');
     race.accesses.forEach((a, k) => {
       const who = a.role === 'A' ? 'A' : 'B';
-      out.push(`     ${k + 1}. [${who}] ${t(a.access).padEnd(5)} ${t(a.variable)} = ${formatValue(a.value)}  at ${style.bold(t(a.location))}`);
+      out.push(
+        `     ${k + 1}. [${who}] ${t(a.access).padEnd(5)} ${t(a.variable)} = ${formatValue(a.value)}  at ${style.bold(t(a.location))}`,
+      );
       out.push(style.dim(`        task ${t(a.task)}, trace ${t(a.traceId)}, service ${t(a.service)}`));
     });
     const seen = new Set<string>();

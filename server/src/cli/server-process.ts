@@ -60,10 +60,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     store = new SqliteStore(options.db); // creates or converts the layout before any writer opens the file
   } catch (error) {
-    throw new Error(`cannot use the database ${options.db}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `cannot use the database ${options.db}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
-  const writer: EventWriter = options.ingestThread && options.db !== ':memory:' ? new WorkerWriter(options.ingestThread, options.db) : new InlineWriter(store);
-  const parser: BatchParser = options.ingestThread ? new WorkerParser(options.ingestThread, PARSER_THREADS) : new InlineParser();
+  const writer: EventWriter =
+    options.ingestThread && options.db !== ':memory:'
+      ? new WorkerWriter(options.ingestThread, options.db)
+      : new InlineWriter(store);
+  const parser: BatchParser = options.ingestThread
+    ? new WorkerParser(options.ingestThread, PARSER_THREADS)
+    : new InlineParser();
   const { app, analysis } = buildApp({
     store,
     writer,
@@ -71,7 +79,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     apiKeys: options.apiKeys,
     logger: { level: options.logLevel ?? 'info', stream: process.stderr },
     loopbackOnly: isLoopbackHost(options.host),
-    ...(options.analysisThread && options.db !== ':memory:' ? { analyser: new ThreadAnalyser(options.analysisThread, options.db) } : {}),
+    ...(options.analysisThread && options.db !== ':memory:'
+      ? { analyser: new ThreadAnalyser(options.analysisThread, options.db) }
+      : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.sourceRoot ? { sourceRoot: options.sourceRoot } : {}),
     ...(options.uiDir ? { uiDir: options.uiDir } : {}),
@@ -85,20 +95,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store.close();
   };
   try {
-    await app.listen({ host: options.host, port: options.port, listenTextResolver: (address) => `raceway listening on ${address} (store: ${options.db})` });
+    await app.listen({
+      host: options.host,
+      port: options.port,
+      listenTextResolver: (address) => `raceway listening on ${address} (store: ${options.db})`,
+    });
   } catch (error) {
     await release().catch(() => undefined);
     const code = (error as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw new Error(`port ${options.port} on ${options.host} is already in use: stop what listens there or choose another with --port`, { cause: error });
-    if (code === 'EACCES') throw new Error(`not allowed to listen on ${options.host}:${options.port}: choose a port above 1023 with --port`, { cause: error });
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new Error(`cannot listen on ${options.host}: no such address on this machine (--host)`, { cause: error });
+    if (code === 'EADDRINUSE')
+      throw new Error(
+        `port ${options.port} on ${options.host} is already in use: stop what listens there or choose another with --port`,
+        { cause: error },
+      );
+    if (code === 'EACCES')
+      throw new Error(
+        `not allowed to listen on ${options.host}:${options.port}: choose a port above 1023 with --port`,
+        { cause: error },
+      );
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new Error(`cannot listen on ${options.host}: no such address on this machine (--host)`, { cause: error });
     throw error;
   }
   if (options.retainMs) {
     const prune = () => {
       writer.prune(Date.now() - options.retainMs!).then(
         (events) => events > 0 && app.log.info({ events }, 'retention pruned events'),
-        (error: unknown) => app.log.error({ reason: error instanceof Error ? error.message : String(error) }, 'pruning failed'),
+        (error: unknown) =>
+          app.log.error({ reason: error instanceof Error ? error.message : String(error) }, 'pruning failed'),
       );
     };
     prune();

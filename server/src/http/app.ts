@@ -54,11 +54,13 @@ type Reply = { code(n: number): { send(b: unknown): unknown }; header(name: stri
 function fail(reply: Reply, code: ErrorCode, message?: string) {
   const body = errorBody(code, message);
   // A refused client may still be sending; closing is cheaper than reading what it sends.
-  if (body.statusCode === 401 || body.statusCode === 413 || body.statusCode === 403 || body.statusCode === 415) reply.header('connection', 'close');
+  if (body.statusCode === 401 || body.statusCode === 413 || body.statusCode === 403 || body.statusCode === 415)
+    reply.header('connection', 'close');
   return reply.code(body.statusCode).send(body);
 }
 
-const isApi = (url: string) => url === '/events' || url.startsWith('/events?') || url.startsWith('/api/') || url === '/api';
+const isApi = (url: string) =>
+  url === '/events' || url.startsWith('/events?') || url.startsWith('/api/') || url === '/api';
 const pathOf = (url: string) => url.split('?', 1)[0]!;
 
 /** The HTTP API: ingest, health, and the query API. Every route but /health requires a key when keys are set. */
@@ -79,7 +81,11 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   });
   guardConnections(app.server, limits);
   const log = app.log;
-  const analysis = new AnalysisService(options.store, (ms, events) => log.warn({ ms, events }, 'slow analysis'), options.analyser);
+  const analysis = new AnalysisService(
+    options.store,
+    (ms, events) => log.warn({ ms, events }, 'slow analysis'),
+    options.analyser,
+  );
   app.addHook('onClose', async () => analysis.close());
   const authorized = makeKeyCheck(options.apiKeys ?? []);
   const writer = options.writer ?? new InlineWriter(options.store);
@@ -91,9 +97,29 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   const uiDir = options.uiDir;
   if (uiDir) void app.register(fastifyStatic, { root: uiDir, prefix: '/', index: ['index.html'], wildcard: false });
   // The UI's own files and /health are open; the UI asks for a key when the API answers 401.
-  const open = (url: string) => url === '/' || url === '/index.html' || url.startsWith('/assets/') || url === '/health' || url.startsWith('/health?') || url.startsWith('/?');
-  const refuse = (request: { ip: string; method: string; url: string }, reply: Reply, code: ErrorCode, why?: string) => {
-    log.warn({ client: request.ip, method: request.method, path: pathOf(request.url).slice(0, 200), code, ...(why ? { why } : {}) }, 'request refused');
+  const open = (url: string) =>
+    url === '/' ||
+    url === '/index.html' ||
+    url.startsWith('/assets/') ||
+    url === '/health' ||
+    url.startsWith('/health?') ||
+    url.startsWith('/?');
+  const refuse = (
+    request: { ip: string; method: string; url: string },
+    reply: Reply,
+    code: ErrorCode,
+    why?: string,
+  ) => {
+    log.warn(
+      {
+        client: request.ip,
+        method: request.method,
+        path: pathOf(request.url).slice(0, 200),
+        code,
+        ...(why ? { why } : {}),
+      },
+      'request refused',
+    );
     return fail(reply, code);
   };
 
@@ -103,8 +129,17 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     const crossSite = isApi(request.url) ? crossSiteReason(request.headers) : undefined;
     if (crossSite) return refuse(request, reply, 'RW_CROSS_SITE', crossSite);
     if (!open(request.url) && !authorized(request.headers)) return refuse(request, reply, 'RW_UNAUTHORIZED');
-    if (request.method === 'POST' && pathOf(request.url) === '/events' && !isJsonContentType(request.headers['content-type'])) {
-      return refuse(request, reply, 'RW_UNSUPPORTED_MEDIA_TYPE', `content-type ${String(request.headers['content-type'] ?? 'missing').slice(0, 100)}`);
+    if (
+      request.method === 'POST' &&
+      pathOf(request.url) === '/events' &&
+      !isJsonContentType(request.headers['content-type'])
+    ) {
+      return refuse(
+        request,
+        reply,
+        'RW_UNSUPPORTED_MEDIA_TYPE',
+        `content-type ${String(request.headers['content-type'] ?? 'missing').slice(0, 100)}`,
+      );
     }
   });
 
@@ -116,8 +151,14 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   app.setErrorHandler((error: { code?: string; statusCode?: number; message: string }, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(request, reply, 'RW_BODY_TOO_LARGE');
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return refuse(request, reply, 'RW_UNSUPPORTED_MEDIA_TYPE');
-    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (error.statusCode === 400 && /JSON/i.test(error.message))) return refuse(request, reply, 'RW_BAD_JSON');
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return fail(reply, 'RW_BAD_QUERY', error.message);
+    if (
+      error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      (error.statusCode === 400 && /JSON/i.test(error.message))
+    )
+      return refuse(request, reply, 'RW_BAD_JSON');
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+      return fail(reply, 'RW_BAD_QUERY', error.message);
     if (storage.failed(error)) return fail(reply, 'RW_STORAGE_UNAVAILABLE');
     log.error({ err: error, method: request.method, path: pathOf(request.url).slice(0, 200) }, 'internal error');
     return fail(reply, 'RW_INTERNAL');
@@ -150,11 +191,28 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
         throw error;
       }
       storage.succeeded();
-      const rejected = result.conflicts?.length ? [...parsed.rejected, ...result.conflicts].sort((a, b) => a.index - b.index) : parsed.rejected;
-      if (rejected.length) log.warn({ client: request.ip, rejected: rejected.length, accepted: count - (result.conflicts?.length ?? 0), reason: rejected[0]!.reason.slice(0, 300) }, 'events rejected');
+      const rejected = result.conflicts?.length
+        ? [...parsed.rejected, ...result.conflicts].sort((a, b) => a.index - b.index)
+        : parsed.rejected;
+      if (rejected.length)
+        log.warn(
+          {
+            client: request.ip,
+            rejected: rejected.length,
+            accepted: count - (result.conflicts?.length ?? 0),
+            reason: rejected[0]!.reason.slice(0, 300),
+          },
+          'events rejected',
+        );
       return {
         success: rejected.length === 0,
-        data: { accepted: count - (result.conflicts?.length ?? 0), inserted: result.inserted, duplicates: result.duplicates, rejected: rejected.length, errors: rejected.slice(0, 100) },
+        data: {
+          accepted: count - (result.conflicts?.length ?? 0),
+          inserted: result.inserted,
+          duplicates: result.duplicates,
+          rejected: rejected.length,
+          errors: rejected.slice(0, 100),
+        },
         error: rejected.length ? `${rejected.length} event(s) rejected` : null,
       };
     });
@@ -162,7 +220,11 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
 
   app.get('/api/races', async () => {
     const { races, notAnalysed, accesses } = await analysis.current();
-    return { success: true, data: toReport(races, options.store.counts(), options.sourceRoot, notAnalysed, accesses), error: null };
+    return {
+      success: true,
+      data: toReport(races, options.store.counts(), options.sourceRoot, notAnalysed, accesses),
+      error: null,
+    };
   });
 
   app.get('/api/races/:id', async (request, reply) => {
@@ -176,17 +238,26 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     const q = request.query as { page?: string; page_size?: string; service?: string };
     const page = Number(q.page ?? 1);
     const pageSize = Number(q.page_size ?? 50);
-    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) return fail(reply, 'RW_BAD_QUERY', 'page must be >= 1 and page_size between 1 and 1000');
+    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
+      return fail(reply, 'RW_BAD_QUERY', 'page must be >= 1 and page_size between 1 and 1000');
     const { traces, total } = options.store.traces(page, pageSize, q.service);
     const { races } = await analysis.current();
     const hasRace = (id: string) => races.some((r) => r.traceSet.has(id));
-    return { success: true, data: { traces: traces.map((t) => ({ ...t, hasRace: hasRace(t.traceId) })), total, page, pageSize }, error: null };
+    return {
+      success: true,
+      data: { traces: traces.map((t) => ({ ...t, hasRace: hasRace(t.traceId) })), total, page, pageSize },
+      error: null,
+    };
   });
 
   app.get('/api/traces/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
     // Events stored by an older server may nest deeper than JSON can be written back: bounded for the reply.
-    const events = options.store.traceEvents(id.replace(/^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i, '$1-$2-$3-$4-$5')).map((e) => boundDepth(e, MAX_VALUE_DEPTH + 8) as StoredEvent);
+    const events = options.store
+      .traceEvents(
+        id.replace(/^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i, '$1-$2-$3-$4-$5'),
+      )
+      .map((e) => boundDepth(e, MAX_VALUE_DEPTH + 8) as StoredEvent);
     if (events.length === 0) return fail(reply, 'RW_TRACE_NOT_FOUND');
     // Causal order: by each event's time, then per-process sequence.
     const ordered = [...events].sort((a, b) => {
@@ -194,31 +265,76 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
       const tb = b.raceway?.time_us ?? Date.parse(b.timestamp) * 1000;
       return ta - tb || (a.raceway?.seq ?? 0) - (b.raceway?.seq ?? 0);
     });
-    const tasks = new Map<string, { task: string; service: string; parentTask: string | null; unit: string; events: number }>();
-    const audit = new Map<string, Array<{ eventId: string; access: string; value: unknown; location: string; task: string; service: string }>>();
+    const tasks = new Map<
+      string,
+      { task: string; service: string; parentTask: string | null; unit: string; events: number }
+    >();
+    const audit = new Map<
+      string,
+      Array<{ eventId: string; access: string; value: unknown; location: string; task: string; service: string }>
+    >();
     for (const e of ordered) {
       const task = e.raceway?.task ?? e.metadata.thread_id;
-      const t = tasks.get(task) ?? { task, service: e.metadata.service_name ?? 'unknown', parentTask: (e.raceway as { parent_task?: string } | undefined)?.parent_task ?? null, unit: e.raceway?.unit ?? task, events: 0 };
+      const t = tasks.get(task) ?? {
+        task,
+        service: e.metadata.service_name ?? 'unknown',
+        parentTask: (e.raceway as { parent_task?: string } | undefined)?.parent_task ?? null,
+        unit: e.raceway?.unit ?? task,
+        events: 0,
+      };
       t.events++;
       tasks.set(task, t);
       const change = e.kind.StateChange;
       if (change) {
         const v = String(change.variable);
         const list = audit.get(v) ?? [];
-        list.push({ eventId: e.id, access: String(change.access_type), value: change.new_value, location: String(change.location ?? ''), task, service: e.metadata.service_name ?? 'unknown' });
+        list.push({
+          eventId: e.id,
+          access: String(change.access_type),
+          value: change.new_value,
+          location: String(change.location ?? ''),
+          task,
+          service: e.metadata.service_name ?? 'unknown',
+        });
         audit.set(v, list);
       }
     }
-    const races = toReport((await analysis.forTrace(events[0]!.trace_id)).races, options.store.counts(), options.sourceRoot).races;
-    return { success: true, data: { traceId: events[0]!.trace_id, events: ordered, tasks: [...tasks.values()], auditTrails: Object.fromEntries(audit), races }, error: null };
+    const races = toReport(
+      (await analysis.forTrace(events[0]!.trace_id)).races,
+      options.store.counts(),
+      options.sourceRoot,
+    ).races;
+    return {
+      success: true,
+      data: {
+        traceId: events[0]!.trace_id,
+        events: ordered,
+        tasks: [...tasks.values()],
+        auditTrails: Object.fromEntries(audit),
+        races,
+      },
+      error: null,
+    };
   });
 
-  app.get('/api/services', async () => ({ success: true, data: { services: options.store.services(), edges: options.store.edges() }, error: null }));
+  app.get('/api/services', async () => ({
+    success: true,
+    data: { services: options.store.services(), edges: options.store.edges() },
+    error: null,
+  }));
 
   app.get('/api/services/:name/dependencies', async (request) => {
     const { name } = request.params as { name: string };
     const edges = options.store.edges();
-    return { success: true, data: { service: name, calls: edges.filter((e) => e.from === name), calledBy: edges.filter((e) => e.to === name) }, error: null };
+    return {
+      success: true,
+      data: {
+        service: name,
+        calls: edges.filter((e) => e.from === name),
+        calledBy: edges.filter((e) => e.to === name),
+      },
+      error: null,
+    };
   });
 
   return { app, analysis };

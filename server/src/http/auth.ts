@@ -10,7 +10,8 @@ export function makeKeyCheck(keys: readonly string[]): (headers: IncomingHttpHea
     if (digests.length === 0) return true;
     const auth = headers.authorization;
     // The scheme name is case-insensitive (RFC 9110 §11.1).
-    const bearer = typeof auth === 'string' && /^bearer[ \t]+/i.test(auth) ? auth.replace(/^bearer[ \t]+/i, '').trim() : undefined;
+    const bearer =
+      typeof auth === 'string' && /^bearer[ \t]+/i.test(auth) ? auth.replace(/^bearer[ \t]+/i, '').trim() : undefined;
     const header = headers['x-raceway-key'];
     const presented = bearer ?? (typeof header === 'string' ? header : undefined);
     if (!presented) return false;

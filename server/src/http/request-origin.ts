@@ -28,7 +28,8 @@ export function crossSiteReason(headers: IncomingHttpHeaders): string | undefine
     } catch {
       originHost = undefined;
     }
-    if (originHost === undefined || originHost.toLowerCase() !== host.toLowerCase()) return `a browser request from origin ${origin.slice(0, 200)}`;
+    if (originHost === undefined || originHost.toLowerCase() !== host.toLowerCase())
+      return `a browser request from origin ${origin.slice(0, 200)}`;
   }
   return undefined;
 }
@@ -39,7 +40,9 @@ export function crossSiteReason(headers: IncomingHttpHeaders): string | undefine
  * the page's name.
  */
 export function foreignHostReason(host: string | undefined): string | undefined {
-  return host !== undefined && isLoopbackHost(hostOf(host)) ? undefined : `the Host header "${String(host ?? '').slice(0, 100)}" does not name this loopback server`;
+  return host !== undefined && isLoopbackHost(hostOf(host))
+    ? undefined
+    : `the Host header "${String(host ?? '').slice(0, 100)}" does not name this loopback server`;
 }
 
 /** Whether the Content-Type names JSON (`application/json`, with or without parameters). */

@@ -14,7 +14,10 @@ export class StorageHealth {
   private fault: { reason: string; since: number } | undefined;
   private lastProbe = 0;
 
-  constructor(private readonly writer: EventWriter, private readonly log: FastifyBaseLogger) {}
+  constructor(
+    private readonly writer: EventWriter,
+    private readonly log: FastifyBaseLogger,
+  ) {}
 
   /** Records the outcome of a write; true when `error` was a storage fault (answer 503, not 500). */
   failed(error: unknown): boolean {
@@ -23,7 +26,10 @@ export class StorageHealth {
     if (!this.fault) {
       this.fault = { reason, since: Date.now() };
       this.lastProbe = Date.now();
-      this.log.error({ code: (error as { code?: string }).code, reason }, 'storage fault: events cannot be stored; answering 503 until the store can write again');
+      this.log.error(
+        { code: (error as { code?: string }).code, reason },
+        'storage fault: events cannot be stored; answering 503 until the store can write again',
+      );
     }
     return true;
   }

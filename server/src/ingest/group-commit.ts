@@ -19,7 +19,10 @@ export class GroupCommit {
   private writing = 0;
   private scheduled = false;
 
-  constructor(private readonly writer: EventWriter, private readonly inFlight = 1) {}
+  constructor(
+    private readonly writer: EventWriter,
+    private readonly inFlight = 1,
+  ) {}
 
   submit(batch: AcceptedBatch): Promise<BatchResult> {
     if (batch.count === 0) return Promise.resolve({ inserted: 0, duplicates: 0 });

@@ -28,7 +28,13 @@ if (parentPort) {
         if (parsed.kind !== 'batch') return parsed;
         // Compressed here, so the writer thread (the busiest) only writes.
         const packed = parsed.count > 0 ? packBatchText(request.text) : undefined;
-        return { kind: 'batch', count: parsed.count, rows: rowsJsonOf(parsed.rows), ...(packed ? { packed } : {}), rejected: parsed.rejected } satisfies ParsedBatch;
+        return {
+          kind: 'batch',
+          count: parsed.count,
+          rows: rowsJsonOf(parsed.rows),
+          ...(packed ? { packed } : {}),
+          rejected: parsed.rejected,
+        } satisfies ParsedBatch;
       }
       case 'write':
         return writable().insertBatches(request.batches.map((b) => ({ body: b.body, rows: rowsOf(b.rows) })));
@@ -52,7 +58,12 @@ if (parentPort) {
       reply = { id: request.id, ok: true, value: handle(request) };
     } catch (error) {
       const code = (error as { code?: unknown } | null)?.code;
-      reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) };
+      reply = {
+        id: request.id,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+        ...(typeof code === 'string' ? { code } : {}),
+      };
     }
     port.postMessage(reply);
   });

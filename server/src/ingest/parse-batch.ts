@@ -7,7 +7,13 @@ export type { Rejection } from '../store/ingest-batch.js';
 
 /** What a request body turned out to be: a batch (valid rows + rejections), or why it is not one. */
 export type ParsedBatch =
-  | { kind: 'batch'; count: number; rows: BatchRows; /** the body compressed, when a parser thread did it */ packed?: Uint8Array; rejected: Rejection[] }
+  | {
+      kind: 'batch';
+      count: number;
+      rows: BatchRows;
+      /** the body compressed, when a parser thread did it */ packed?: Uint8Array;
+      rejected: Rejection[];
+    }
   | { kind: 'bad-json'; message: string }
   | { kind: 'bad-batch' };
 

@@ -18,7 +18,10 @@ export class ThreadClient {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly script: string, private readonly role: ThreadRole) {}
+  constructor(
+    private readonly script: string,
+    private readonly role: ThreadRole,
+  ) {}
 
   /** Starts the thread now rather than on the first call. */
   start(): void {

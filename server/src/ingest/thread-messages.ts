@@ -1,4 +1,3 @@
-
 import type { BatchBody } from '../store/ingest-batch.js';
 
 /**
@@ -22,7 +21,18 @@ export type ThreadCall =
 
 export type ThreadRequest = ThreadCall & { id: number };
 
-export type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string; /** the error's code (SQLITE_FULL…), so faults stay recognisable */ code?: string };
+export type ThreadReply =
+  | { id: number; ok: true; value: unknown }
+  | {
+      id: number;
+      ok: false;
+      error: string;
+      /** the error's code (SQLITE_FULL…), so faults stay recognisable */ code?: string;
+    };
 
 /** What an ingest thread is for, given as its workerData. */
-export type ThreadRole = { role: 'writer'; file: string } | { role: 'parser' } | { role: 'checkpointer'; file: string } | { role: 'analyser'; file: string };
+export type ThreadRole =
+  | { role: 'writer'; file: string }
+  | { role: 'parser' }
+  | { role: 'checkpointer'; file: string }
+  | { role: 'analyser'; file: string };

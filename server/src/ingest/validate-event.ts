@@ -32,21 +32,57 @@ const num = { type: 'number', minimum: -Number.MAX_VALUE, maximum: Number.MAX_VA
 
 /** The Raceway wire event (docs/wire-protocol.md), checked one event at a time. */
 const variants: Record<string, object> = {
-  StateChange: { type: 'object', required: ['variable', 'access_type'], properties: { variable: name, location, access_type: { enum: ['Read', 'Write', 'AtomicRead', 'AtomicWrite', 'AtomicRMW'] } } },
-  FunctionCall: { type: 'object', required: ['function_name'], properties: { function_name: name, module: location, file: location, line: int } },
+  StateChange: {
+    type: 'object',
+    required: ['variable', 'access_type'],
+    properties: {
+      variable: name,
+      location,
+      access_type: { enum: ['Read', 'Write', 'AtomicRead', 'AtomicWrite', 'AtomicRMW'] },
+    },
+  },
+  FunctionCall: {
+    type: 'object',
+    required: ['function_name'],
+    properties: { function_name: name, module: location, file: location, line: int },
+  },
   // Sent by the Go SDK, not in the published list.
   FunctionReturn: { type: 'object', properties: { function_name: name, module: location, file: location, line: int } },
-  HttpRequest: { type: 'object', required: ['method', 'url'], properties: { method: text(32), url: text(FIELD_LIMITS.url), headers: { type: 'object' } } },
-  HttpResponse: { type: 'object', required: ['status', 'duration_ms'], properties: { status: int, duration_ms: int, headers: { type: 'object' } } },
+  HttpRequest: {
+    type: 'object',
+    required: ['method', 'url'],
+    properties: { method: text(32), url: text(FIELD_LIMITS.url), headers: { type: 'object' } },
+  },
+  HttpResponse: {
+    type: 'object',
+    required: ['status', 'duration_ms'],
+    properties: { status: int, duration_ms: int, headers: { type: 'object' } },
+  },
   LockAcquire: { type: 'object', required: ['lock_id'], properties: { lock_id: name, lock_type: label, location } },
   LockRelease: { type: 'object', required: ['lock_id'], properties: { lock_id: name, lock_type: label, location } },
   AsyncSpawn: { type: 'object', required: ['task_id'], properties: { task_id: label, spawned_by: label } },
   AsyncAwait: { type: 'object', required: ['future_id'], properties: { future_id: label, awaited_at: location } },
   // The Go SDK sends `stack_trace: null`.
-  Error: { type: 'object', required: ['error_type', 'message'], properties: { error_type: name, message: text(FIELD_LIMITS.text), stack_trace: { type: ['array', 'null'], items: location } } },
-  DatabaseQuery: { type: 'object', required: ['query'], properties: { query: text(FIELD_LIMITS.text), database: label, duration_ms: int } },
+  Error: {
+    type: 'object',
+    required: ['error_type', 'message'],
+    properties: {
+      error_type: name,
+      message: text(FIELD_LIMITS.text),
+      stack_trace: { type: ['array', 'null'], items: location },
+    },
+  },
+  DatabaseQuery: {
+    type: 'object',
+    required: ['query'],
+    properties: { query: text(FIELD_LIMITS.text), database: label, duration_ms: int },
+  },
   DatabaseResult: { type: 'object', required: ['rows_affected'], properties: { rows_affected: int } },
-  MemoryFence: { type: 'object', required: ['ordering'], properties: { ordering: { enum: ['Relaxed', 'Acquire', 'Release', 'AcqRel', 'SeqCst'] }, location } },
+  MemoryFence: {
+    type: 'object',
+    required: ['ordering'],
+    properties: { ordering: { enum: ['Relaxed', 'Acquire', 'Release', 'AcqRel', 'SeqCst'] }, location },
+  },
   Custom: { type: 'object', required: ['name'], properties: { name } },
 };
 
@@ -55,7 +91,10 @@ const eventSchema = {
   required: ['id', 'trace_id', 'timestamp', 'kind', 'metadata', 'causality_vector', 'lock_set'],
   properties: {
     id: { type: 'string', minLength: 1, maxLength: FIELD_LIMITS.id },
-    trace_id: { type: 'string', pattern: '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$' },
+    trace_id: {
+      type: 'string',
+      pattern: '^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$',
+    },
     parent_id: { type: ['string', 'null'], maxLength: FIELD_LIMITS.id },
     timestamp: { type: 'string', maxLength: 40 },
     kind: { type: 'object', minProperties: 1, maxProperties: 1, properties: variants, additionalProperties: false },
@@ -63,14 +102,32 @@ const eventSchema = {
       type: 'object',
       required: ['thread_id'],
       properties: {
-        thread_id: label, service_name: label, process_id: int, instance_id: label, environment: label,
-        distributed_span_id: { type: ['string', 'null'], maxLength: 64 }, upstream_span_id: { type: ['string', 'null'], maxLength: 64 },
-        duration_ns: { type: ['integer', 'null'], minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }, tags: { type: 'object' },
+        thread_id: label,
+        service_name: label,
+        process_id: int,
+        instance_id: label,
+        environment: label,
+        distributed_span_id: { type: ['string', 'null'], maxLength: 64 },
+        upstream_span_id: { type: ['string', 'null'], maxLength: 64 },
+        duration_ns: { type: ['integer', 'null'], minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER },
+        tags: { type: 'object' },
       },
     },
     causality_vector: { type: 'array', items: { type: 'array', minItems: 2, maxItems: 2, items: [label, int] } },
     lock_set: { type: 'array', items: name },
-    raceway: { type: 'object', properties: { seq: int, segment: int, task: label, component: label, unit: label, process: label, parent_task: { type: ['string', 'null'], maxLength: FIELD_LIMITS.label }, time_us: num } },
+    raceway: {
+      type: 'object',
+      properties: {
+        seq: int,
+        segment: int,
+        task: label,
+        component: label,
+        unit: label,
+        process: label,
+        parent_task: { type: ['string', 'null'], maxLength: FIELD_LIMITS.label },
+        time_us: num,
+      },
+    },
   },
 };
 
@@ -81,7 +138,14 @@ const check = ajv.compile(eventSchema);
 export function isRfc3339(text: string): boolean {
   const m = RFC3339.exec(text);
   if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 60) return false;
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (day > daysInMonth) return false;
@@ -93,10 +157,14 @@ export function isRfc3339(text: string): boolean {
 /** undefined when valid, else a one-line reason. */
 export function validateEvent(event: unknown): string | undefined {
   if (check(event)) {
-    if (!isRfc3339((event as { timestamp: string }).timestamp)) return '/timestamp must be an RFC 3339 date-time (e.g. 2026-11-30T10:00:00.123Z)';
-    if (nestsDeeperThan(event, MAX_VALUE_DEPTH + EVENT_LEVELS)) return `a value nests deeper than ${MAX_VALUE_DEPTH} levels`;
+    if (!isRfc3339((event as { timestamp: string }).timestamp))
+      return '/timestamp must be an RFC 3339 date-time (e.g. 2026-11-30T10:00:00.123Z)';
+    if (nestsDeeperThan(event, MAX_VALUE_DEPTH + EVENT_LEVELS))
+      return `a value nests deeper than ${MAX_VALUE_DEPTH} levels`;
     return undefined;
   }
   const e = check.errors?.[0];
-  return e ? `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}` : 'invalid event';
+  return e
+    ? `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`
+    : 'invalid event';
 }

@@ -21,7 +21,10 @@ export class WorkerWriter implements EventWriter {
   }
 
   write(batches: AcceptedBatch[]): Promise<BatchResult[]> {
-    return this.thread.call({ op: 'write', batches: batches.map((b) => ({ body: b.body, rows: rowsJsonOf(b.rows) })) }) as Promise<BatchResult[]>;
+    return this.thread.call({
+      op: 'write',
+      batches: batches.map((b) => ({ body: b.body, rows: rowsJsonOf(b.rows) })),
+    }) as Promise<BatchResult[]>;
   }
 
   prune(cutoffMs: number): Promise<number> {

@@ -13,8 +13,31 @@ export interface SourceLine {
  * Anything else under the root (`.env`, keys, databases, logs) is never read, whatever a location says.
  */
 const SOURCE_EXTENSIONS = new Set([
-  '.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.vue', '.svelte',
-  '.py', '.go', '.rs', '.java', '.kt', '.rb', '.cs', '.php', '.c', '.cc', '.cpp', '.h', '.hpp', '.swift', '.scala',
+  '.ts',
+  '.tsx',
+  '.mts',
+  '.cts',
+  '.js',
+  '.jsx',
+  '.mjs',
+  '.cjs',
+  '.vue',
+  '.svelte',
+  '.py',
+  '.go',
+  '.rs',
+  '.java',
+  '.kt',
+  '.rb',
+  '.cs',
+  '.php',
+  '.c',
+  '.cc',
+  '.cpp',
+  '.h',
+  '.hpp',
+  '.swift',
+  '.scala',
 ]);
 
 /** Larger files are not source a person reads around a line. */

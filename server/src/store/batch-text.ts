@@ -6,7 +6,9 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
  * the first layout is plain TEXT and is read as it is.
  */
 export function packBatchText(text: string): Buffer {
-  return brotliCompressSync(text, { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: text.length } });
+  return brotliCompressSync(text, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: text.length },
+  });
 }
 
 export function unpackBatchText(stored: Buffer | string): string {

@@ -3,7 +3,16 @@
  * the batch text. `[id, traceId, kind, service, span, upstreamSpan, timestamp, position]`.
  * A tuple (not an object) because batches cross to the writer thread by structured clone.
  */
-export type EventRow = [id: string, traceId: string, kind: string, service: string, span: string | null, upstreamSpan: string | null, timestamp: string, position: number];
+export type EventRow = [
+  id: string,
+  traceId: string,
+  kind: string,
+  service: string,
+  span: string | null,
+  upstreamSpan: string | null,
+  timestamp: string,
+  position: number,
+];
 
 /** A request body: its JSON text as it arrived, or that text already compressed for storage (`packBatchText`). */
 export type BatchBody = string | Uint8Array;
@@ -11,7 +20,8 @@ export type BatchBody = string | Uint8Array;
 /** Rows as tuples, or as their JSON text when they come from a parser thread (passed on without decoding). */
 export type BatchRows = EventRow[] | string;
 
-export const rowsOf = (rows: BatchRows): EventRow[] => (typeof rows === 'string' ? (JSON.parse(rows) as EventRow[]) : rows);
+export const rowsOf = (rows: BatchRows): EventRow[] =>
+  typeof rows === 'string' ? (JSON.parse(rows) as EventRow[]) : rows;
 export const rowsJsonOf = (rows: BatchRows): string => (typeof rows === 'string' ? rows : JSON.stringify(rows));
 
 /**

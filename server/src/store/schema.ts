@@ -58,10 +58,12 @@ export function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SCHEMA_VERSION) return;
   if (version > SCHEMA_VERSION) {
-    throw new Error(`this database was written by a newer Raceway server (store layout ${version}, this server reads ${SCHEMA_VERSION}); upgrade the server or use another --db`);
+    throw new Error(
+      `this database was written by a newer Raceway server (store layout ${version}, this server reads ${SCHEMA_VERSION}); upgrade the server or use another --db`,
+    );
   }
   db.transaction(() => {
-    const columns = (db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[]);
+    const columns = db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
     const firstLayout = columns.includes('body');
     if (firstLayout) {
       db.exec('DROP INDEX IF EXISTS events_trace; ALTER TABLE events RENAME TO events_v1;');

@@ -52,7 +52,11 @@ export class SqliteStore implements EventStore {
   private readonly findTrace: Database.Statement;
   private readonly addTrace: Database.Statement;
   private readonly batchText: Database.Statement;
-  private readonly writeMany: (batches: IngestBatch[], bodies: Array<Buffer | null>, conflicts: Rejection[][]) => number[];
+  private readonly writeMany: (
+    batches: IngestBatch[],
+    bodies: Array<Buffer | null>,
+    conflicts: Rejection[][],
+  ) => number[];
   private readonly indexTail: () => number;
   private readonly traceKeys = new Map<string, number>();
   private unindexed: number;
@@ -83,43 +87,47 @@ export class SqliteStore implements EventStore {
     this.findTrace = this.db.prepare('SELECT key FROM traces WHERE trace_id = ?').pluck();
     this.addTrace = this.db.prepare('INSERT INTO traces (trace_id) VALUES (?)');
     this.batchText = this.db.prepare('SELECT body FROM batches WHERE key = ?').pluck();
-    this.writeMany = this.db.transaction((batches: IngestBatch[], bodies: Array<Buffer | null>, conflicts: Rejection[][]) => {
-      const now = Date.now();
-      let total = 0;
-      const counts = batches.map(({ rows }, b) => {
-        if (rows.length === 0) return 0;
-        const batch = this.insertBatch.run(now, bodies[b]).lastInsertRowid;
-        let inserted = 0;
-        for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
-          const count = Math.min(ROWS_PER_INSERT, rows.length - from);
-          const values = new Array<unknown>(count * EVENT_COLUMNS);
-          for (let i = 0; i < count; i++) {
-            const [id, traceId, kind, service, span, upstream, ts, position] = rows[from + i]!;
-            const at = i * EVENT_COLUMNS;
-            values[at] = id;
-            values[at + 1] = this.traceKey(traceId);
-            values[at + 2] = kind;
-            values[at + 3] = service;
-            values[at + 4] = span;
-            values[at + 5] = upstream;
-            values[at + 6] = ts;
-            values[at + 7] = batch;
-            values[at + 8] = position;
+    this.writeMany = this.db.transaction(
+      (batches: IngestBatch[], bodies: Array<Buffer | null>, conflicts: Rejection[][]) => {
+        const now = Date.now();
+        let total = 0;
+        const counts = batches.map(({ rows }, b) => {
+          if (rows.length === 0) return 0;
+          const batch = this.insertBatch.run(now, bodies[b]).lastInsertRowid;
+          let inserted = 0;
+          for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+            const count = Math.min(ROWS_PER_INSERT, rows.length - from);
+            const values = new Array<unknown>(count * EVENT_COLUMNS);
+            for (let i = 0; i < count; i++) {
+              const [id, traceId, kind, service, span, upstream, ts, position] = rows[from + i]!;
+              const at = i * EVENT_COLUMNS;
+              values[at] = id;
+              values[at + 1] = this.traceKey(traceId);
+              values[at + 2] = kind;
+              values[at + 3] = service;
+              values[at + 4] = span;
+              values[at + 5] = upstream;
+              values[at + 6] = ts;
+              values[at + 7] = batch;
+              values[at + 8] = position;
+            }
+            const changes = this.insertEventsStatement(count).run(values).changes;
+            inserted += changes;
+            if (changes < count) this.findConflicts(rows, from, count, Number(batch), conflicts[b]!);
           }
-          const changes = this.insertEventsStatement(count).run(values).changes;
-          inserted += changes;
-          if (changes < count) this.findConflicts(rows, from, count, Number(batch), conflicts[b]!);
-        }
-        if (inserted === 0) this.dropBatch.run(batch); // every event was a repeat: keep no second copy of the text
-        total += inserted;
-        return inserted;
-      });
-      if (total > 0) this.countEvents.run(total);
-      return counts;
-    });
+          if (inserted === 0) this.dropBatch.run(batch); // every event was a repeat: keep no second copy of the text
+          total += inserted;
+          return inserted;
+        });
+        if (total > 0) this.countEvents.run(total);
+        return counts;
+      },
+    );
     const stateOf = this.db.prepare('SELECT value FROM store_state WHERE name = ?').pluck();
     const lastSeq = this.db.prepare('SELECT coalesce(max(seq), 0) FROM events').pluck();
-    const indexEvents = this.db.prepare('INSERT OR IGNORE INTO trace_events (trace_key, seq) SELECT trace_key, seq FROM events WHERE seq > ? AND seq <= ? ORDER BY trace_key, seq');
+    const indexEvents = this.db.prepare(
+      'INSERT OR IGNORE INTO trace_events (trace_key, seq) SELECT trace_key, seq FROM events WHERE seq > ? AND seq <= ? ORDER BY trace_key, seq',
+    );
     const summarise = this.db.prepare(`
       INSERT INTO trace_services (trace_key, service, events, first_ts, last_ts, latest_seq, latest_batch)
         SELECT trace_key, service, count(*), min(ts), max(ts), max(seq), max(batch) FROM events WHERE seq > ? AND seq <= ? GROUP BY trace_key, service
@@ -136,7 +144,10 @@ export class SqliteStore implements EventStore {
       setIndexed.run(to);
       return to - from;
     });
-    this.unindexed = this.db.prepare("SELECT count(*) FROM events WHERE seq > (SELECT value FROM store_state WHERE name = 'indexed_through')").pluck().get() as number;
+    this.unindexed = this.db
+      .prepare("SELECT count(*) FROM events WHERE seq > (SELECT value FROM store_state WHERE name = 'indexed_through')")
+      .pluck()
+      .get() as number;
     if (this.unindexed >= INDEX_EVERY) this.indexPending(); // e.g. a file converted from the first layout
   }
 
@@ -144,7 +155,9 @@ export class SqliteStore implements EventStore {
     let statement = this.insertEvents.get(rows);
     if (!statement) {
       const tuple = `(${new Array(EVENT_COLUMNS).fill('?').join(', ')})`;
-      statement = this.db.prepare(`INSERT OR IGNORE INTO events (id, trace_key, kind, service, span, upstream_span, ts, batch, position) VALUES ${new Array(rows).fill(tuple).join(', ')}`);
+      statement = this.db.prepare(
+        `INSERT OR IGNORE INTO events (id, trace_key, kind, service, span, upstream_span, ts, batch, position) VALUES ${new Array(rows).fill(tuple).join(', ')}`,
+      );
       this.insertEvents.set(rows, statement);
     }
     return statement;
@@ -174,17 +187,40 @@ export class SqliteStore implements EventStore {
   private findConflicts(rows: EventRow[], from: number, count: number, batch: number, out: Rejection[]): void {
     let statement = this.storedIds.get(count);
     if (!statement) {
-      statement = this.db.prepare(`SELECT id, trace_key, kind, service, ts, batch, position FROM events WHERE id IN (${new Array(count).fill('?').join(', ')})`);
+      statement = this.db.prepare(
+        `SELECT id, trace_key, kind, service, ts, batch, position FROM events WHERE id IN (${new Array(count).fill('?').join(', ')})`,
+      );
       this.storedIds.set(count, statement);
     }
-    const stored = new Map<string, { trace_key: number; kind: string; service: string; ts: string; batch: number; position: number }>();
-    for (const row of statement.all(...rows.slice(from, from + count).map((r) => r[0])) as Array<{ id: string; trace_key: number; kind: string; service: string; ts: string; batch: number; position: number }>) stored.set(row.id, row);
+    const stored = new Map<
+      string,
+      { trace_key: number; kind: string; service: string; ts: string; batch: number; position: number }
+    >();
+    for (const row of statement.all(...rows.slice(from, from + count).map((r) => r[0])) as Array<{
+      id: string;
+      trace_key: number;
+      kind: string;
+      service: string;
+      ts: string;
+      batch: number;
+      position: number;
+    }>)
+      stored.set(row.id, row);
     for (let i = from; i < from + count; i++) {
       const [id, traceId, kind, service, , , ts, position] = rows[i]!;
       const prior = stored.get(id);
       if (!prior || (prior.batch === batch && prior.position === position)) continue; // this row was inserted
-      const differs = [prior.trace_key !== this.traceKey(traceId) && 'trace_id', prior.kind !== kind && 'kind', prior.service !== service && 'service', prior.ts !== ts && 'timestamp'].filter(Boolean);
-      if (differs.length) out.push({ index: position, reason: `/id "${id}" was already used by another event (different ${differs.join(', ')})` });
+      const differs = [
+        prior.trace_key !== this.traceKey(traceId) && 'trace_id',
+        prior.kind !== kind && 'kind',
+        prior.service !== service && 'service',
+        prior.ts !== ts && 'timestamp',
+      ].filter(Boolean);
+      if (differs.length)
+        out.push({
+          index: position,
+          reason: `/id "${id}" was already used by another event (different ${differs.join(', ')})`,
+        });
     }
   }
 
@@ -198,7 +234,10 @@ export class SqliteStore implements EventStore {
       now = undefined;
     }
     if (!now || now.dev !== this.identity.dev || now.ino !== this.identity.ino) {
-      throw codedError(`the database file ${this.file} was deleted or replaced while the server was running; nothing more can be stored in it (restart raceway serve to start a new one)`, STORE_FILE_GONE);
+      throw codedError(
+        `the database file ${this.file} was deleted or replaced while the server was running; nothing more can be stored in it (restart raceway serve to start a new one)`,
+        STORE_FILE_GONE,
+      );
     }
   }
 
@@ -211,7 +250,11 @@ export class SqliteStore implements EventStore {
     this.checkFile();
     if (this.identity) {
       const fs = statfsSync(path.dirname(path.resolve(this.file)));
-      if (fs.bavail * fs.bsize < PROBE_MIN_FREE_BYTES) throw codedError(`less than ${PROBE_MIN_FREE_BYTES >> 20} MiB free on the file system of ${this.file}`, 'SQLITE_FULL');
+      if (fs.bavail * fs.bsize < PROBE_MIN_FREE_BYTES)
+        throw codedError(
+          `less than ${PROBE_MIN_FREE_BYTES >> 20} MiB free on the file system of ${this.file}`,
+          'SQLITE_FULL',
+        );
     }
     this.touch.run();
   }
@@ -221,7 +264,13 @@ export class SqliteStore implements EventStore {
     const conflicts: Rejection[][] = batches.map(() => []);
     this.checkFile();
     try {
-      const bodies = batches.map(({ body, rows }) => (rows.length === 0 ? null : typeof body === 'string' ? packBatchText(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength)));
+      const bodies = batches.map(({ body, rows }) =>
+        rows.length === 0
+          ? null
+          : typeof body === 'string'
+            ? packBatchText(body)
+            : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      );
       counts = this.writeMany(batches, bodies, conflicts);
     } catch (error) {
       this.traceKeys.clear(); // the transaction rolled back: cached keys may name uncommitted traces
@@ -229,7 +278,11 @@ export class SqliteStore implements EventStore {
     }
     for (const n of counts) this.unindexed += n;
     if (this.unindexed >= INDEX_EVERY) this.indexPending();
-    return counts.map((inserted, i) => ({ inserted, duplicates: batches[i]!.rows.length - inserted - conflicts[i]!.length, ...(conflicts[i]!.length ? { conflicts: conflicts[i]! } : {}) }));
+    return counts.map((inserted, i) => ({
+      inserted,
+      duplicates: batches[i]!.rows.length - inserted - conflicts[i]!.length,
+      ...(conflicts[i]!.length ? { conflicts: conflicts[i]! } : {}),
+    }));
   }
 
   /** Moves the tail into the per-trace index and summary now (the writer also calls this before closing). */
@@ -245,7 +298,9 @@ export class SqliteStore implements EventStore {
       let events = cache.get(batch);
       if (!events) {
         if (cache.size >= 16) cache.clear();
-        events = (JSON.parse(unpackBatchText(this.batchText.get(batch) as Buffer | string)) as { events: StoredEvent[] }).events;
+        events = (
+          JSON.parse(unpackBatchText(this.batchText.get(batch) as Buffer | string)) as { events: StoredEvent[] }
+        ).events;
         cache.set(batch, events);
       }
       return events[position]!;
@@ -257,24 +312,37 @@ export class SqliteStore implements EventStore {
       ? `SELECT batch, position FROM events WHERE kind IN (${kinds.map(() => '?').join(',')}) ORDER BY seq`
       : 'SELECT batch, position FROM events ORDER BY seq';
     const read = this.reader();
-    for (const row of this.db.prepare(sql).raw().iterate(...(kinds ?? [])) as Iterable<[number, number]>) {
+    for (const row of this.db
+      .prepare(sql)
+      .raw()
+      .iterate(...(kinds ?? [])) as Iterable<[number, number]>) {
       yield read(row[0], row[1]);
     }
   }
 
   position(): { lastSeq: number; events: number } {
-    const row = this.db.prepare("SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS last, (SELECT value FROM store_state WHERE name = 'events') AS events").get() as { last: number | null; events: number };
+    const row = this.db
+      .prepare(
+        "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS last, (SELECT value FROM store_state WHERE name = 'events') AS events",
+      )
+      .get() as { last: number | null; events: number };
     return { lastSeq: row.last ?? 0, events: row.events };
   }
 
   countBetween(afterSeq: number, throughSeq: number): number {
-    return this.db.prepare('SELECT count(*) FROM events WHERE seq > ? AND seq <= ?').pluck().get(afterSeq, throughSeq) as number;
+    return this.db
+      .prepare('SELECT count(*) FROM events WHERE seq > ? AND seq <= ?')
+      .pluck()
+      .get(afterSeq, throughSeq) as number;
   }
 
   *eventsBetween(afterSeq: number, throughSeq: number, kinds?: string[]): Iterable<StoredEvent> {
     const filter = kinds?.length ? ` AND kind IN (${kinds.map(() => '?').join(',')})` : '';
     const read = this.reader();
-    for (const row of this.db.prepare(`SELECT batch, position FROM events WHERE seq > ? AND seq <= ?${filter} ORDER BY seq`).raw().iterate(afterSeq, throughSeq, ...(kinds ?? [])) as Iterable<[number, number]>) {
+    for (const row of this.db
+      .prepare(`SELECT batch, position FROM events WHERE seq > ? AND seq <= ?${filter} ORDER BY seq`)
+      .raw()
+      .iterate(afterSeq, throughSeq, ...(kinds ?? [])) as Iterable<[number, number]>) {
       yield read(row[0], row[1]);
     }
   }
@@ -303,19 +371,40 @@ export class SqliteStore implements EventStore {
       )`;
     const args = service ? [service] : [];
     return this.db.transaction(() => {
-      const total = this.db.prepare(`${perTrace} SELECT count(*) FROM per_trace`).pluck().get(...args) as number;
+      const total = this.db
+        .prepare(`${perTrace} SELECT count(*) FROM per_trace`)
+        .pluck()
+        .get(...args) as number;
       const rows = this.db
-        .prepare(`${perTrace} SELECT t.trace_id, p.services, p.events, p.first, p.last FROM per_trace p JOIN traces t ON t.key = p.trace_key ORDER BY p.latest DESC LIMIT ? OFFSET ?`)
-        .all(...args, pageSize, (page - 1) * pageSize) as Array<{ trace_id: string; services: string; events: number; first: string; last: string }>;
+        .prepare(
+          `${perTrace} SELECT t.trace_id, p.services, p.events, p.first, p.last FROM per_trace p JOIN traces t ON t.key = p.trace_key ORDER BY p.latest DESC LIMIT ? OFFSET ?`,
+        )
+        .all(...args, pageSize, (page - 1) * pageSize) as Array<{
+        trace_id: string;
+        services: string;
+        events: number;
+        first: string;
+        last: string;
+      }>;
       return {
         total,
-        traces: rows.map((r) => ({ traceId: r.trace_id, services: [...new Set(r.services.split(','))].sort(), events: r.events, firstSeen: r.first, lastSeen: r.last })),
+        traces: rows.map((r) => ({
+          traceId: r.trace_id,
+          services: [...new Set(r.services.split(','))].sort(),
+          events: r.events,
+          firstSeen: r.first,
+          lastSeen: r.last,
+        })),
       };
     })();
   }
 
   services(): ServiceSummary[] {
-    return this.db.prepare(`WITH ${TRACE_ROWS} SELECT service AS name, sum(events) AS events, count(DISTINCT trace_key) AS traces FROM trace_rows GROUP BY service ORDER BY service`).all() as ServiceSummary[];
+    return this.db
+      .prepare(
+        `WITH ${TRACE_ROWS} SELECT service AS name, sum(events) AS events, count(DISTINCT trace_key) AS traces FROM trace_rows GROUP BY service ORDER BY service`,
+      )
+      .all() as ServiceSummary[];
   }
 
   edges(): ServiceEdge[] {
@@ -333,12 +422,20 @@ export class SqliteStore implements EventStore {
 
   changeMark(): string {
     // AUTOINCREMENT's counter only grows with inserts; the count moves with prunes.
-    const row = this.db.prepare("SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS last, (SELECT value FROM store_state WHERE name = 'events') AS events").get() as { last: number | null; events: number };
+    const row = this.db
+      .prepare(
+        "SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'events') AS last, (SELECT value FROM store_state WHERE name = 'events') AS events",
+      )
+      .get() as { last: number | null; events: number };
     return `${row.last ?? 0}:${row.events}`;
   }
 
   counts(): { events: number; traces: number } {
-    return this.db.prepare("SELECT (SELECT value FROM store_state WHERE name = 'events') AS events, (SELECT count(*) FROM traces) AS traces").get() as { events: number; traces: number };
+    return this.db
+      .prepare(
+        "SELECT (SELECT value FROM store_state WHERE name = 'events') AS events, (SELECT count(*) FROM traces) AS traces",
+      )
+      .get() as { events: number; traces: number };
   }
 
   prune(cutoffMs: number): number {
@@ -347,9 +444,15 @@ export class SqliteStore implements EventStore {
       this.db.exec('CREATE TEMP TABLE IF NOT EXISTS pruned (trace_key INTEGER PRIMARY KEY); DELETE FROM pruned;');
       // Batch keys grow with arrival, so a trace's newest batch tells when it was last seen.
       this.db
-        .prepare('INSERT INTO pruned SELECT s.trace_key FROM (SELECT trace_key, max(latest_batch) AS latest FROM trace_services GROUP BY trace_key) s JOIN batches b ON b.key = s.latest WHERE b.received_at < ?')
+        .prepare(
+          'INSERT INTO pruned SELECT s.trace_key FROM (SELECT trace_key, max(latest_batch) AS latest FROM trace_services GROUP BY trace_key) s JOIN batches b ON b.key = s.latest WHERE b.received_at < ?',
+        )
         .run(cutoffMs);
-      const n = this.db.prepare('DELETE FROM events WHERE seq IN (SELECT seq FROM trace_events WHERE trace_key IN (SELECT trace_key FROM pruned))').run().changes;
+      const n = this.db
+        .prepare(
+          'DELETE FROM events WHERE seq IN (SELECT seq FROM trace_events WHERE trace_key IN (SELECT trace_key FROM pruned))',
+        )
+        .run().changes;
       if (n > 0) {
         this.db.exec(`
           DELETE FROM trace_events WHERE trace_key IN (SELECT trace_key FROM pruned);
@@ -373,5 +476,7 @@ export class SqliteStore implements EventStore {
 /** Trace ids are kept in lowercase UUID form, whatever form they arrived in. */
 export function normalizeTraceId(traceId: string): string {
   const hex = traceId.replace(/-/g, '').toLowerCase();
-  return hex.length === 32 ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` : traceId.toLowerCase();
+  return hex.length === 32
+    ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+    : traceId.toLowerCase();
 }

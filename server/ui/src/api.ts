@@ -40,7 +40,10 @@ export interface TraceDetail {
   traceId: string;
   events: WireEvent[];
   tasks: Array<{ task: string; service: string; parentTask: string | null; unit: string; events: number }>;
-  auditTrails: Record<string, Array<{ eventId: string; access: string; value: unknown; location: string; task: string; service: string }>>;
+  auditTrails: Record<
+    string,
+    Array<{ eventId: string; access: string; value: unknown; location: string; task: string; service: string }>
+  >;
   races: Race[];
 }
 

@@ -21,7 +21,11 @@ function useRoute(): string[] {
 function App() {
   const [view, id] = useRoute();
   const tab = (name: string, label: string) => (
-    <a href={`#/${name}`} class={view === name ? 'tab active' : 'tab'} aria-current={view === name ? 'page' : undefined}>
+    <a
+      href={`#/${name}`}
+      class={view === name ? 'tab active' : 'tab'}
+      aria-current={view === name ? 'page' : undefined}
+    >
       {label}
     </a>
   );

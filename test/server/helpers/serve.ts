@@ -20,10 +20,16 @@ export interface Served {
  * Starts `raceway serve --port 0 ...args` (through `sh -c` when `shellPrefix` is given, e.g. a ulimit) and
  * resolves once it says where it listens.
  */
-export function serve(args: string[], options: { env?: NodeJS.ProcessEnv; shellPrefix?: string; cwd?: string } = {}): Promise<Served> {
+export function serve(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; shellPrefix?: string; cwd?: string } = {},
+): Promise<Served> {
   const argv = [cli, 'serve', '--port', '0', ...args];
   const child = options.shellPrefix
-    ? spawn('sh', ['-c', `${options.shellPrefix} && exec "$0" "$@"`, process.execPath, ...argv], { env: { ...process.env, ...options.env }, cwd: options.cwd ?? repo })
+    ? spawn('sh', ['-c', `${options.shellPrefix} && exec "$0" "$@"`, process.execPath, ...argv], {
+        env: { ...process.env, ...options.env },
+        cwd: options.cwd ?? repo,
+      })
     : spawn(process.execPath, argv, { env: { ...process.env, ...options.env }, cwd: options.cwd ?? repo });
   let out = '';
   let err = '';

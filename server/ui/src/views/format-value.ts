@@ -10,18 +10,34 @@ export function formatValue(v: unknown, max = 48): string {
 function render(v: unknown, budget: number): string {
   if (v === undefined) return 'undefined';
   if (v === null || typeof v !== 'object') return clip(JSON.stringify(v) ?? String(v), budget);
-  if (Array.isArray(v)) return list('[', ']', v.map((item) => (room: number) => render(item, room)), budget);
+  if (Array.isArray(v))
+    return list(
+      '[',
+      ']',
+      v.map((item) => (room: number) => render(item, room)),
+      budget,
+    );
   const record = v as Record<string, unknown>;
   const keys = Object.keys(record);
   if (keys.length === 1 && (keys[0] === '[Map]' || keys[0] === '[Set]') && Array.isArray(record[keys[0]])) {
     const entries = record[keys[0]] as unknown[];
     const isMap = keys[0] === '[Map]';
-    const parts = entries.map((entry) => (room: number) =>
-      isMap && Array.isArray(entry) && entry.length === 2 ? `${key(entry[0], room)} → ${render(entry[1], room)}` : render(entry, room),
+    const parts = entries.map(
+      (entry) => (room: number) =>
+        isMap && Array.isArray(entry) && entry.length === 2
+          ? `${key(entry[0], room)} → ${render(entry[1], room)}`
+          : render(entry, room),
     );
     return list(`${isMap ? 'Map' : 'Set'}(${entries.length}) {`, '}', parts, budget);
   }
-  return list('{', '}', keys.map((k) => (room: number) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${render(record[k], room)}`), budget);
+  return list(
+    '{',
+    '}',
+    keys.map(
+      (k) => (room: number) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${render(record[k], room)}`,
+    ),
+    budget,
+  );
 }
 
 /** A Map key: strings without quotes when they read unambiguously. */

@@ -15,10 +15,15 @@ export function KeyPrompt() {
     >
       <h2>This server needs an API key</h2>
       <label>
-        API key <input type="password" autoFocus value={value} onInput={(e) => setValue((e.target as HTMLInputElement).value)} />
+        API key{' '}
+        <input
+          type="password"
+          autoFocus
+          value={value}
+          onInput={(e) => setValue((e.target as HTMLInputElement).value)}
+        />
       </label>
       <button type="submit">Use key</button>
     </form>
   );
 }
-

@@ -7,17 +7,29 @@ import { Load, value } from './load.js';
  */
 function Timeline({ race }: { race: Race }) {
   const laneOf = (a: Race['accesses'][number]) => `${a.role}|${a.service}`;
-  const lanes = [...new Map(race.accesses.map((a) => [laneOf(a), a])).values()].sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : a.service.localeCompare(b.service)));
-  const tasksOf = (lane: Race['accesses'][number]) => [...new Set(race.accesses.filter((a) => laneOf(a) === laneOf(lane)).map((a) => a.task))];
+  const lanes = [...new Map(race.accesses.map((a) => [laneOf(a), a])).values()].sort((a, b) =>
+    a.role < b.role ? -1 : a.role > b.role ? 1 : a.service.localeCompare(b.service),
+  );
+  const tasksOf = (lane: Race['accesses'][number]) => [
+    ...new Set(race.accesses.filter((a) => laneOf(a) === laneOf(lane)).map((a) => a.task)),
+  ];
   const step = 150;
   const width = 180 + step * race.accesses.length;
   const laneHeight = 64;
   return (
-    <svg class="timeline" role="img" aria-label="Interleaving timeline" width={width} height={lanes.length * laneHeight + 30} viewBox={`0 0 ${width} ${lanes.length * laneHeight + 30}`}>
+    <svg
+      class="timeline"
+      role="img"
+      aria-label="Interleaving timeline"
+      width={width}
+      height={lanes.length * laneHeight + 30}
+      viewBox={`0 0 ${width} ${lanes.length * laneHeight + 30}`}
+    >
       {lanes.map((lane, i) => (
         <g key={laneOf(lane)} class="lane" data-task={tasksOf(lane).join(' ')}>
           <text x={8} y={i * laneHeight + 30} class="lane-label">
-            {lane.role === 'A' ? 'A' : 'B'} · {lane.service.length > 18 ? `${lane.service.slice(0, 17)}…` : lane.service}
+            {lane.role === 'A' ? 'A' : 'B'} ·{' '}
+            {lane.service.length > 18 ? `${lane.service.slice(0, 17)}…` : lane.service}
           </text>
           <text x={8} y={i * laneHeight + 46} class="lane-sub">
             {tasksOf(lane).length === 1 ? `task ${lane.task}` : `${tasksOf(lane).length} tasks`}
@@ -60,13 +72,22 @@ export function RaceDetail({ id }: { id: string }) {
             <span class={`badge ${race.severity}`}>{race.severity}</span> {race.kind} on <code>{race.variable}</code>
           </h1>
           <p class="muted">
-            {race.observed ? 'Observed in the recorded run' : 'Possible under another schedule'} · {race.occurrences} occurrence{race.occurrences === 1 ? '' : 's'}
-            {race.possibleOccurrences > 0 ? ` (+${race.possibleOccurrences} possible)` : ''} · services {race.services.join(', ')}
+            {race.observed ? 'Observed in the recorded run' : 'Possible under another schedule'} · {race.occurrences}{' '}
+            occurrence{race.occurrences === 1 ? '' : 's'}
+            {race.possibleOccurrences > 0 ? ` (+${race.possibleOccurrences} possible)` : ''} · services{' '}
+            {race.services.join(', ')}
           </p>
           {race.hint ? <p class="card hint">{race.hint}</p> : null}
           {race.locations.length > new Set(race.accesses.map((a) => a.location)).size ? (
             <p class="muted">
-              Also at: {race.locations.filter((l) => !race.accesses.some((a) => a.location === l)).map((l, k) => <code key={k} class="location">{l} </code>)}
+              Also at:{' '}
+              {race.locations
+                .filter((l) => !race.accesses.some((a) => a.location === l))
+                .map((l, k) => (
+                  <code key={k} class="location">
+                    {l}{' '}
+                  </code>
+                ))}
             </p>
           ) : null}
           <div class="card scroll">
@@ -76,7 +97,8 @@ export function RaceDetail({ id }: { id: string }) {
           <ol class="steps">
             {race.accesses.map((a, k) => (
               <li key={k}>
-                <strong>[{a.role}]</strong> {a.access} <code>{a.variable}</code> = <code>{value(a.value)}</code> at <code class="location">{a.location}</code>{' '}
+                <strong>[{a.role}]</strong> {a.access} <code>{a.variable}</code> = <code>{value(a.value)}</code> at{' '}
+                <code class="location">{a.location}</code>{' '}
                 <span class="muted">
                   task {a.task}, <a href={`#/traces/${a.traceId}`}>trace {a.traceId.slice(0, 8)}</a>, {a.service}
                 </span>

@@ -12,7 +12,15 @@ export function ServiceGraph() {
             const n = data.services.length;
             const size = 560;
             const r = n === 1 ? 0 : 180;
-            const at = new Map(data.services.map((s, i) => [s.name, { x: size / 2 + r * Math.cos((2 * Math.PI * i) / n - Math.PI / 2), y: size / 2 + r * Math.sin((2 * Math.PI * i) / n - Math.PI / 2) }]));
+            const at = new Map(
+              data.services.map((s, i) => [
+                s.name,
+                {
+                  x: size / 2 + r * Math.cos((2 * Math.PI * i) / n - Math.PI / 2),
+                  y: size / 2 + r * Math.sin((2 * Math.PI * i) / n - Math.PI / 2),
+                },
+              ]),
+            );
             const races = (name: string) => report.races.filter((x) => x.services.includes(name)).length;
             return (
               <section>
@@ -21,7 +29,15 @@ export function ServiceGraph() {
                   <div class="card">
                     <svg role="img" aria-label="Service dependency graph" width={size} height={size} class="graph">
                       <defs>
-                        <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto">
+                        <marker
+                          id="arrow"
+                          viewBox="0 0 10 10"
+                          refX="10"
+                          refY="5"
+                          markerWidth="8"
+                          markerHeight="8"
+                          orient="auto"
+                        >
                           <path d="M0,0 L10,5 L0,10 z" class="arrow" />
                         </marker>
                       </defs>
@@ -33,7 +49,14 @@ export function ServiceGraph() {
                         const len = Math.hypot(dx, dy) || 1;
                         return (
                           <g key={`${e.from}>${e.to}`}>
-                            <line x1={a.x + (dx / len) * 60} y1={a.y + (dy / len) * 60} x2={b.x - (dx / len) * 60} y2={b.y - (dy / len) * 60} class="edge" marker-end="url(#arrow)" />
+                            <line
+                              x1={a.x + (dx / len) * 60}
+                              y1={a.y + (dy / len) * 60}
+                              x2={b.x - (dx / len) * 60}
+                              y2={b.y - (dy / len) * 60}
+                              class="edge"
+                              marker-end="url(#arrow)"
+                            />
                             <text x={(a.x + b.x) / 2} y={(a.y + b.y) / 2 - 6} class="edge-label" text-anchor="middle">
                               {e.calls} call{e.calls === 1 ? '' : 's'}
                             </text>

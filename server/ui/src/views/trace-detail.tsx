@@ -19,7 +19,15 @@ function describe(e: WireEvent): string {
 }
 
 /** Tasks across services as bars on one time axis; parent → child edges between them. */
-function TaskTimeline({ detail, selected, onSelect }: { detail: Detail; selected?: string; onSelect(id: string): void }) {
+function TaskTimeline({
+  detail,
+  selected,
+  onSelect,
+}: {
+  detail: Detail;
+  selected?: string;
+  onSelect(id: string): void;
+}) {
   const start = Math.min(...detail.events.map(timeOf));
   const end = Math.max(...detail.events.map(timeOf), start + 1);
   const width = 900;
@@ -47,10 +55,12 @@ function TaskTimeline({ detail, selected, onSelect }: { detail: Detail; selected
     else if (request) doing.set(task, `${request.method} ${request.url}`);
   }
   const clip = (text: string, n: number) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
-  const spans = new Map(tasks.map((t) => {
-    const own = detail.events.filter((e) => taskOf(e) === t.task).map(timeOf);
-    return [t.task, [Math.min(...own), Math.max(...own)] as const];
-  }));
+  const spans = new Map(
+    tasks.map((t) => {
+      const own = detail.events.filter((e) => taskOf(e) === t.task).map(timeOf);
+      return [t.task, [Math.min(...own), Math.max(...own)] as const];
+    }),
+  );
   return (
     <svg class="timeline" role="img" aria-label="Trace timeline" width={width} height={tasks.length * 34 + 20}>
       {tasks.map((t) => {
@@ -74,9 +84,18 @@ function TaskTimeline({ detail, selected, onSelect }: { detail: Detail; selected
             {t.parentTask && rows.has(t.parentTask) && (
               <line x1={scale(a)} x2={scale(a)} y1={rows.get(t.parentTask)! * 34 + 30} y2={y + 2} class="edge" />
             )}
-            {!(t.parentTask && rows.has(t.parentTask)) && upstreamOf.has(t.task) && spanOwner.has(upstreamOf.get(t.task)!) && rows.has(spanOwner.get(upstreamOf.get(t.task)!)!) && (
-              <line x1={scale(a)} x2={scale(a)} y1={rows.get(spanOwner.get(upstreamOf.get(t.task)!)!)! * 34 + 30} y2={y + 2} class="edge cross-service" />
-            )}
+            {!(t.parentTask && rows.has(t.parentTask)) &&
+              upstreamOf.has(t.task) &&
+              spanOwner.has(upstreamOf.get(t.task)!) &&
+              rows.has(spanOwner.get(upstreamOf.get(t.task)!)!) && (
+                <line
+                  x1={scale(a)}
+                  x2={scale(a)}
+                  y1={rows.get(spanOwner.get(upstreamOf.get(t.task)!)!)! * 34 + 30}
+                  y2={y + 2}
+                  class="edge cross-service"
+                />
+              )}
           </g>
         );
       })}
@@ -114,7 +133,8 @@ export function TraceDetail({ id }: { id: string }) {
               Trace <code>{detail.traceId}</code>
             </h1>
             <p class="muted">
-              {detail.events.length} events · {detail.tasks.length} tasks · services <span class="services">{services.join(', ')}</span>
+              {detail.events.length} events · {detail.tasks.length} tasks · services{' '}
+              <span class="services">{services.join(', ')}</span>
               {detail.races.length > 0 && (
                 <>
                   {' '}
@@ -150,11 +170,14 @@ export function TraceDetail({ id }: { id: string }) {
                     </dd>
                     <dt>Location</dt>
                     <dd>
-                      <code>{String(event.kind[kindOf(event)]!.location ?? event.kind[kindOf(event)]!.file ?? '—')}</code>
+                      <code>
+                        {String(event.kind[kindOf(event)]!.location ?? event.kind[kindOf(event)]!.file ?? '—')}
+                      </code>
                     </dd>
                     <dt>Values</dt>
                     <dd>
-                      <code>{value(event.kind[kindOf(event)]!.old_value)}</code> → <code>{value(event.kind[kindOf(event)]!.new_value)}</code>
+                      <code>{value(event.kind[kindOf(event)]!.old_value)}</code> →{' '}
+                      <code>{value(event.kind[kindOf(event)]!.new_value)}</code>
                     </dd>
                     <dt>Segment</dt>
                     <dd>{event.raceway?.segment ?? '—'}</dd>
@@ -177,7 +200,8 @@ export function TraceDetail({ id }: { id: string }) {
                     <ol>
                       {trail.map((t) => (
                         <li key={t.eventId}>
-                          {t.access} = <code>{value(t.value)}</code> at <code>{t.location}</code> <span class="muted">({t.service})</span>
+                          {t.access} = <code>{value(t.value)}</code> at <code>{t.location}</code>{' '}
+                          <span class="muted">({t.service})</span>
                         </li>
                       ))}
                     </ol>

@@ -11,10 +11,25 @@ export function TraceList() {
     <section>
       <div class="toolbar">
         <h1>Traces</h1>
-        <input aria-label="Filter by service" placeholder="Service name" value={service} onChange={(e) => setService((e.target as HTMLInputElement).value.trim())} />
-        <input aria-label="Search traces" placeholder="Trace id or time (e.g. 2026-11-26T10:0)" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value.trim().toLowerCase())} />
+        <input
+          aria-label="Filter by service"
+          placeholder="Service name"
+          value={service}
+          onChange={(e) => setService((e.target as HTMLInputElement).value.trim())}
+        />
+        <input
+          aria-label="Search traces"
+          placeholder="Trace id or time (e.g. 2026-11-26T10:0)"
+          value={search}
+          onInput={(e) => setSearch((e.target as HTMLInputElement).value.trim().toLowerCase())}
+        />
         <label>
-          <input type="checkbox" checked={onlyRacy} onChange={(e) => setOnlyRacy((e.target as HTMLInputElement).checked)} /> only traces with a race
+          <input
+            type="checkbox"
+            checked={onlyRacy}
+            onChange={(e) => setOnlyRacy((e.target as HTMLInputElement).checked)}
+          />{' '}
+          only traces with a race
         </label>
       </div>
       <Load<{ traces: TraceSummary[]; total: number }> path={path}>
@@ -34,7 +49,14 @@ export function TraceList() {
               </thead>
               <tbody>
                 {traces
-                  .filter((t) => (!onlyRacy || t.hasRace) && (!search || t.traceId.includes(search) || t.firstSeen.toLowerCase().includes(search) || t.lastSeen.toLowerCase().includes(search)))
+                  .filter(
+                    (t) =>
+                      (!onlyRacy || t.hasRace) &&
+                      (!search ||
+                        t.traceId.includes(search) ||
+                        t.firstSeen.toLowerCase().includes(search) ||
+                        t.lastSeen.toLowerCase().includes(search)),
+                  )
                   .map((t) => (
                     <tr key={t.traceId}>
                       <td>
