@@ -8,7 +8,13 @@ const collectors: TestCollector[] = [];
 const quiet = () => undefined;
 
 function client(endpoint: string, extra: ConstructorParameters<typeof RacewayClient>[0] = {}): RacewayClient {
-  const c = new RacewayClient({ endpoint, serviceName: 'sender-test', onDiagnostic: quiet, flushIntervalMs: 60_000, ...extra });
+  const c = new RacewayClient({
+    endpoint,
+    serviceName: 'sender-test',
+    onDiagnostic: quiet,
+    flushIntervalMs: 60_000,
+    ...extra,
+  });
   replaceDefaultClient(c);
   clients.push(c);
   return c;
@@ -63,7 +69,10 @@ describe('batched sender', () => {
     const col = await collector();
     const c = client(col.url, { batchSize: 5 });
     emit(c, 5);
+    // The flush interval is a minute: only a full batch explains a POST now, and it carries the five.
     await col.waitForEvents(5);
+    expect(col.batches.map((b) => b.events.length)).toEqual([5]);
+    await vi.waitFor(() => expect(c.stats()).toMatchObject({ sent: 5, queued: 0, dropped: 0 }));
   });
 
   it('sends events in the wire shape of the Raceway protocol', async () => {
@@ -73,14 +82,24 @@ describe('batched sender', () => {
     await c.flush();
     const [e] = col.events;
     expect(e).toMatchObject({
-      kind: { StateChange: { variable: 'accounts.alice.balance', old_value: 100, new_value: 90, location: 'src/bank.ts:12:5', access_type: 'Write' } },
+      kind: {
+        StateChange: {
+          variable: 'accounts.alice.balance',
+          old_value: 100,
+          new_value: 90,
+          location: 'src/bank.ts:12:5',
+          access_type: 'Write',
+        },
+      },
       metadata: { service_name: 'sender-test', process_id: process.pid, tags: { sdk_language: 'typescript' } },
       lock_set: [],
     });
     expect(e!.trace_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(new Date(e!.timestamp).toISOString()).toBe(e!.timestamp);
     expect(Array.isArray(e!.causality_vector)).toBe(true);
-    expect(e!.causality_vector.every((p: unknown[]) => p.length === 2 && typeof p[0] === 'string' && Number.isInteger(p[1]))).toBe(true);
+    expect(
+      e!.causality_vector.every((p: unknown[]) => p.length === 2 && typeof p[0] === 'string' && Number.isInteger(p[1])),
+    ).toBe(true);
   });
 
   it('retries 500s with backoff until the collector recovers', async () => {
@@ -129,8 +148,19 @@ describe('batched sender', () => {
   it('keeps every POST body under 1 MiB', async () => {
     const col = await collector();
     const c = client(col.url, { batchSize: 100 });
-    emit(c, 100, 'x'.repeat(2000).split('').map((_, i) => `${i}`.repeat(5)).slice(0, 40).join('|').repeat(10));
-    for (let i = 0; i < 100; i++) c.trackStateChange('big', null, { blob: Array.from({ length: 50 }, () => 'y'.repeat(2000)) }, 'Write');
+    emit(
+      c,
+      100,
+      'x'
+        .repeat(2000)
+        .split('')
+        .map((_, i) => `${i}`.repeat(5))
+        .slice(0, 40)
+        .join('|')
+        .repeat(10),
+    );
+    for (let i = 0; i < 100; i++)
+      c.trackStateChange('big', null, { blob: Array.from({ length: 50 }, () => 'y'.repeat(2000)) }, 'Write');
     await c.flush();
     expect(Math.max(...col.attempts.map((a) => a.bytes))).toBeLessThan(1024 * 1024);
     expect(c.stats()).toMatchObject({ sent: 200, dropped: 0 });
@@ -139,10 +169,17 @@ describe('batched sender', () => {
   it('sends text outside ASCII byte for byte, and counts body size in bytes, not characters', async () => {
     const col = await collector();
     const c = client(col.url, { batchSize: 100 });
-    const values = ['héllo', 'ünïcödé ✓', '日本語のテキスト', 'emoji 😀 and \u2028 and "quotes"', 'lone surrogate \ud800 end'];
+    const values = [
+      'héllo',
+      'ünïcödé ✓',
+      '日本語のテキスト',
+      'emoji 😀 and \u2028 and "quotes"',
+      'lone surrogate \ud800 end',
+    ];
     values.forEach((v, i) => c.trackStateChange(`text${i}`, null, v, 'Write', 'a.ts:1:1'));
     // 3-byte characters: 60 events of ~100k characters are ~18 MB, so only byte counting keeps bodies under 1 MiB.
-    for (let i = 0; i < 60; i++) c.trackStateChange('wide', null, { parts: Array.from({ length: 50 }, () => '語'.repeat(2000)) }, 'Write');
+    for (let i = 0; i < 60; i++)
+      c.trackStateChange('wide', null, { parts: Array.from({ length: 50 }, () => '語'.repeat(2000)) }, 'Write');
     await c.flush();
     expect(col.events.slice(0, 5).map((e) => e.kind.StateChange.new_value)).toEqual(values); // a lone surrogate travels escaped, so it comes back as it was
     expect(Math.max(...col.attempts.map((a) => a.bytes))).toBeLessThan(1024 * 1024);
@@ -230,12 +267,18 @@ describe('batched sender', () => {
     const byTrace = new Map<string, number>();
     for (const e of col.events) if (e.kind.StateChange) byTrace.set(e.trace_id, (byTrace.get(e.trace_id) ?? 0) + 1);
     const report = col.events.filter((e) => e.kind.Custom?.name === 'RacewayDropped').at(-1);
-    expect(report?.kind.Custom.data).toMatchObject({ dropped_traces: stats.droppedTraces, truncated_count: stats.truncatedTraces, service: 'sender-test' });
+    expect(report?.kind.Custom.data).toMatchObject({
+      dropped_traces: stats.droppedTraces,
+      truncated_count: stats.truncatedTraces,
+      service: 'sender-test',
+    });
     const truncated = new Set<string>(report!.kind.Custom.data.truncated_traces);
     // Every trace that arrived and was not reported cut short arrived whole.
     for (const [trace, count] of byTrace) if (!truncated.has(trace)) expect(count, trace).toBe(perTrace);
     expect(byTrace.size + (stats.droppedTraces ?? 0)).toBe(100);
-    expect(stats.sent + stats.dropped).toBe(100 * perTrace + 100 + (col.events.filter((e) => e.kind.Custom?.name === 'RacewayDropped').length));
+    expect(stats.sent + stats.dropped).toBe(
+      100 * perTrace + 100 + col.events.filter((e) => e.kind.Custom?.name === 'RacewayDropped').length,
+    );
   });
 
   it('says at exit, in one line, how many events were not delivered and why', async () => {
@@ -246,10 +289,16 @@ describe('batched sender', () => {
       const c = new RacewayClient({ endpoint: ${JSON.stringify(endpoint)}, serviceName: 'short', requestTimeoutMs: 200, shutdownTimeoutMs: 500 });
       for (let i = 0; i < 25; i++) c.trackStateChange('x', i, i + 1, 'Write', 'a.ts:1:1');
     `;
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000, cwd: new URL('..', import.meta.url) });
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      cwd: new URL('..', import.meta.url),
+    });
     const lines = result.stderr.split('\n').filter((l) => l.includes('not delivered'));
     expect(lines, result.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`25 events not delivered to ${endpoint.replace(/[.]/g, '\\.')}: .*(ECONNREFUSED|connect)`));
+    expect(lines[0]).toMatch(
+      new RegExp(`25 events not delivered to ${endpoint.replace(/[.]/g, '\\.')}: .*(ECONNREFUSED|connect)`),
+    );
   });
 
   it('records nothing and sends nothing when disabled', async () => {
@@ -271,7 +320,26 @@ describe('record ring', () => {
     let next = 0;
     const push = (n: number) => {
       let pushed = 0;
-      for (let i = 0; i < n; i++) if (ring.push(++next, 'StateChange', task, task.clock, task.component, 1, 0, 0, [], `v${next}`, next, next, 'a.ts:1:1', 'Write')) pushed++;
+      for (let i = 0; i < n; i++)
+        if (
+          ring.push(
+            ++next,
+            'StateChange',
+            task,
+            task.clock,
+            task.component,
+            1,
+            0,
+            0,
+            [],
+            `v${next}`,
+            next,
+            next,
+            'a.ts:1:1',
+            'Write',
+          )
+        )
+          pushed++;
       return pushed;
     };
     const taken: number[] = [];

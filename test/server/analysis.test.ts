@@ -11,7 +11,10 @@ import type { Race } from '@raceway/server';
  * The worked examples of the causality model, run for real: the runtime records what the code does
  * (through the same entry instrumented code calls), the detector judges it.
  */
-async function scenario(body: (client: RacewayClient) => Promise<void>, clients: RacewayClient[] = []): Promise<Race[]> {
+async function scenario(
+  body: (client: RacewayClient) => Promise<void>,
+  clients: RacewayClient[] = [],
+): Promise<Race[]> {
   const client = RacewayClient.inMemory({ serviceName: 'app' });
   replaceDefaultClient(client);
   await body(client);
@@ -21,10 +24,21 @@ async function scenario(body: (client: RacewayClient) => Promise<void>, clients:
 
 const summary = (races: Race[]) => races.map((r) => `${r.severity} ${r.kind} ${r.variable}`);
 
+/**
+ * An order between two traces that does not depend on timer delays: one awaits `opened` until the other calls
+ * `open()`. The runtime does not order them by it (a promise resolved elsewhere is not a join), as with a timer.
+ */
+function signal(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
 let bal = 100;
-async function readAwaitWrite(amount: number, waitMs: number): Promise<void> {
+async function readAwaitWrite(amount: number, wait: number | Promise<void>, afterRead?: () => void): Promise<void> {
   const b = rw.read('bal', bal, 'bank.ts:10:13');
-  await sleep(waitMs);
+  afterRead?.();
+  await (typeof wait === 'number' ? sleep(wait) : wait);
   rw.boundary();
   bal = rw.write('bal', b, b - amount, 'bank.ts:12:3');
 }
@@ -33,27 +47,38 @@ async function atomicDecrement(amount: number): Promise<void> {
 }
 
 describe('the detector on the worked examples', () => {
-  it('reports a lost update when B writes during A\'s await (observed, critical)', async () => {
+  it("reports a lost update when B writes during A's await (observed, critical)", async () => {
+    const aRead = signal();
+    const bWrote = signal();
     const races = await scenario(async (c) => {
       await Promise.all([
-        c.startTrace('A', () => readAwaitWrite(10, 20)),
+        c.startTrace('A', () => readAwaitWrite(10, bWrote.opened, aRead.open)),
         c.startTrace('B', async () => {
-          await sleep(5);
+          await aRead.opened;
           await atomicDecrement(5);
+          bWrote.open();
         }),
       ]);
     });
     expect(summary(races)).toEqual(['critical lost-update bal']);
     const [race] = races;
-    expect(race!.accesses.map((a) => `${a.write ? 'W' : 'R'} ${a.location}`)).toEqual(['R bank.ts:10:13', 'W bank.ts:20:3', 'W bank.ts:12:3']);
+    expect(race!.accesses.map((a) => `${a.write ? 'W' : 'R'} ${a.location}`)).toEqual([
+      'R bank.ts:10:13',
+      'W bank.ts:20:3',
+      'W bank.ts:12:3',
+    ]);
     expect(new Set(race!.accesses.map((a) => a.traceId)).size).toBe(2);
   });
 
-  it('predicts it when B\'s request ran after A finished (warning)', async () => {
+  it("predicts it when B's request ran after A finished (warning)", async () => {
     // Two requests: B arrives after A finished, but nothing that waited for A started B.
+    const aDone = signal();
     const races = await scenario(async (c) => {
-      const a = c.startTrace('A', () => readAwaitWrite(10, 2));
-      await sleep(20);
+      const a = c.startTrace('A', async () => {
+        await readAwaitWrite(10, 2);
+        aDone.open();
+      });
+      await aDone.opened; // not a join: awaiting `a` itself would order B after A
       const b = c.startTrace('B', () => atomicDecrement(5));
       await Promise.all([a, b]);
     });
@@ -63,11 +88,12 @@ describe('the detector on the worked examples', () => {
 
   it('finds nothing when the read-modify-write sits in one segment after the await', async () => {
     const races = await scenario(async (c) => {
-      const request = () => c.startTrace('req', async () => {
-        await sleep(Math.random() * 5);
-        rw.boundary();
-        await atomicDecrement(10);
-      });
+      const request = () =>
+        c.startTrace('req', async () => {
+          await sleep(Math.random() * 5);
+          rw.boundary();
+          await atomicDecrement(10);
+        });
       await Promise.all([request(), request(), request()]);
     });
     expect(races).toEqual([]);
@@ -75,17 +101,21 @@ describe('the detector on the worked examples', () => {
 
   it('reports a stale read of its own write', async () => {
     let user = '';
+    const aWrote = signal();
+    const bWrote = signal();
     const races = await scenario(async (c) => {
       await Promise.all([
         c.startTrace('A', async () => {
           user = rw.write('user', user, 'alice', 'auth.ts:3:3');
-          await sleep(20);
+          aWrote.open();
+          await bWrote.opened;
           rw.boundary();
           rw.read('user', user, 'auth.ts:5:10');
         }),
         c.startTrace('B', async () => {
-          await sleep(5);
+          await aWrote.opened;
           user = rw.write('user', user, 'bob', 'auth.ts:3:3');
+          bWrote.open();
         }),
       ]);
     });
@@ -95,17 +125,21 @@ describe('the detector on the worked examples', () => {
   it('reports a half-done update seen across two variables', async () => {
     let ready = false;
     let config: unknown = null;
+    const aReady = signal();
+    const bRead = signal();
     const races = await scenario(async (c) => {
       await Promise.all([
         c.startTrace('A', async () => {
           ready = rw.write('ready', ready, true, 'init.ts:2:3');
-          await sleep(20);
+          aReady.open();
+          await bRead.opened;
           rw.boundary();
           config = rw.write('config', config, { port: 1 }, 'init.ts:4:3');
         }),
         c.startTrace('B', async () => {
-          await sleep(5);
+          await aReady.opened;
           if (rw.read('ready', ready, 'use.ts:2:7')) rw.read('config', config, 'use.ts:3:10');
+          bRead.open();
         }),
       ]);
     });
@@ -131,7 +165,13 @@ describe('the detector on the worked examples', () => {
     let p: Promise<number> | undefined;
     const races = await scenario(async (c) => {
       const connect = () => {
-        if (!rw.read('p', p, 'db.ts:2:8')) p = rw.write('p', p, sleep(5).then(() => 1), 'db.ts:2:15');
+        if (!rw.read('p', p, 'db.ts:2:8'))
+          p = rw.write(
+            'p',
+            p,
+            sleep(5).then(() => 1),
+            'db.ts:2:15',
+          );
         return rw.read('p', p, 'db.ts:3:10');
       };
       await Promise.all([c.startTrace('A', () => connect()), c.startTrace('B', () => connect())]);
@@ -172,15 +212,16 @@ describe('the detector on the worked examples', () => {
   it('finds nothing for a cache keyed per request', async () => {
     const cache = new Map<string, number>();
     const races = await scenario(async (c) => {
-      const request = (key: string) => c.startTrace(key, async () => {
-        const name = `cache[${key}]`;
-        if (!rw.read(name, cache.has(key), 'cache.ts:2:7')) {
-          await sleep(5);
-          rw.boundary();
-          cache.set(key, 1);
-          rw.write(name, undefined, 1, 'cache.ts:4:5');
-        }
-      });
+      const request = (key: string) =>
+        c.startTrace(key, async () => {
+          const name = `cache[${key}]`;
+          if (!rw.read(name, cache.has(key), 'cache.ts:2:7')) {
+            await sleep(5);
+            rw.boundary();
+            cache.set(key, 1);
+            rw.write(name, undefined, 1, 'cache.ts:4:5');
+          }
+        });
       await Promise.all([request('a'), request('b'), request('c')]);
     });
     expect(races).toEqual([]);
@@ -188,12 +229,13 @@ describe('the detector on the worked examples', () => {
 
   it('finds nothing when two requests only read', async () => {
     const races = await scenario(async (c) => {
-      const reader = () => c.startTrace('r', async () => {
-        rw.read('bal', bal, 'a.ts:1:1');
-        await sleep(5);
-        rw.boundary();
-        rw.read('bal', bal, 'a.ts:3:1');
-      });
+      const reader = () =>
+        c.startTrace('r', async () => {
+          rw.read('bal', bal, 'a.ts:1:1');
+          await sleep(5);
+          rw.boundary();
+          rw.read('bal', bal, 'a.ts:3:1');
+        });
       await Promise.all([reader(), reader()]);
     });
     expect(races).toEqual([]);
@@ -224,22 +266,26 @@ describe('across services', () => {
     const gateway = RacewayClient.inMemory({ serviceName: 'gateway' });
     const inventory = RacewayClient.inMemory({ serviceName: 'inventory' });
     let stock = 10;
-    const inventoryServer = http.createServer(inventory.wrapHandler(async (_req, res) => {
-      // A database row tracked by hand, as a service without build-time instrumentation would.
-      const s = stock;
-      inventory.trackStateChange('db.stock.sku-1', s, s, 'Read', 'inventory.ts:5:13');
-      await sleep(inventoryWaitMs);
-      inventory.trackStateChange('db.stock.sku-1', s, s - 1, 'Write', 'inventory.ts:7:3');
-      stock = s - 1;
-      res.end('ok');
-    }));
+    const inventoryServer = http.createServer(
+      inventory.wrapHandler(async (_req, res) => {
+        // A database row tracked by hand, as a service without build-time instrumentation would.
+        const s = stock;
+        inventory.trackStateChange('db.stock.sku-1', s, s, 'Read', 'inventory.ts:5:13');
+        await sleep(inventoryWaitMs);
+        inventory.trackStateChange('db.stock.sku-1', s, s - 1, 'Write', 'inventory.ts:7:3');
+        stock = s - 1;
+        res.end('ok');
+      }),
+    );
     await new Promise<void>((r) => inventoryServer.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(inventoryServer.address() as AddressInfo).port}`;
-    const gatewayServer = http.createServer(gateway.wrapHandler(async (req, res) => {
-      const calls = req.url === '/twice' ? 2 : 1;
-      for (let i = 0; i < calls; i++) await (await fetch(`${url}/reserve`)).text();
-      res.end('done');
-    }));
+    const gatewayServer = http.createServer(
+      gateway.wrapHandler(async (req, res) => {
+        const calls = req.url === '/twice' ? 2 : 1;
+        for (let i = 0; i < calls; i++) await (await fetch(`${url}/reserve`)).text();
+        res.end('done');
+      }),
+    );
     await new Promise<void>((r) => gatewayServer.listen(0, '127.0.0.1', r));
     const gatewayUrl = `http://127.0.0.1:${(gatewayServer.address() as AddressInfo).port}`;
     return {
@@ -262,10 +308,15 @@ describe('across services', () => {
     expect(races).toEqual([]);
   });
 
-  it('reports two concurrent orders racing on inventory\'s stock row', async () => {
+  it("reports two concurrent orders racing on inventory's stock row", async () => {
     const s = await services(60);
     const races = await scenario(async () => {
-      await Promise.all([fetch(`${s.gatewayUrl}/once`).then((r) => r.text()), sleep(5).then(() => fetch(`${s.gatewayUrl}/once`)).then((r) => r.text())]);
+      await Promise.all([
+        fetch(`${s.gatewayUrl}/once`).then((r) => r.text()),
+        sleep(5)
+          .then(() => fetch(`${s.gatewayUrl}/once`))
+          .then((r) => r.text()),
+      ]);
     }, [s.gateway, s.inventory]);
     await s.close();
     expect(summary(races)).toEqual(['critical lost-update db.stock.sku-1']);

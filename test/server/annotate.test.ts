@@ -9,7 +9,18 @@ const cli = path.join(repo, 'server', 'bin', 'raceway.mjs');
 const base = path.join(repo, 'test-output', 'annotate');
 
 const TSCONFIG = JSON.stringify({
-  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', rootDir: 'src', outDir: 'dist', strict: true, skipLibCheck: true, types: ['node'], experimentalDecorators: false, plugins: [{ transform: '@raceway/transformer' }] },
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    rootDir: 'src',
+    outDir: 'dist',
+    strict: true,
+    skipLibCheck: true,
+    types: ['node'],
+    experimentalDecorators: false,
+    plugins: [{ transform: '@raceway/transformer' }],
+  },
   include: ['src'],
 });
 
@@ -28,13 +39,22 @@ function project(name: string, files: Record<string, string>): string {
 }
 
 function annotate(dir: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [cli, 'annotate', '--project', path.join(dir, 'tsconfig.json'), ...args], { encoding: 'utf8', cwd: dir });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, json: args.includes('--json') ? JSON.parse(result.stdout) : undefined };
+  const result = spawnSync(process.execPath, [cli, 'annotate', '--project', path.join(dir, 'tsconfig.json'), ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    json: args.includes('--json') ? JSON.parse(result.stdout) : undefined,
+  };
 }
 
 const risks = (json: { state: Array<{ risk: string; name: string }> }) => json.state.map((c) => `${c.risk} ${c.name}`);
 
-describe('raceway annotate', () => {
+// Each case type-checks a project with ts-morph: seconds of CPU, many more on a machine busy with other work.
+describe('raceway annotate', { timeout: 90_000 }, () => {
   it('ranks state by risk, following imports across files, and names the functions to trace', () => {
     const dir = project('rules', {
       'src/state.ts': `export const balances = new Map<string, number>();\nexport let lastUser = '';\nexport const config = { retries: 3 };\nexport const queue: string[] = [];\nexport let counter = 0;\nexport function bump() { counter++; }\n`,
@@ -47,8 +67,16 @@ describe('raceway annotate', () => {
     });
     const { json, status } = annotate(dir, '--json');
     expect(status).toBe(0);
-    expect(risks(json)).toEqual(['high current', 'high balances', 'medium Account.balance', 'medium queue', 'low counter']);
-    const byName = Object.fromEntries(json.state.map((c: { name: string; location: string; reason: string }) => [c.name, c]));
+    expect(risks(json)).toEqual([
+      'high current',
+      'high balances',
+      'medium Account.balance',
+      'medium queue',
+      'low counter',
+    ]);
+    const byName = Object.fromEntries(
+      json.state.map((c: { name: string; location: string; reason: string }) => [c.name, c]),
+    );
     expect(byName.balances.location).toBe('src/state.ts:1:14');
     expect(byName.balances.reason).toMatch(/across an await in withdraw \(used from other modules too\)/);
     expect(byName.current.reason).toMatch(/module-level let assigned inside an async function/);
@@ -75,12 +103,17 @@ describe('raceway annotate', () => {
   });
 
   it('--check counts a hint exactly when the instrumenters do (every comment form; a near miss is not one)', () => {
-    const body = (hint: string) => `${hint}\nexport const stock: Record<string, number> = { mug: 5 };\nexport async function sell(item: string) {\n  const n = stock[item]!;\n  await Promise.resolve();\n  stock[item] = n - 1;\n}\n`;
+    const body = (hint: string) =>
+      `${hint}\nexport const stock: Record<string, number> = { mug: 5 };\nexport async function sell(item: string) {\n  const n = stock[item]!;\n  await Promise.resolve();\n  stock[item] = n - 1;\n}\n`;
     for (const hint of ['/* @tracked */', '// @tracked', '/** @tracked */']) {
-      const dir = project(`forms-${hint.length}-${hint.startsWith('//') ? 'line' : 'block'}`, { 'src/stock.ts': body(hint).replace('export async function', '/** @traced */\nexport async function') });
+      const dir = project(`forms-${hint.length}-${hint.startsWith('//') ? 'line' : 'block'}`, {
+        'src/stock.ts': body(hint).replace('export async function', '/** @traced */\nexport async function'),
+      });
       expect(annotate(dir, '--check').status, hint).toBe(0);
     }
-    const typo = project('forms-typo', { 'src/stock.ts': body('/** @trackd */').replace('export async function', '/** @traced */\nexport async function') });
+    const typo = project('forms-typo', {
+      'src/stock.ts': body('/** @trackd */').replace('export async function', '/** @traced */\nexport async function'),
+    });
     expect(annotate(typo, '--check').status).toBe(1);
   });
 
@@ -97,7 +130,11 @@ describe('raceway annotate', () => {
   });
 
   it('explains a missing or broken tsconfig, and analyses a project with type errors', () => {
-    const missing = spawnSync(process.execPath, [cli, 'annotate', '--project', path.join(base, 'nowhere', 'tsconfig.json')], { encoding: 'utf8' });
+    const missing = spawnSync(
+      process.execPath,
+      [cli, 'annotate', '--project', path.join(base, 'nowhere', 'tsconfig.json')],
+      { encoding: 'utf8' },
+    );
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/no tsconfig at/);
     const broken = project('broken', { 'src/a.ts': 'export let x = 1;\n' });
@@ -105,26 +142,43 @@ describe('raceway annotate', () => {
     const result = annotate(broken);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/cannot read .*tsconfig\.json/);
-    const typeErrors = project('type-errors', { 'src/a.ts': `export let total: number = 'oops';\nexport async function f() { await null; total = 2; }\n` });
+    const typeErrors = project('type-errors', {
+      'src/a.ts': `export let total: number = 'oops';\nexport async function f() { await null; total = 2; }\n`,
+    });
     const { json } = annotate(typeErrors, '--json');
     expect(json.typeErrors).toBeGreaterThan(0);
     expect(risks(json)).toEqual(['high total']);
   });
 
   it('takes an unannotated service to a found race: annotate --write, build, raceway run', () => {
-    const source = readFileSync(path.join(repo, 'examples', 'express-banking', 'src', 'bank.ts'), 'utf8').replace(/\/\*\* @tracked \*\/\n/g, '').replace(/\/\*\* @traced \*\/\n/g, '');
+    const source = readFileSync(path.join(repo, 'examples', 'express-banking', 'src', 'bank.ts'), 'utf8')
+      .replace(/\/\*\* @tracked \*\/\n/g, '')
+      .replace(/\/\*\* @traced \*\/\n/g, '');
     expect(source).not.toMatch(/@tracked|@traced/);
     const files: Record<string, string> = { 'src/bank.ts': source };
-    for (const f of ['app.ts', 'raceway.ts', 'load.ts']) files[`src/${f}`] = readFileSync(path.join(repo, 'examples', 'express-banking', 'src', f), 'utf8');
+    for (const f of ['app.ts', 'raceway.ts', 'load.ts'])
+      files[`src/${f}`] = readFileSync(path.join(repo, 'examples', 'express-banking', 'src', f), 'utf8');
     const dir = project('service', files);
     annotate(dir, '--write');
     expect(readFileSync(path.join(dir, 'src/bank.ts'), 'utf8')).toMatch(/\/\*\* @tracked \*\/\nexport const accounts/);
-    const build = spawnSync(process.execPath, [path.join(repo, 'node_modules', 'ts-patch', 'bin', 'tspc.js'), '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
+    const build = spawnSync(
+      process.execPath,
+      [path.join(repo, 'node_modules', 'ts-patch', 'bin', 'tspc.js'), '-p', 'tsconfig.json'],
+      { cwd: dir, encoding: 'utf8' },
+    );
     expect(build.status, build.stdout).toBe(0);
     const json = path.join(dir, 'report.json');
-    const run = spawnSync(process.execPath, [cli, 'run', '--json', json, '--', process.execPath, 'dist/load.js', '/transfer', '8'], { cwd: dir, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      [cli, 'run', '--json', json, '--', process.execPath, 'dist/load.js', '/transfer', '8'],
+      { cwd: dir, encoding: 'utf8' },
+    );
     expect(run.status).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8'));
-    expect(report.races.map((r: { severity: string; kind: string; variable: string }) => `${r.severity} ${r.kind} ${r.variable}`)).toEqual(['critical lost-update accounts.alice.balance']);
+    expect(
+      report.races.map(
+        (r: { severity: string; kind: string; variable: string }) => `${r.severity} ${r.kind} ${r.variable}`,
+      ),
+    ).toEqual(['critical lost-update accounts.alice.balance']);
   });
 });

@@ -1,19 +1,20 @@
 import { currentSegment } from '../clock/segments.js';
-import { originalTimers, unrefTimeout } from '../context/original-timers.js';
 import { state } from '../context/process-state.js';
 import { getMainTask } from '../context/storage.js';
 import { reportOnce } from '../diag/diagnostics.js';
 import { traceIdToUuid } from '../propagation/ids.js';
 import type { EventRecord, EventSink, RecordFields } from '../record/event-record.js';
 import { CLOCK_FOLD_EVENT } from '../record/event-record.js';
+import type { BatchBody } from './batch-body.js';
+import { encodeBatches } from './batch-body.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
 import { RecordRing } from './record-ring.js';
-import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
+import { RetryingTransport } from './retrying-transport.js';
 import type { Transport } from './transport.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
-import { toWireEventJson } from './wire-event.js';
 
-/** A POST body stays under this size (the existing collector accepts 2 MiB). */
-export const MAX_BODY_BYTES = 1024 * 1024 - 1024;
+export { MAX_BODY_BYTES } from './batch-body.js';
 
 export interface ExporterStats {
   /** Events the collector acknowledged. */
@@ -61,18 +62,18 @@ export interface ExporterConfig {
 }
 
 /**
- * Bounded queue → batches → transport, with retries. Accepting a record is a push; everything else
- * runs on timers that never keep the process alive. At most one POST is in flight, so the collector
- * receives each process's events in recording order.
+ * The batcher: bounded queue → batches → retrying transport → transport. Accepting a record is a push;
+ * everything else runs on the clock's timers, which never keep the process alive. At most one POST is in
+ * flight, so the collector receives each process's events in recording order.
  */
 export class BatchExporter implements EventSink {
   private readonly queue: RecordRing;
   private readonly stats_: ExporterStats = { sent: 0, dropped: 0, retried: 0, queued: 0 };
   private pumping: Promise<void> | undefined;
-  private soon: NodeJS.Timeout | undefined;
-  private readonly interval: NodeJS.Timeout;
+  private soon: unknown;
+  private readonly interval: unknown;
+  private readonly sender: RetryingTransport;
   private deadline = Infinity;
-  private wake: (() => void) | undefined;
   private stopped = false;
   private exitFlushPending = false;
   /** Batches taken from the queue and not yet acknowledged or given up on. */
@@ -90,14 +91,15 @@ export class BatchExporter implements EventSink {
   private lastFailure: string | undefined;
 
   constructor(
-    private readonly transport: Transport,
+    transport: Transport,
     private readonly identity: ServiceIdentity,
     private readonly redactor: Redactor,
     private readonly config: ExporterConfig,
+    private readonly clock: Clock = systemClock,
   ) {
     this.queue = new RecordRing(config.maxQueue);
-    this.interval = originalTimers.setInterval(() => void this.pump(), config.flushIntervalMs);
-    this.interval.unref();
+    this.sender = new RetryingTransport(transport, clock, config.requestTimeoutMs);
+    this.interval = clock.setInterval(() => void this.pump(), config.flushIntervalMs);
     process.on('beforeExit', this.onBeforeExit);
     watchExit(this.onExit);
   }
@@ -113,8 +115,10 @@ export class BatchExporter implements EventSink {
     const trace = task.trace;
     let admitted: boolean;
     if (trace === this.lastTrace) admitted = this.lastAdmitted;
-    else if (trace === getMainTask().trace) admitted = true; // the process's own trace never ends: events go one by one
-    else if (fields[9] === CLOCK_FOLD_EVENT) admitted = true; // a fold orders events of every trace that saw it
+    else if (trace === getMainTask().trace)
+      admitted = true; // the process's own trace never ends: events go one by one
+    else if (fields[9] === CLOCK_FOLD_EVENT)
+      admitted = true; // a fold orders events of every trace that saw it
     else {
       const known = this.admitted.get(trace);
       if (known === undefined) {
@@ -122,7 +126,10 @@ export class BatchExporter implements EventSink {
         this.admitted.set(trace, admitted);
         if (!admitted) {
           this.droppedTraces++;
-          reportOnce('queue-high', `event queue over ${HIGH_WATER * 100}% of ${this.config.maxQueue}; new traces are dropped whole until the collector catches up`);
+          reportOnce(
+            'queue-high',
+            `event queue over ${HIGH_WATER * 100}% of ${this.config.maxQueue}; new traces are dropped whole until the collector catches up`,
+          );
         }
       } else admitted = known;
       this.lastTrace = trace;
@@ -135,7 +142,10 @@ export class BatchExporter implements EventSink {
     if (!this.queue.push(...fields)) {
       this.stats_.dropped++;
       if (trace === getMainTask().trace) {
-        reportOnce('queue-full', `event queue full (${this.config.maxQueue}); dropping events until the collector catches up`);
+        reportOnce(
+          'queue-full',
+          `event queue full (${this.config.maxQueue}); dropping events until the collector catches up`,
+        );
         return;
       }
       // Full even for traces already under way: this one can no longer be complete; the server is told.
@@ -143,12 +153,15 @@ export class BatchExporter implements EventSink {
       this.lastAdmitted = false;
       this.truncatedCount++;
       if (this.truncated.size < MAX_TRUNCATED_IDS) this.truncated.add(trace.traceId);
-      reportOnce('queue-full', `event queue full (${this.config.maxQueue}); traces under way are cut short and left out of the analysis`);
+      reportOnce(
+        'queue-full',
+        `event queue full (${this.config.maxQueue}); traces under way are cut short and left out of the analysis`,
+      );
       return;
     }
     this.exitFlushPending = true;
     if (this.queue.size >= this.config.batchSize && this.soon === undefined) {
-      this.soon = unrefTimeout(() => {
+      this.soon = this.clock.setTimeout(() => {
         this.soon = undefined;
         void this.pump();
       }, 0);
@@ -158,7 +171,12 @@ export class BatchExporter implements EventSink {
   stats(): ExporterStats {
     let pending = 0;
     for (const batch of this.inFlight) pending += batch.count;
-    return { ...this.stats_, queued: this.queue.size + pending, droppedTraces: this.droppedTraces, truncatedTraces: this.truncatedCount };
+    return {
+      ...this.stats_,
+      queued: this.queue.size + pending,
+      droppedTraces: this.droppedTraces,
+      truncatedTraces: this.truncatedCount,
+    };
   }
 
   /**
@@ -169,16 +187,49 @@ export class BatchExporter implements EventSink {
     const now = `${this.droppedTraces}:${this.truncatedCount}`;
     if (now === this.reportedDrops) return;
     const task = getMainTask();
-    const detail = { name: DROPPED_EVENT, data: { dropped_traces: this.droppedTraces, truncated_traces: [...this.truncated].map(traceIdToUuid), truncated_count: this.truncatedCount, service: this.identity.serviceName } };
-    if (this.queue.push(++state.sequence, 'Custom', task, task.clock, task.component, currentSegment(), Date.now(), 0, [], DROPPED_EVENT, undefined, undefined, '', detail)) this.reportedDrops = now;
+    const detail = {
+      name: DROPPED_EVENT,
+      data: {
+        dropped_traces: this.droppedTraces,
+        truncated_traces: [...this.truncated].map(traceIdToUuid),
+        truncated_count: this.truncatedCount,
+        service: this.identity.serviceName,
+      },
+    };
+    if (
+      this.queue.push(
+        ++state.sequence,
+        'Custom',
+        task,
+        task.clock,
+        task.component,
+        currentSegment(),
+        this.clock.now(),
+        0,
+        [],
+        DROPPED_EVENT,
+        undefined,
+        undefined,
+        '',
+        detail,
+      )
+    )
+      this.reportedDrops = now;
   }
 
   /** At exit: one line when events recorded by this process never reached the collector. */
   private sayUndelivered(): void {
     const { dropped, queued } = this.stats();
     if (dropped + queued === 0) return;
-    const reason = this.lastFailure ?? (this.droppedTraces || this.truncatedCount ? 'the event queue was full' : 'the process exited before they were sent');
-    reportOnce('undelivered', `${dropped + queued} events not delivered to ${this.config.endpoint ?? 'the collector'}: ${reason}`);
+    const reason =
+      this.lastFailure ??
+      (this.droppedTraces || this.truncatedCount
+        ? 'the event queue was full'
+        : 'the process exited before they were sent');
+    reportOnce(
+      'undelivered',
+      `${dropped + queued} events not delivered to ${this.config.endpoint ?? 'the collector'}: ${reason}`,
+    );
   }
 
   /** Sends everything queued so far; resolves when the queue is empty or given up on. */
@@ -191,25 +242,25 @@ export class BatchExporter implements EventSink {
   /** Stops accepting, flushes within the deadline, counts what is left as dropped. */
   async shutdown(): Promise<void> {
     if (this.stopped) return;
-    this.deadline = Date.now() + this.config.shutdownTimeoutMs;
-    originalTimers.clearInterval(this.interval);
+    this.deadline = this.clock.now() + this.config.shutdownTimeoutMs;
+    this.clock.clearInterval(this.interval);
     process.off('beforeExit', this.onBeforeExit);
     this.reportDrops();
-    let timer: NodeJS.Timeout | undefined;
+    let timer: unknown;
     const expired = new Promise<void>((resolve) => {
-      timer = originalTimers.setTimeout(resolve, this.config.shutdownTimeoutMs);
+      timer = this.clock.setTimeout(resolve, this.config.shutdownTimeoutMs);
     });
     await Promise.race([this.flush(), expired]);
-    originalTimers.clearTimeout(timer);
+    this.clock.clearTimeout(timer);
     this.stopped = true;
-    this.wake?.();
+    this.sender.interrupt();
     for (const batch of this.inFlight) {
       batch.abandoned = true;
       this.stats_.dropped += batch.count;
     }
     this.inFlight.clear();
     this.stats_.dropped += this.queue.clear();
-    this.transport.shutdown();
+    this.sender.shutdown();
   }
 
   /**
@@ -217,11 +268,11 @@ export class BatchExporter implements EventSink {
    * them as dropped; batches already being sent finish.
    */
   surrender(): EventRecord[] {
-    originalTimers.clearInterval(this.interval);
+    this.clock.clearInterval(this.interval);
     process.off('beforeExit', this.onBeforeExit);
     exitWatchers.delete(this.onExit);
     this.stopped = true;
-    this.wake?.();
+    this.sender.interrupt();
     return this.queue.shift(this.queue.size);
   }
 
@@ -229,7 +280,7 @@ export class BatchExporter implements EventSink {
   private exitFlush(): void {
     if (!this.exitFlushPending || this.queue.size === 0) return;
     this.exitFlushPending = false;
-    this.deadline = Date.now() + this.config.shutdownTimeoutMs;
+    this.deadline = this.clock.now() + this.config.shutdownTimeoutMs;
     void this.flush().finally(() => {
       this.deadline = Infinity;
     });
@@ -247,14 +298,23 @@ export class BatchExporter implements EventSink {
     while (this.queue.size > 0 && !this.stopped) {
       // Every body of this take counts as in flight from now on: records out of the queue and not yet
       // sent must still be counted by stats() and, at shutdown, as dropped.
-      const taken = this.takeBatch();
+      const bodies = this.takeBatch();
       this.reportDrops(); // there is room now, even when the queue was full
-      const bodies = taken.map((body) => ({ ...body, batch: { count: body.records.length, abandoned: false } }));
-      for (const { batch } of bodies) this.inFlight.add(batch);
-      for (const { body, records, batch } of bodies) {
+      const taken = bodies.map((body) => ({ body, batch: { count: body.events.length, abandoned: false } }));
+      for (const { batch } of taken) this.inFlight.add(batch);
+      for (const { body, batch } of taken) {
         if (batch.abandoned) continue;
         try {
-          await this.deliver(body, records, batch);
+          const outcome = await this.sender.deliver(body, {
+            deadline: () => this.deadline,
+            stopped: () => this.stopped,
+            abandoned: () => batch.abandoned,
+            failed: (reason) => (this.lastFailure = reason),
+          });
+          if (batch.abandoned) continue;
+          this.stats_.sent += outcome.sent;
+          this.stats_.dropped += outcome.dropped;
+          this.stats_.retried += outcome.retried;
         } finally {
           this.inFlight.delete(batch);
         }
@@ -263,106 +323,12 @@ export class BatchExporter implements EventSink {
   }
 
   /** Takes up to batchSize records and serialises them into bodies under the size limit. */
-  private takeBatch(): Array<{ body: Buffer; records: string[] }> {
+  private takeBatch(): BatchBody[] {
     // Under a backlog, fewer and larger POSTs (still split under the body limit) drain it faster.
     const backlog = this.queue.size > 2 * this.config.batchSize;
     const records = this.queue.shift(backlog ? 10 * this.config.batchSize : this.config.batchSize);
-    const bodies: Array<{ body: Buffer; records: string[] }> = [];
-    let current: string[] = [];
-    let bytes: number[] = [];
-    let size = BODY_FRAME_BYTES;
-    for (const record of records) {
-      let json: string;
-      try {
-        json = toWireEventJson(record, this.identity, this.redactor);
-      } catch {
-        this.stats_.dropped++;
-        continue;
-      }
-      const length = Buffer.byteLength(json);
-      if (size + length + 1 > MAX_BODY_BYTES && current.length > 0) {
-        bodies.push({ body: encodeBody(current, bytes), records: current });
-        current = [];
-        bytes = [];
-        size = BODY_FRAME_BYTES;
-      }
-      current.push(json);
-      bytes.push(length);
-      size += length + 1;
-    }
-    if (current.length > 0) bodies.push({ body: encodeBody(current, bytes), records: current });
+    const { bodies, unencodable } = encodeBatches(records, this.identity, this.redactor);
+    this.stats_.dropped += unencodable;
     return bodies;
   }
-
-  /** Sends one body until acknowledged or given up on; `batch.abandoned` means shutdown already counted it. */
-  private async deliver(body: Buffer, events: string[], batch: { abandoned: boolean }): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const timeout = Math.max(1, Math.min(this.config.requestTimeoutMs, this.deadline - Date.now()));
-      const result = await this.transport.send(body, timeout);
-      if (batch.abandoned) return;
-      if (result.kind === 'ok') {
-        this.stats_.sent += events.length;
-        return;
-      }
-      if (result.kind === 'too-large') {
-        if (events.length === 1) {
-          this.stats_.dropped++;
-          reportOnce('event-too-large', 'the collector refused a single event as too large (413); it was dropped');
-          return;
-        }
-        const half = Math.ceil(events.length / 2);
-        for (const part of [events.slice(0, half), events.slice(half)]) {
-          await this.deliver(encodeBody(part, part.map((e) => Buffer.byteLength(e))), part, batch);
-        }
-        return;
-      }
-      if (result.kind === 'rejected') {
-        this.lastFailure = `the collector rejected them (${result.reason})`;
-        this.stats_.dropped += events.length;
-        reportOnce(`rejected-${result.reason}`, `the collector rejected a batch (${result.reason}); its ${events.length} events were dropped`);
-        return;
-      }
-      this.lastFailure = result.reason;
-      const wait = result.retryAfterMs ?? backoffMs(attempt);
-      if (attempt >= MAX_ATTEMPTS || wait > MAX_RETRY_AFTER_MS || Date.now() + wait >= this.deadline || this.stopped) {
-        this.stats_.dropped += events.length;
-        reportOnce('collector-unavailable', `cannot deliver events (${result.reason}); dropping batches until it recovers`);
-        return;
-      }
-      this.stats_.retried++;
-      await new Promise<void>((resolve) => {
-        const timer = unrefTimeout(() => {
-          this.wake = undefined;
-          resolve();
-        }, wait);
-        this.wake = () => {
-          originalTimers.clearTimeout(timer);
-          this.wake = undefined;
-          resolve();
-        };
-      });
-    }
-  }
-}
-
-const BODY_OPEN = '{"events":[';
-const BODY_CLOSE = ']}';
-const BODY_FRAME_BYTES = BODY_OPEN.length + BODY_CLOSE.length;
-const COMMA = 0x2c;
-
-/**
- * `{"events":[e1,e2,...]}` encoded straight into one buffer of the exact size (`bytes`: each event's
- * UTF-8 length): no joined string to build and flatten, no second encoding pass when it is sent.
- */
-function encodeBody(events: readonly string[], bytes: readonly number[]): Buffer {
-  let total = BODY_FRAME_BYTES + Math.max(0, events.length - 1);
-  for (const n of bytes) total += n;
-  const body = Buffer.allocUnsafe(total);
-  let at = body.write(BODY_OPEN, 0, 'latin1');
-  for (let i = 0; i < events.length; i++) {
-    if (i > 0) body[at++] = COMMA;
-    at += body.write(events[i]!, at, bytes[i]!, 'utf8');
-  }
-  body.write(BODY_CLOSE, at, 'latin1');
-  return body;
 }

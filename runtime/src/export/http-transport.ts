@@ -59,7 +59,11 @@ export class HttpTransport implements Transport {
         if (status === 413) return done({ kind: 'too-large' });
         if (isRetryableStatus(status)) {
           const after = parseRetryAfter(response.headers['retry-after']);
-          return done({ kind: 'retryable', reason: `HTTP ${status}`, ...(after !== undefined ? { retryAfterMs: after } : {}) });
+          return done({
+            kind: 'retryable',
+            reason: `HTTP ${status}`,
+            ...(after !== undefined ? { retryAfterMs: after } : {}),
+          });
         }
         done({ kind: 'rejected', reason: `HTTP ${status}` });
       });

@@ -18,7 +18,9 @@ export class MemorySink implements EventSink {
 
   /** The events exactly as they would go on the wire. */
   wireEvents(): Array<Record<string, unknown>> {
-    return this.records.map((r) => JSON.parse(toWireEventJson(r, this.identity, this.redactor)) as Record<string, unknown>);
+    return this.records.map(
+      (r) => JSON.parse(toWireEventJson(r, this.identity, this.redactor)) as Record<string, unknown>,
+    );
   }
 
   /** Gives back every record and keeps none. */

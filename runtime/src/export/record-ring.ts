@@ -132,7 +132,22 @@ export class RecordRing {
     for (let k = 0; k < take; k++) {
       const i = this.head;
       out.push(
-        new EventRecord(this.seq[i]!, this.kind[i]!, this.task[i]!, this.clock[i]!, this.component[i]!, this.segment[i]!, this.time[i]!, this.prevSeq[i]!, this.locks[i]!, this.name[i]!, this.oldValue[i], this.newValue[i], this.location[i]!, this.detail[i]),
+        new EventRecord(
+          this.seq[i]!,
+          this.kind[i]!,
+          this.task[i]!,
+          this.clock[i]!,
+          this.component[i]!,
+          this.segment[i]!,
+          this.time[i]!,
+          this.prevSeq[i]!,
+          this.locks[i]!,
+          this.name[i]!,
+          this.oldValue[i],
+          this.newValue[i],
+          this.location[i]!,
+          this.detail[i],
+        ),
       );
       // Let the garbage collector have what the record pointed to.
       this.task[i] = this.clock[i] = this.locks[i] = this.oldValue[i] = this.newValue[i] = this.detail[i] = undefined;

@@ -64,7 +64,12 @@ function kindPayload(r: EventRecord, redactor: Redactor): Record<string, unknown
     }
     case 'FunctionReturn': {
       const d = r.detail as { durationNs: number; ok: boolean };
-      return { Custom: { name: 'FunctionReturn', data: { function_name: r.name, duration_ns: d.durationNs, ok: d.ok, location: r.location } } };
+      return {
+        Custom: {
+          name: 'FunctionReturn',
+          data: { function_name: r.name, duration_ns: d.durationNs, ok: d.ok, location: r.location },
+        },
+      };
     }
     case 'LockAcquire':
     case 'LockRelease':
@@ -88,7 +93,10 @@ function isoTimestamp(ms: number): string {
  * The parts of an event that are the same for every event of a task (trace, metadata), serialised once
  * per task and identity. Serialisation runs on the app's own CPU, so it is kept cheap.
  */
-const taskParts = new WeakMap<object, { identity: ServiceIdentity; trace: string; metadata: string; raceway: string }>();
+const taskParts = new WeakMap<
+  object,
+  { identity: ServiceIdentity; trace: string; metadata: string; raceway: string }
+>();
 
 function partsOf(task: EventRecord['task'], identity: ServiceIdentity) {
   let parts = taskParts.get(task);

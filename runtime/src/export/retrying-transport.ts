@@ -1,0 +1,127 @@
+import { reportOnce } from '../diag/diagnostics.js';
+import type { BatchBody } from './batch-body.js';
+import { bodyOf } from './batch-body.js';
+import type { Clock } from './clock.js';
+import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
+import type { Transport } from './transport.js';
+
+/** What became of one batch's events. */
+export interface DeliveryOutcome {
+  sent: number;
+  dropped: number;
+  /** POSTs sent again. */
+  retried: number;
+  /** Why events were not delivered, for the line printed at exit. */
+  failure?: string;
+}
+
+/** What the batcher decides while a batch is being delivered. */
+export interface DeliveryControl {
+  /** When delivery must be over (the shutdown deadline), or Infinity. */
+  deadline(): number;
+  /** The batcher stopped: no more retries. */
+  stopped(): boolean;
+  /** Shutdown already counted this batch as dropped: whatever happens now is not counted again. */
+  abandoned(): boolean;
+  /** An attempt failed (said at exit if events are left undelivered, also while this batch still waits). */
+  failed(reason: string): void;
+}
+
+/**
+ * A transport that retries: backoff with jitter or the collector's Retry-After, a body the collector finds
+ * too large split in halves down to single events, a refused batch dropped and said once.
+ */
+export class RetryingTransport {
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly clock: Clock,
+    private readonly requestTimeoutMs: number,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async deliver(batch: BatchBody, control: DeliveryControl): Promise<DeliveryOutcome> {
+    const outcome: DeliveryOutcome = { sent: 0, dropped: 0, retried: 0 };
+    await this.send(batch.body, batch.events, control, outcome);
+    return outcome;
+  }
+
+  /** Ends a wait between attempts now (the batcher is stopping). */
+  interrupt(): void {
+    this.wake?.();
+  }
+
+  shutdown(): void {
+    this.transport.shutdown();
+  }
+
+  private async send(
+    body: Buffer,
+    events: string[],
+    control: DeliveryControl,
+    outcome: DeliveryOutcome,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const timeout = Math.max(1, Math.min(this.requestTimeoutMs, control.deadline() - this.clock.now()));
+      const result = await this.transport.send(body, timeout);
+      if (control.abandoned()) return;
+      if (result.kind === 'ok') {
+        outcome.sent += events.length;
+        return;
+      }
+      if (result.kind === 'too-large') {
+        if (events.length === 1) {
+          outcome.dropped++;
+          reportOnce('event-too-large', 'the collector refused a single event as too large (413); it was dropped');
+          return;
+        }
+        const half = Math.ceil(events.length / 2);
+        for (const part of [events.slice(0, half), events.slice(half)]) {
+          await this.send(bodyOf(part), part, control, outcome);
+        }
+        return;
+      }
+      if (result.kind === 'rejected') {
+        outcome.failure = `the collector rejected them (${result.reason})`;
+        control.failed(outcome.failure);
+        outcome.dropped += events.length;
+        reportOnce(
+          `rejected-${result.reason}`,
+          `the collector rejected a batch (${result.reason}); its ${events.length} events were dropped`,
+        );
+        return;
+      }
+      outcome.failure = result.reason;
+      control.failed(result.reason);
+      const wait = result.retryAfterMs ?? backoffMs(attempt, this.random);
+      if (
+        attempt >= MAX_ATTEMPTS ||
+        wait > MAX_RETRY_AFTER_MS ||
+        this.clock.now() + wait >= control.deadline() ||
+        control.stopped()
+      ) {
+        outcome.dropped += events.length;
+        reportOnce(
+          'collector-unavailable',
+          `cannot deliver events (${result.reason}); dropping batches until it recovers`,
+        );
+        return;
+      }
+      outcome.retried++;
+      await this.pause(wait);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.clock.clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = this.clock.setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+}
