@@ -4,6 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const sources = [
+  'protocol/src',
   'runtime/src',
   'instrument-core/src',
   'babel-plugin/src',

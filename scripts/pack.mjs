@@ -10,7 +10,16 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(repo, 'packages-dist');
-const PACKAGES = ['runtime', 'instrument-core', 'babel-plugin', 'transformer', 'register', 'unplugin', 'server'];
+const PACKAGES = [
+  'protocol',
+  'runtime',
+  'instrument-core',
+  'babel-plugin',
+  'transformer',
+  'register',
+  'unplugin',
+  'server',
+];
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 // `--no-build`: the packages are built already (the test suite packs after `npm test` built them).

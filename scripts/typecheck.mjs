@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tsc = path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
 const projects = [
+  'protocol/tsconfig.esm.json',
   'runtime/tsconfig.esm.json',
   'instrument-core/tsconfig.esm.json',
   'babel-plugin/tsconfig.esm.json',

@@ -1,3 +1,5 @@
+import { eventSchema } from '@raceway/protocol';
+import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RacewayClient, replaceDefaultClient } from '../src/index.js';
 import { resetDiagnostics } from '../src/diag/diagnostics.js';
@@ -100,6 +102,41 @@ describe('batched sender', () => {
     expect(
       e!.causality_vector.every((p: unknown[]) => p.length === 2 && typeof p[0] === 'string' && Number.isInteger(p[1])),
     ).toBe(true);
+  });
+
+  it('sends only events the protocol schema (the one the server checks) accepts', async () => {
+    const col = await collector();
+    const c = client(col.url);
+    await c.startTrace('checkout', async () => {
+      c.trackStateChange('cart', { items: [1, 2], note: 'é\u2028"' }, null, 'Write', 'src/cart.ts:3:1');
+      c.trackLockAcquire('cart-lock');
+      await c.trackFunction('charge', [42, { card: 'x' }], async () => {
+        c.trackStateChange('balance', 10, 7, 'Read', 'src/pay.ts:9:2');
+      });
+      c.trackLockRelease('cart-lock');
+      await c
+        .trackFunction('fails', [], async () => {
+          throw new TypeError('declined');
+        })
+        .catch(() => undefined);
+      c.trackHttpResponse(200, 12);
+    });
+    await c.flush();
+    const kinds = new Set(col.events.map((e) => Object.keys(e.kind)[0]));
+    expect([...kinds].sort()).toEqual([
+      'Custom',
+      'Error',
+      'FunctionCall',
+      'HttpResponse',
+      'LockAcquire',
+      'LockRelease',
+      'StateChange',
+    ]);
+    const check = new Ajv({ strict: false }).compile(eventSchema);
+    const invalid = col.events
+      .filter((e) => !check(e))
+      .map((e) => ({ kind: Object.keys(e.kind)[0], errors: check.errors }));
+    expect(invalid).toEqual([]);
   });
 
   it('retries 500s with backoff until the collector recovers', async () => {

@@ -51,6 +51,7 @@ describe('installing from the tarballs in a project outside the repository', () 
     expect(tarballs.map((t) => path.basename(t)).sort()).toEqual([
       'raceway-babel-plugin-0.1.0.tgz',
       'raceway-instrument-core-0.1.0.tgz',
+      'raceway-protocol-0.1.0.tgz',
       'raceway-register-0.1.0.tgz',
       'raceway-runtime-0.1.0.tgz',
       'raceway-server-0.1.0.tgz',

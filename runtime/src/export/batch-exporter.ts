@@ -1,3 +1,4 @@
+import { DROPPED_EVENT } from '@raceway/protocol';
 import { currentSegment } from '../clock/segments.js';
 import { state } from '../context/process-state.js';
 import { getMainTask } from '../context/storage.js';
@@ -49,7 +50,7 @@ const HIGH_WATER = 0.75;
 /** Truncated trace ids reported to the server, at most (the count goes on). */
 const MAX_TRUNCATED_IDS = 1000;
 /** The name of the event that tells the server what was not sent (a `Custom` event). */
-export const DROPPED_EVENT = 'RacewayDropped';
+export { DROPPED_EVENT };
 
 export interface ExporterConfig {
   /** Where events go, for the line printed at exit when some were not delivered. */

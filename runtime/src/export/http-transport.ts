@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { RACEWAY_INTERNAL } from '@raceway/protocol';
 import { storage } from '../context/storage.js';
 import { isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 import type { SendResult, Transport } from './transport.js';
@@ -32,7 +33,7 @@ export class HttpTransport implements Transport {
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'content-length': String(body.length),
-        'x-raceway-internal': 'true',
+        [RACEWAY_INTERNAL]: 'true',
       };
       if (this.apiKey) {
         headers.authorization = `Bearer ${this.apiKey}`;

@@ -6,10 +6,9 @@ import { CLOCK_HEADER_BUDGET, decodeRacewayClock, encodeRacewayClock } from './r
 import { formatTraceparent, parseTraceparent } from './traceparent.js';
 import { parseTracestate } from './tracestate.js';
 
-export const TRACEPARENT = 'traceparent';
-export const TRACESTATE = 'tracestate';
-export const RACEWAY_CLOCK = 'raceway-clock';
-export const RACEWAY_INTERNAL = 'x-raceway-internal';
+import { RACEWAY_CLOCK, RACEWAY_INTERNAL, TRACEPARENT, TRACESTATE } from '@raceway/protocol';
+
+export { RACEWAY_CLOCK, RACEWAY_INTERNAL, TRACEPARENT, TRACESTATE };
 
 /** Reads one header from Node's lower-cased header object (first value when repeated). */
 export type HeaderGetter = (name: string) => string | string[] | undefined;

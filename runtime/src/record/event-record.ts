@@ -4,7 +4,7 @@ import type { Task } from '../context/task.js';
 export type AccessType = 'Read' | 'Write' | 'AtomicRead' | 'AtomicWrite' | 'AtomicRMW';
 
 /** The `Custom` event that carries a clock fold (see context/causality.ts). */
-export const CLOCK_FOLD_EVENT = 'RacewayClockFold';
+export { CLOCK_FOLD_EVENT } from '@raceway/protocol';
 
 export type EventKind =
   | 'StateChange'

@@ -1,3 +1,4 @@
+import type { WireEvent } from '@raceway/protocol';
 import { append } from './append.js';
 import type { Access } from './access.js';
 import { variableKey } from './access.js';
@@ -33,25 +34,8 @@ export function dropReport(e: WireEvent): { report: NotAnalysed; truncatedIds: s
   };
 }
 
-/** A stored wire event (only the parts the detector reads). */
-export interface WireEvent {
-  id: string;
-  trace_id: string;
-  timestamp: string;
-  kind: Record<string, Record<string, unknown>>;
-  metadata: { thread_id: string; service_name?: string; instance_id?: string; process_id?: number };
-  causality_vector: Array<[string, number]>;
-  lock_set: string[];
-  raceway?: {
-    seq?: number;
-    process?: string;
-    task?: string;
-    component?: string;
-    unit?: string;
-    segment?: number;
-    time_us?: number;
-  };
-}
+/** The wire event, as the protocol defines it (docs/wire-protocol.md). */
+export type { WireEvent };
 
 /** The event kinds the analysis reads. */
 export const ANALYSED_KINDS = [

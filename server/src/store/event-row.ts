@@ -1,15 +1,14 @@
 import type { EventRow } from './ingest-batch.js';
 import type { StoredEvent } from './event-store.js';
 
-/** The `Custom` event in which our SDK reports traces it dropped whole or cut short under load. */
-export const DROPPED_EVENT = 'RacewayDropped';
+import { CLOCK_FOLD_EVENT, DROPPED_EVENT } from '@raceway/protocol';
 
-/** The `Custom` event in which our SDK publishes a clock fold (see analysis/clock-folds.ts). */
-export const CLOCK_FOLD_EVENT = 'RacewayClockFold';
+// The `Custom` events in which our SDK reports traces it dropped or cut short, and clock folds.
+export { CLOCK_FOLD_EVENT, DROPPED_EVENT };
 
 /** The stored columns of a validated wire event at `position` in its batch. */
 export function toEventRow(event: StoredEvent, position: number): EventRow {
-  const meta = event.metadata as Record<string, unknown>;
+  const meta = event.metadata as unknown as Record<string, unknown>;
   let kind = 'Unknown';
   for (const name in event.kind) {
     kind = name;

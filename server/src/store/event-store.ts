@@ -1,4 +1,4 @@
-import type { WireEvent } from '../analysis/from-events.js';
+import type { WireEvent } from '@raceway/protocol';
 import type { BatchResult, IngestBatch } from './ingest-batch.js';
 
 export interface StoredEvent extends WireEvent {

@@ -1,3 +1,4 @@
+import type { WireEvent } from '@raceway/protocol';
 import type { RaceReport } from '../../src/analysis/report.js';
 import type { ServiceEdge, ServiceSummary, TraceSummary as StoredTraceSummary } from '../../src/store/event-store.js';
 
@@ -25,16 +26,7 @@ export type Race = RaceReport['races'][number];
 export type Access = Race['accesses'][number];
 export type TraceSummary = StoredTraceSummary & { hasRace: boolean };
 
-export interface WireEvent {
-  id: string;
-  trace_id: string;
-  timestamp: string;
-  kind: Record<string, Record<string, unknown>>;
-  metadata: Record<string, unknown> & { service_name?: string; thread_id: string };
-  causality_vector: Array<[string, number]>;
-  lock_set: string[];
-  raceway?: { seq?: number; task?: string; segment?: number; time_us?: number; unit?: string };
-}
+export type { WireEvent };
 
 export interface TraceDetail {
   traceId: string;

@@ -1,0 +1,5 @@
+export type { AccessType, EventKindName, EventMetadata, RacewayBlock, StateChange, WireEvent } from './event.js';
+export { ACCESS_TYPES, EVENT_KINDS, RACEWAY_BLOCK_VERSION } from './event.js';
+export { CLOCK_FOLD_EVENT, DROPPED_EVENT, FUNCTION_RETURN_EVENT } from './custom-events.js';
+export { RACEWAY_CLOCK, RACEWAY_INTERNAL, TRACEPARENT, TRACESTATE } from './headers.js';
+export { EVENT_LEVELS, eventSchema, FIELD_LIMITS, MAX_VALUE_DEPTH } from './schema.js';
