@@ -11,6 +11,7 @@ const sources = [
   'transformer/src',
   'register/src',
   'unplugin/src',
+  'annotate/src',
   'server/src',
   'server/ui/src',
 ];

@@ -18,6 +18,7 @@ const PACKAGES = [
   'transformer',
   'register',
   'unplugin',
+  'annotate',
   'server',
 ];
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';

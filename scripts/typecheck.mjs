@@ -14,6 +14,7 @@ const projects = [
   'transformer/tsconfig.esm.json',
   'register/tsconfig.json',
   'unplugin/tsconfig.json',
+  'annotate/tsconfig.esm.json',
   'server/tsconfig.esm.json',
   'server/ui/tsconfig.json',
   'examples/express-banking/tsconfig.json',

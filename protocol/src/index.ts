@@ -3,3 +3,4 @@ export { ACCESS_TYPES, EVENT_KINDS, RACEWAY_BLOCK_VERSION } from './event.js';
 export { CLOCK_FOLD_EVENT, DROPPED_EVENT, FUNCTION_RETURN_EVENT } from './custom-events.js';
 export { RACEWAY_CLOCK, RACEWAY_INTERNAL, TRACEPARENT, TRACESTATE } from './headers.js';
 export { EVENT_LEVELS, eventSchema, FIELD_LIMITS, MAX_VALUE_DEPTH } from './schema.js';
+export { ARRAY_MUTATORS, MAP_READS, MAP_WRITES, MUTATING_METHODS, SET_WRITES } from './collections.js';

@@ -338,6 +338,26 @@ describe('batched sender', () => {
     );
   });
 
+  it('keeps the process alive while an awaited shutdown waits for a collector that is down', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const endpoint = await deadEndpoint();
+    const script = `
+      const { RacewayClient } = await import('@raceway/runtime');
+      const c = new RacewayClient({ endpoint: ${JSON.stringify(endpoint)}, serviceName: 'short', shutdownTimeoutMs: 1500 });
+      c.trackStateChange('x', 0, 1, 'Write', 'a.ts:1:1');
+      await c.shutdown();
+      console.log('after shutdown', c.stats().dropped);
+    `;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      cwd: new URL('..', import.meta.url),
+    });
+    // Exit code 13 would mean the top-level await never settled: the process left during a retry's wait.
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('after shutdown 1');
+  });
+
   it('records nothing and sends nothing when disabled', async () => {
     const col = await collector();
     const c = client(col.url, { enabled: false });

@@ -49,6 +49,7 @@ describe('installing from the tarballs in a project outside the repository', () 
       .filter((f) => f.endsWith('.tgz'))
       .map((f) => path.join(repo, 'packages-dist', f));
     expect(tarballs.map((t) => path.basename(t)).sort()).toEqual([
+      'raceway-annotate-0.1.0.tgz',
       'raceway-babel-plugin-0.1.0.tgz',
       'raceway-instrument-core-0.1.0.tgz',
       'raceway-protocol-0.1.0.tgz',

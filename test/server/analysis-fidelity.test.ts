@@ -766,7 +766,8 @@ describe('analysis off the HTTP thread', () => {
     } finally {
       await server.stop();
     }
-  });
+    // 120 000 events posted and seconds of analysis: far longer than the default on a busy machine.
+  }, 90_000);
 
   it('`raceway run` always exits, with its report, whatever the program sent', async () => {
     const program = `

@@ -249,7 +249,8 @@ export class BatchExporter implements EventSink {
     this.reportDrops();
     let timer: unknown;
     const expired = new Promise<void>((resolve) => {
-      timer = this.clock.setTimeout(resolve, this.config.shutdownTimeoutMs);
+      // Kept alive: the app awaits shutdown, and a retry's wait alone would let the process exit under it.
+      timer = this.clock.setTimeout(resolve, this.config.shutdownTimeoutMs, true);
     });
     await Promise.race([this.flush(), expired]);
     this.clock.clearTimeout(timer);

@@ -2,11 +2,11 @@ import { originalTimers } from '../context/original-timers.js';
 
 /**
  * Time as the sender sees it: injectable so tests drive retries, intervals and deadlines without waiting.
- * Timers never keep the process alive.
+ * Timers do not keep the process alive, except one set with `keepAlive` (a shutdown the app awaits).
  */
 export interface Clock {
   now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
+  setTimeout(fn: () => void, ms: number, keepAlive?: boolean): unknown;
   clearTimeout(handle: unknown): void;
   setInterval(fn: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
@@ -15,9 +15,9 @@ export interface Clock {
 /** Wall-clock time and the timers the app had before any instrumentation wrapped them, unref'd. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
+  setTimeout(fn, ms, keepAlive = false) {
     const timer = originalTimers.setTimeout(fn, ms);
-    timer.unref();
+    if (!keepAlive) timer.unref();
     return timer;
   },
   clearTimeout: (handle) => originalTimers.clearTimeout(handle as NodeJS.Timeout),

@@ -1,9 +1,6 @@
+import { ARRAY_MUTATORS, MAP_READS, SET_WRITES } from '@raceway/protocol';
 import type { Recorder } from '../record/recorder.js';
 import { entryName } from './paths.js';
-
-const ARRAY_MUTATORS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'sort', 'reverse', 'fill', 'copyWithin']);
-const MAP_READS = new Set(['get', 'has']);
-const SET_WRITES = new Set(['add', 'delete']);
 
 const mapProto = Map.prototype as unknown as Record<string, unknown>;
 const setProto = Set.prototype as unknown as Record<string, unknown>;

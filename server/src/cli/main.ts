@@ -197,6 +197,25 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
   return code;
 }
 
+/**
+ * `raceway annotate` lives in its own package (it brings the TypeScript compiler, which a server does not
+ * need); loaded on demand, with the command that installs it when it is missing.
+ */
+async function loadAnnotate(): Promise<{ annotate(args: string[]): Promise<number> }> {
+  try {
+    return (await import('@raceway/annotate')) as { annotate(args: string[]): Promise<number> };
+  } catch (error) {
+    if (
+      (error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND' &&
+      (error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND'
+    )
+      throw error;
+    throw new Error('raceway annotate needs the @raceway/annotate package: npm install --save-dev @raceway/annotate', {
+      cause: error,
+    });
+  }
+}
+
 async function fetchReport(args: string[]): Promise<{ report: RaceReport; json: boolean; allowEmpty: boolean }> {
   const { values } = parseArgs({
     args,
@@ -240,8 +259,7 @@ export async function main(argv: string[], env: CliEnvironment = {}): Promise<nu
     case 'run':
       return run(rest, env);
     case 'annotate':
-      // Loaded on demand: the TypeScript compiler behind it costs every other command half a second.
-      return (await import('../annotate/command.js')).annotate(rest);
+      return (await loadAnnotate()).annotate(rest);
     case 'races':
     case 'check': {
       const { report, json, allowEmpty } = await fetchReport(rest);

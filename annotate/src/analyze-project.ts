@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { hintsInComments } from '@raceway/instrument-core';
+import { MUTATING_METHODS } from '@raceway/protocol';
 import { Node, Project, SyntaxKind, ts } from 'ts-morph';
 import type {
   ArrowFunction,
@@ -22,21 +23,6 @@ import { RISK_ORDER } from './candidates.js';
 export class AnnotateError extends Error {}
 
 const TEST_FILE = /(^|\/)(__tests__|tests?)\/|\.(test|spec)\.[cm]?[jt]sx?$/;
-const MUTATORS = new Set([
-  'set',
-  'delete',
-  'clear',
-  'add',
-  'push',
-  'pop',
-  'shift',
-  'unshift',
-  'splice',
-  'sort',
-  'reverse',
-  'fill',
-  'copyWithin',
-]);
 
 /** Opens a project from its tsconfig with clear errors for a missing or broken one. */
 export function openProject(tsconfig: string): Project {
@@ -104,7 +90,7 @@ function usage(ref: Node): 'assign' | 'mutate' | 'read' {
   // receiver.method(...) with a mutating method name
   if (throughMember && Node.isCallExpression(parent) && parent.getExpression() === node) {
     const callee = node as Node;
-    if (Node.isPropertyAccessExpression(callee) && MUTATORS.has(callee.getName())) return 'mutate';
+    if (Node.isPropertyAccessExpression(callee) && MUTATING_METHODS.has(callee.getName())) return 'mutate';
   }
   return 'read';
 }
