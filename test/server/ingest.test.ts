@@ -223,7 +223,25 @@ describe('query API', () => {
     expect(services.data.edges).toEqual([{ from: 'py-svc', to: 'ts-svc', calls: 1 }]);
     const deps = (await a.inject({ method: 'GET', url: '/api/services/py-svc/dependencies' })).json();
     expect(deps.data.calls).toEqual([{ from: 'py-svc', to: 'ts-svc', calls: 1 }]);
-    expect((await a.inject({ method: 'GET', url: '/api/traces?page=0' })).statusCode).toBe(400);
+    // Queries outside the routes' schemas: refused with RW_BAD_QUERY and what was wrong, before the handler runs.
+    for (const url of [
+      '/api/traces?page=0',
+      '/api/traces?page=abc',
+      '/api/traces?page=1.5',
+      '/api/traces?page_size=1001',
+      `/api/traces?service=${'s'.repeat(300)}`,
+      `/api/traces/${'f'.repeat(65)}`,
+    ]) {
+      const res = await a.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json(), url).toMatchObject({ success: false, code: 'RW_BAD_QUERY' });
+      expect(res.json().error, url).toMatch(/querystring|params/);
+    }
+    // Defaults apply when the query leaves them out.
+    expect((await a.inject({ method: 'GET', url: '/api/traces' })).json().data).toMatchObject({
+      page: 1,
+      pageSize: 50,
+    });
     expect((await a.inject({ method: 'GET', url: `/api/traces/${randomUUID()}` })).statusCode).toBe(404);
     expect((await a.inject({ method: 'GET', url: '/api/races/nope' })).statusCode).toBe(404);
   });

@@ -11,9 +11,9 @@ import { InlineParser } from '../ingest/batch-parser.js';
 import type { EventWriter } from '../ingest/event-writer.js';
 import { GroupCommit } from '../ingest/group-commit.js';
 import { InlineWriter } from '../ingest/inline-writer.js';
-import type { EventStore, StoredEvent } from '../store/event-store.js';
-import { boundDepth } from '../analysis/value-summary.js';
-import { MAX_VALUE_DEPTH } from '../ingest/validate-event.js';
+import type { EventStore } from '../store/event-store.js';
+import { raceParams, serviceParams, traceParams, tracesQuery } from '../query/route-schemas.js';
+import { traceDetail } from '../query/trace-detail.js';
 import type { BatchResult } from '../store/ingest-batch.js';
 import { makeKeyCheck } from './auth.js';
 import type { ConnectionLimits } from './connection-guard.js';
@@ -227,20 +227,20 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     };
   });
 
-  app.get('/api/races/:id', async (request, reply) => {
+  app.get('/api/races/:id', { schema: raceParams }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const report = toReport((await analysis.current()).races, options.store.counts(), options.sourceRoot);
     const race = report.races.find((r) => r.id === id);
     return race ? { success: true, data: race, error: null } : fail(reply, 'RW_RACE_NOT_FOUND');
   });
 
-  app.get('/api/traces', async (request, reply) => {
-    const q = request.query as { page?: string; page_size?: string; service?: string };
-    const page = Number(q.page ?? 1);
-    const pageSize = Number(q.page_size ?? 50);
-    if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
-      return fail(reply, 'RW_BAD_QUERY', 'page must be >= 1 and page_size between 1 and 1000');
-    const { traces, total } = options.store.traces(page, pageSize, q.service);
+  app.get('/api/traces', { schema: tracesQuery }, async (request) => {
+    const {
+      page,
+      page_size: pageSize,
+      service,
+    } = request.query as { page: number; page_size: number; service?: string };
+    const { traces, total } = options.store.traces(page, pageSize, service);
     const { races } = await analysis.current();
     const hasRace = (id: string) => races.some((r) => r.traceSet.has(id));
     return {
@@ -250,71 +250,10 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     };
   });
 
-  app.get('/api/traces/:id', async (request, reply) => {
+  app.get('/api/traces/:id', { schema: traceParams }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    // Events stored by an older server may nest deeper than JSON can be written back: bounded for the reply.
-    const events = options.store
-      .traceEvents(
-        id.replace(/^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i, '$1-$2-$3-$4-$5'),
-      )
-      .map((e) => boundDepth(e, MAX_VALUE_DEPTH + 8) as StoredEvent);
-    if (events.length === 0) return fail(reply, 'RW_TRACE_NOT_FOUND');
-    // Causal order: by each event's time, then per-process sequence.
-    const ordered = [...events].sort((a, b) => {
-      const ta = a.raceway?.time_us ?? Date.parse(a.timestamp) * 1000;
-      const tb = b.raceway?.time_us ?? Date.parse(b.timestamp) * 1000;
-      return ta - tb || (a.raceway?.seq ?? 0) - (b.raceway?.seq ?? 0);
-    });
-    const tasks = new Map<
-      string,
-      { task: string; service: string; parentTask: string | null; unit: string; events: number }
-    >();
-    const audit = new Map<
-      string,
-      Array<{ eventId: string; access: string; value: unknown; location: string; task: string; service: string }>
-    >();
-    for (const e of ordered) {
-      const task = e.raceway?.task ?? e.metadata.thread_id;
-      const t = tasks.get(task) ?? {
-        task,
-        service: e.metadata.service_name ?? 'unknown',
-        parentTask: (e.raceway as { parent_task?: string } | undefined)?.parent_task ?? null,
-        unit: e.raceway?.unit ?? task,
-        events: 0,
-      };
-      t.events++;
-      tasks.set(task, t);
-      const change = e.kind.StateChange;
-      if (change) {
-        const v = String(change.variable);
-        const list = audit.get(v) ?? [];
-        list.push({
-          eventId: e.id,
-          access: String(change.access_type),
-          value: change.new_value,
-          location: String(change.location ?? ''),
-          task,
-          service: e.metadata.service_name ?? 'unknown',
-        });
-        audit.set(v, list);
-      }
-    }
-    const races = toReport(
-      (await analysis.forTrace(events[0]!.trace_id)).races,
-      options.store.counts(),
-      options.sourceRoot,
-    ).races;
-    return {
-      success: true,
-      data: {
-        traceId: events[0]!.trace_id,
-        events: ordered,
-        tasks: [...tasks.values()],
-        auditTrails: Object.fromEntries(audit),
-        races,
-      },
-      error: null,
-    };
+    const detail = await traceDetail(options.store, analysis, id, options.sourceRoot);
+    return detail ? { success: true, data: detail, error: null } : fail(reply, 'RW_TRACE_NOT_FOUND');
   });
 
   app.get('/api/services', async () => ({
@@ -323,7 +262,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     error: null,
   }));
 
-  app.get('/api/services/:name/dependencies', async (request) => {
+  app.get('/api/services/:name/dependencies', { schema: serviceParams }, async (request) => {
     const { name } = request.params as { name: string };
     const edges = options.store.edges();
     return {

@@ -1,5 +1,6 @@
 import type { WireEvent } from '@raceway/protocol';
 import type { RaceReport } from '../../src/analysis/report.js';
+import type { TraceDetail } from '../../src/query/trace-detail.js';
 import type { ServiceEdge, ServiceSummary, TraceSummary as StoredTraceSummary } from '../../src/store/event-store.js';
 
 /** The query API, with the API key the user typed (kept in sessionStorage for this tab only). */
@@ -25,19 +26,9 @@ export type Report = RaceReport;
 export type Race = RaceReport['races'][number];
 export type Access = Race['accesses'][number];
 export type TraceSummary = StoredTraceSummary & { hasRace: boolean };
+export type { TraceDetail };
 
 export type { WireEvent };
-
-export interface TraceDetail {
-  traceId: string;
-  events: WireEvent[];
-  tasks: Array<{ task: string; service: string; parentTask: string | null; unit: string; events: number }>;
-  auditTrails: Record<
-    string,
-    Array<{ eventId: string; access: string; value: unknown; location: string; task: string; service: string }>
-  >;
-  races: Race[];
-}
 
 export interface Services {
   services: ServiceSummary[];
