@@ -2,7 +2,7 @@ import path from 'node:path';
 import type * as TS from 'typescript';
 import { FileScope, resolveInstrumentOptions } from '@raceway/instrument-core';
 import type { InstrumentOptions } from '@raceway/instrument-core';
-import { transformSourceFile } from './transform.js';
+import { transformSourceFile } from './instrument-file.js';
 
 /** What ts-patch hands a program transformer as its third argument. */
 interface TransformerExtras {
