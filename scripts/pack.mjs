@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run pack`: builds every package and writes installable tarballs to packages-dist/. Install the ones you
 // need together (their internal dependencies resolve to each other), e.g.
-//   npm install ./packages-dist/raceway-runtime-0.1.0.tgz ./packages-dist/raceway-instrument-core-0.1.0.tgz \
+//   npm install ./packages-dist/raceway-protocol-0.1.0.tgz ./packages-dist/raceway-runtime-0.1.0.tgz \
+//               ./packages-dist/raceway-instrument-core-0.1.0.tgz \
 //               ./packages-dist/raceway-transformer-0.1.0.tgz ./packages-dist/raceway-server-0.1.0.tgz
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
