@@ -1,7 +1,16 @@
 // Recognising tracked expressions in Babel's AST: tracked bindings, member chains, #private fields, the
 // contexts that rewrite a node themselves, and the names of functions.
 import type { types as BabelTypes, NodePath } from '@babel/core';
-import type { Chain, MemberKey, RootName } from '@raceway/instrument-core';
+import type {
+  Chain,
+  ChainPosition,
+  ChainSyntax,
+  FunctionSite,
+  KeySyntax,
+  MemberKey,
+  RootName,
+} from '@raceway/instrument-core';
+import { ANONYMOUS_CLASS, consumedByParent, functionNameOf, memberChain, memberKeyOf } from '@raceway/instrument-core';
 import type { Expr, FilePass } from './file-state.js';
 
 const TS_WRAPPERS = new Set([
@@ -36,8 +45,7 @@ export function rootNameOf(pass: FilePass, scope: NodePath['scope'], name: strin
     : { kind: 'static', name: tracked };
 }
 
-function privateClassName(pass: FilePass, path: NodePath<BabelTypes.PrivateName>): string | undefined {
-  const name = `#${path.node.id.name}`;
+function privateClassName(pass: FilePass, path: NodePath, name: string): string | undefined {
   for (let p: NodePath | null = path.parentPath; p; p = p.parentPath) {
     if (p.isClassBody()) {
       const fields = pass.privateFields.get(p.node);
@@ -47,42 +55,52 @@ function privateClassName(pass: FilePass, path: NodePath<BabelTypes.PrivateName>
   return undefined;
 }
 
+/** A member key as written (`.a`, `.#a`, `["a"]`, `` [`a`] ``, `[1]`, `[k]`). */
+export function keySyntaxOf(
+  pass: FilePass,
+  member: BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression,
+): KeySyntax<Expr> {
+  const t = pass.t;
+  const property = member.property;
+  if (t.isPrivateName(property)) return { kind: 'private', name: `#${property.id.name}` };
+  if (!member.computed && t.isIdentifier(property)) return { kind: 'name', name: property.name };
+  return literalKey(pass, property) ?? { kind: 'computed', expr: property as Expr };
+}
+
+/** A string, number or plain template literal used as a key. */
+function literalKey(pass: FilePass, node: BabelTypes.Node): KeySyntax<Expr> | undefined {
+  const t = pass.t;
+  if (t.isStringLiteral(node)) return { kind: 'string', value: node.value };
+  if (t.isNumericLiteral(node)) return { kind: 'number', value: node.value };
+  if (t.isTemplateLiteral(node) && node.expressions.length === 0)
+    return { kind: 'string', value: node.quasis[0]!.value.cooked ?? node.quasis[0]!.value.raw };
+  return undefined;
+}
+
+/** The Babel plugin's view of member chains for instrument-core's `memberChain`. */
+function chainSyntax(pass: FilePass): ChainSyntax<NodePath, Expr> {
+  const t = pass.t;
+  return {
+    unwrap,
+    trackedRoot: (path) => (path.isIdentifier() ? rootNameOf(pass, path.scope, path.node.name) : undefined),
+    member: (path) => {
+      if (!path.isMemberExpression() && !path.isOptionalMemberExpression()) return undefined;
+      const node = path.node as BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression;
+      return {
+        object: path.get('object') as NodePath,
+        key: keySyntaxOf(pass, node),
+        optional: Boolean((node as BabelTypes.OptionalMemberExpression).optional),
+      };
+    },
+    trackedPrivateOwner: (path, name) => privateClassName(pass, path, name),
+    expr: (path) => path.node as Expr,
+    isThis: (path) => t.isThisExpression(path.node),
+  };
+}
+
 /** The tracked chain an expression path denotes (through TS-only wrappers), or undefined. */
 export function chainOf(pass: FilePass, input: NodePath): Chain<Expr> | undefined {
-  const path = unwrap(input);
-  const t = pass.t;
-  const rootName = path.isIdentifier() ? rootNameOf(pass, path.scope, path.node.name) : undefined;
-  if (rootName !== undefined) {
-    return { rootName, root: path.node as Expr, rootIsIdentifier: true, segments: [] };
-  }
-  if (!path.isMemberExpression() && !path.isOptionalMemberExpression()) return undefined;
-  const node = path.node as BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression;
-  const property = path.get('property') as NodePath;
-  const optional = Boolean((node as BabelTypes.OptionalMemberExpression).optional);
-  if (property.isPrivateName()) {
-    const className = privateClassName(pass, property);
-    const inner = chainOf(pass, path.get('object') as NodePath);
-    const key: MemberKey<Expr> = { kind: 'static', name: `#${property.node.id.name}`, isPrivate: true };
-    if (inner) return { ...inner, segments: [...inner.segments, { key, optional }] };
-    if (!className) return undefined;
-    const object = unwrap(path.get('object') as NodePath).node as Expr;
-    return {
-      rootName: { kind: 'instance', className },
-      root: object,
-      rootIsIdentifier: t.isThisExpression(object),
-      segments: [{ key, optional }],
-    };
-  }
-  const inner = chainOf(pass, path.get('object') as NodePath);
-  if (!inner) return undefined;
-  let key: MemberKey<Expr>;
-  if (!node.computed && t.isIdentifier(node.property))
-    key = { kind: 'static', name: node.property.name, isPrivate: false };
-  else if (t.isStringLiteral(node.property)) key = { kind: 'static', name: node.property.value, isPrivate: false };
-  else if (t.isNumericLiteral(node.property))
-    key = { kind: 'static', name: String(node.property.value), isPrivate: false };
-  else key = { kind: 'dynamic', expr: node.property as Expr };
-  return { ...inner, segments: [...inner.segments, { key, optional }] };
+  return memberChain(chainSyntax(pass), input);
 }
 
 /** A default value inside a function's parameter list (also nested in a destructured parameter). */
@@ -91,6 +109,43 @@ export function isParameterDefault(path: NodePath): boolean {
     path.findParent((p) => p.listKey === 'params' && Boolean(p.parentPath?.isFunction())) !== null ||
     (path.listKey === 'params' && Boolean(path.parentPath?.isFunction()))
   );
+}
+
+/** Where `child` (looked at through wrappers) sits in `parent`, for the shared rule of `consumedByParent`. */
+function positionIn(parent: NodePath, child: BabelTypes.Node): ChainPosition {
+  const p = parent.node;
+  switch (p.type) {
+    case 'MemberExpression':
+    case 'OptionalMemberExpression':
+      return p.object === child ? 'member-object' : 'other';
+    case 'CallExpression':
+    case 'OptionalCallExpression':
+      return p.callee === child ? 'callee' : 'other';
+    case 'TaggedTemplateExpression':
+      return p.tag === child ? 'template-tag' : 'other';
+    case 'AssignmentExpression':
+      return p.left === child ? 'assignment-target' : 'other';
+    case 'UpdateExpression':
+      return 'update-operand';
+    case 'UnaryExpression':
+      return p.operator === 'delete' ? 'delete-operand' : 'other';
+    case 'BinaryExpression':
+      return p.operator === 'in' && p.right === child ? 'in-right' : 'other';
+    case 'ExportSpecifier':
+      return 'export-specifier';
+    case 'ForInStatement':
+    case 'ForOfStatement':
+      return p.left === child ? 'loop-head' : 'other';
+    case 'ArrayPattern':
+    case 'RestElement':
+      return 'pattern-target';
+    case 'AssignmentPattern':
+      return p.left === child ? 'pattern-target' : 'other';
+    case 'ObjectProperty':
+      return p.value === child && parent.parentPath?.isObjectPattern() === true ? 'pattern-target' : 'other';
+    default:
+      return 'other';
+  }
 }
 
 /** True when `path` is consumed by an enclosing construct that handles the whole chain itself. */
@@ -102,51 +157,16 @@ export function handledByParent(path: NodePath): boolean {
     parent = parent.parentPath;
   }
   if (!parent) return false;
-  const p = parent.node;
-  const c = child.node;
-  switch (p.type) {
-    case 'MemberExpression':
-    case 'OptionalMemberExpression':
-      return p.object === c;
-    case 'CallExpression':
-    case 'OptionalCallExpression':
-      return p.callee === c && (c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression');
-    case 'TaggedTemplateExpression':
-      // `obj.tag\`...\``: the tag is called as a method of obj (this === obj); the template records the read of obj.
-      return p.tag === c && (c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression');
-    case 'AssignmentExpression':
-      return p.left === c;
-    case 'UpdateExpression':
-      return true;
-    case 'UnaryExpression':
-      return p.operator === 'delete';
-    case 'BinaryExpression':
-      return p.operator === 'in' && p.right === c;
-    case 'ExportSpecifier':
-    case 'ForInStatement':
-    case 'ForOfStatement':
-    case 'ArrayPattern':
-    case 'RestElement':
-      return true;
-    case 'AssignmentPattern':
-      return p.left === c;
-    case 'ObjectProperty':
-      return p.value === c && parent.parentPath?.isObjectPattern() === true;
-    default:
-      return false;
-  }
+  const inner = unwrap(child).node;
+  const isMember = inner.type === 'MemberExpression' || inner.type === 'OptionalMemberExpression';
+  return consumedByParent(positionIn(parent, child.node), isMember);
 }
 
 export function staticOrDynamicKey(
   pass: FilePass,
   member: BabelTypes.MemberExpression | BabelTypes.OptionalMemberExpression,
 ): MemberKey<Expr> {
-  const t = pass.t;
-  if (t.isPrivateName(member.property)) return { kind: 'static', name: `#${member.property.id.name}`, isPrivate: true };
-  if (!member.computed && t.isIdentifier(member.property))
-    return { kind: 'static', name: member.property.name, isPrivate: false };
-  if (t.isStringLiteral(member.property)) return { kind: 'static', name: member.property.value, isPrivate: false };
-  return { kind: 'dynamic', expr: member.property as Expr };
+  return memberKeyOf(keySyntaxOf(pass, member));
 }
 
 export function patternHasTracked(pass: FilePass, pattern: NodePath): boolean {
@@ -204,46 +224,63 @@ export function uninitialisedFieldAssigned(
   return owner === undefined ? undefined : { owner, name: left.property.name };
 }
 
+function propertyKey(pass: FilePass, key: BabelTypes.Node, computed: boolean): KeySyntax<unknown> {
+  const t = pass.t;
+  if (t.isPrivateName(key)) return { kind: 'private', name: `#${key.id.name}` };
+  if (!computed && t.isIdentifier(key)) return { kind: 'name', name: key.name };
+  return literalKey(pass, key) ?? { kind: 'computed', expr: key };
+}
+
+/** Where a function is written, for instrument-core's naming rules, and the node its location points at. */
+function functionSite(
+  pass: FilePass,
+  path: NodePath<BabelTypes.Function>,
+): { site: FunctionSite; at: BabelTypes.Node } {
+  const t = pass.t;
+  const node = path.node;
+  if (t.isClassMethod(node) || t.isClassPrivateMethod(node)) {
+    const classPath = path.parentPath!.parentPath!;
+    const cls = classPath.node as BabelTypes.Class;
+    const holder = classPath.parentPath;
+    const className =
+      cls.id?.name ??
+      (holder?.isVariableDeclarator() && t.isIdentifier(holder.node.id) ? holder.node.id.name : ANONYMOUS_CLASS);
+    const computed = t.isClassMethod(node) && node.computed;
+    return { site: { kind: 'class-member', className, key: propertyKey(pass, node.key, computed) }, at: node.key };
+  }
+  if (t.isObjectMethod(node) || (path.parentPath?.isObjectProperty() && path.parentPath.node.value === node)) {
+    const member = (t.isObjectMethod(node) ? node : path.parentPath!.node) as
+      BabelTypes.ObjectMethod | BabelTypes.ObjectProperty;
+    const objectPath = t.isObjectMethod(node) ? path.parentPath : path.parentPath!.parentPath;
+    const holder = objectPath?.parentPath;
+    return {
+      site: {
+        kind: 'object-member',
+        holder: holder?.isVariableDeclarator() && t.isIdentifier(holder.node.id) ? holder.node.id.name : undefined,
+        key: propertyKey(pass, member.key, member.computed),
+      },
+      at: t.isObjectMethod(node) ? node.key : node,
+    };
+  }
+  if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id)
+    return { site: { kind: 'named', name: node.id.name }, at: node.id };
+  const parent = path.parentPath;
+  if (parent?.isVariableDeclarator() && t.isIdentifier(parent.node.id))
+    return { site: { kind: 'variable', name: parent.node.id.name }, at: node };
+  if (
+    parent?.isAssignmentExpression() &&
+    t.isMemberExpression(parent.node.left) &&
+    !parent.node.left.computed &&
+    t.isIdentifier(parent.node.left.property)
+  )
+    return { site: { kind: 'member-assignment', property: parent.node.left.property.name }, at: node };
+  return { site: { kind: 'anonymous' }, at: node };
+}
+
 export function functionName(
   pass: FilePass,
   path: NodePath<BabelTypes.Function>,
 ): { name: string; at: BabelTypes.Node } {
-  const t = pass.t;
-  const node = path.node;
-  const keyName = (key: BabelTypes.Node): string =>
-    t.isIdentifier(key)
-      ? key.name
-      : t.isStringLiteral(key)
-        ? key.value
-        : t.isPrivateName(key)
-          ? `#${key.id.name}`
-          : '[computed]';
-  if (t.isClassMethod(node) || t.isClassPrivateMethod(node)) {
-    const cls = path.parentPath!.parentPath!.node as BabelTypes.Class;
-    const className =
-      cls.id?.name ??
-      (path.parentPath!.parentPath!.parentPath?.isVariableDeclarator()
-        ? ((path.parentPath!.parentPath!.parentPath.node as BabelTypes.VariableDeclarator).id as BabelTypes.Identifier)
-            .name
-        : 'AnonymousClass');
-    return { name: `${className}.${keyName(node.key)}`, at: node.key };
-  }
-  if (t.isObjectMethod(node) || (path.parentPath?.isObjectProperty() && path.parentPath.node.value === node)) {
-    const key = t.isObjectMethod(node) ? node.key : (path.parentPath!.node as BabelTypes.ObjectProperty).key;
-    const objectPath = t.isObjectMethod(node) ? path.parentPath : path.parentPath!.parentPath;
-    const holder = objectPath?.parentPath;
-    const prefix = holder?.isVariableDeclarator() && t.isIdentifier(holder.node.id) ? `${holder.node.id.name}.` : '';
-    return { name: `${prefix}${keyName(key)}`, at: t.isObjectMethod(node) ? node.key : node };
-  }
-  if ((t.isFunctionDeclaration(node) || t.isFunctionExpression(node)) && node.id)
-    return { name: node.id.name, at: node.id };
-  const parent = path.parentPath;
-  if (parent?.isVariableDeclarator() && t.isIdentifier(parent.node.id)) return { name: parent.node.id.name, at: node };
-  if (
-    parent?.isAssignmentExpression() &&
-    t.isMemberExpression(parent.node.left) &&
-    t.isIdentifier(parent.node.left.property)
-  )
-    return { name: parent.node.left.property.name, at: node };
-  return { name: 'anonymous', at: node };
+  const { site, at } = functionSite(pass, path);
+  return { name: functionNameOf(site), at };
 }

@@ -1,6 +1,7 @@
 // Recognising tracked expressions in TypeScript's AST: tracked symbols, member chains, #private fields, the
 // contexts that rewrite a node themselves, and the names of functions.
-import type { Chain, MemberKey, RootName } from '@raceway/instrument-core';
+import type { Chain, ChainPosition, ChainSyntax, FunctionSite, KeySyntax, RootName } from '@raceway/instrument-core';
+import { ANONYMOUS_CLASS, consumedByParent, functionNameOf, memberChain } from '@raceway/instrument-core';
 import type * as TS from 'typescript';
 import type { Expr, FileState } from './file-state.js';
 
@@ -23,7 +24,7 @@ export function unwrap(ts: typeof TS, node: TS.Expression): TS.Expression {
 export function className(ts: typeof TS, cls: TS.ClassLikeDeclaration): string {
   if (cls.name) return cls.name.text;
   if (ts.isVariableDeclaration(cls.parent) && ts.isIdentifier(cls.parent.name)) return cls.parent.name.text;
-  return 'AnonymousClass';
+  return ANONYMOUS_CLASS;
 }
 
 export function trackedName(s: FileState, original: TS.Node): string | undefined {
@@ -95,54 +96,92 @@ export function isReference(ts: typeof TS, node: TS.Identifier): boolean {
   return true;
 }
 
+/** An original node with its instrumented counterpart (same shape; children already rewritten). */
+export interface NodePair {
+  original: TS.Expression;
+  updated: TS.Expression;
+}
+
+export function keySyntax(ts: typeof TS, pair: NodePair): KeySyntax<Expr> | undefined {
+  const { original, updated } = pair;
+  if (ts.isPropertyAccessExpression(original))
+    return ts.isPrivateIdentifier(original.name)
+      ? { kind: 'private', name: original.name.text }
+      : { kind: 'name', name: original.name.text };
+  if (!ts.isElementAccessExpression(original) || !ts.isElementAccessExpression(updated)) return undefined;
+  const arg = original.argumentExpression;
+  if (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)) return { kind: 'string', value: arg.text };
+  if (ts.isNumericLiteral(arg)) return { kind: 'number', value: Number(arg.text) };
+  return { kind: 'computed', expr: updated.argumentExpression };
+}
+
+/** The transformer's view of member chains for instrument-core's `memberChain`. */
+function chainSyntax(s: FileState): ChainSyntax<NodePair, Expr> {
+  const ts = s.ts;
+  return {
+    unwrap: (pair) => ({ original: unwrap(ts, pair.original), updated: unwrap(ts, pair.updated) }),
+    trackedRoot: (pair) => (ts.isIdentifier(pair.original) ? trackedRoot(s, pair.original) : undefined),
+    member: (pair) => {
+      const { original, updated } = pair;
+      const access =
+        (ts.isPropertyAccessExpression(original) && ts.isPropertyAccessExpression(updated)) ||
+        (ts.isElementAccessExpression(original) && ts.isElementAccessExpression(updated));
+      const key = access ? keySyntax(ts, pair) : undefined;
+      if (!key) return undefined;
+      const o = original as TS.PropertyAccessExpression | TS.ElementAccessExpression;
+      const u = updated as TS.PropertyAccessExpression | TS.ElementAccessExpression;
+      return { object: { original: o.expression, updated: u.expression }, key, optional: Boolean(o.questionDotToken) };
+    },
+    trackedPrivateOwner: (pair) =>
+      ts.isPropertyAccessExpression(pair.original) && ts.isPrivateIdentifier(pair.original.name)
+        ? trackedPrivate(s, pair.original.name)
+        : undefined,
+    expr: (pair) => pair.updated,
+    isThis: (pair) => pair.updated.kind === ts.SyntaxKind.ThisKeyword,
+  };
+}
+
 /**
  * The chain an expression denotes. `original` identifies (symbols, parents); `updated` is the same
  * shape after its children were instrumented, and supplies the sub-expressions.
  */
-export function chainOf(s: FileState, originalIn: TS.Expression, updatedIn: TS.Expression): Chain<Expr> | undefined {
-  const ts = s.ts;
-  const original = unwrap(ts, originalIn);
-  const updated = unwrap(ts, updatedIn);
-  if (ts.isIdentifier(original)) {
-    const rootName = trackedRoot(s, original);
-    if (rootName === undefined) return undefined;
-    return { rootName, root: updated, rootIsIdentifier: true, segments: [] };
+export function chainOf(s: FileState, original: TS.Expression, updated: TS.Expression): Chain<Expr> | undefined {
+  return memberChain(chainSyntax(s), { original, updated });
+}
+
+/** Where `child` (looked at through wrappers) sits in `parent`, for the shared rule of `consumedByParent`. */
+function positionIn(ts: typeof TS, parent: TS.Node, child: TS.Node): ChainPosition {
+  if ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === child)
+    return 'member-object';
+  if (ts.isCallExpression(parent)) return parent.expression === child ? 'callee' : 'other';
+  if (ts.isTaggedTemplateExpression(parent)) return parent.tag === child ? 'template-tag' : 'other';
+  if (ts.isBinaryExpression(parent)) {
+    if (parent.left === child && isAssignmentOperator(ts, parent.operatorToken.kind)) return 'assignment-target';
+    if (parent.right === child && parent.operatorToken.kind === ts.SyntaxKind.InKeyword) return 'in-right';
+    return 'other';
   }
-  if (ts.isPropertyAccessExpression(original) && ts.isPropertyAccessExpression(updated)) {
-    const optional = Boolean(original.questionDotToken);
-    if (ts.isPrivateIdentifier(original.name)) {
-      const key: MemberKey<Expr> = { kind: 'static', name: original.name.text, isPrivate: true };
-      const inner = chainOf(s, original.expression, updated.expression);
-      if (inner) return { ...inner, segments: [...inner.segments, { key, optional }] };
-      const cls = trackedPrivate(s, original.name);
-      if (!cls) return undefined;
-      const object = unwrap(ts, updated.expression);
-      return {
-        rootName: { kind: 'instance', className: cls },
-        root: object,
-        rootIsIdentifier: object.kind === ts.SyntaxKind.ThisKeyword,
-        segments: [{ key, optional }],
-      };
-    }
-    const inner = chainOf(s, original.expression, updated.expression);
-    if (!inner) return undefined;
-    return {
-      ...inner,
-      segments: [...inner.segments, { key: { kind: 'static', name: original.name.text, isPrivate: false }, optional }],
-    };
-  }
-  if (ts.isElementAccessExpression(original) && ts.isElementAccessExpression(updated)) {
-    const inner = chainOf(s, original.expression, updated.expression);
-    if (!inner) return undefined;
-    const arg = original.argumentExpression;
-    let key: MemberKey<Expr>;
-    if (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg))
-      key = { kind: 'static', name: arg.text, isPrivate: false };
-    else if (ts.isNumericLiteral(arg)) key = { kind: 'static', name: String(Number(arg.text)), isPrivate: false };
-    else key = { kind: 'dynamic', expr: updated.argumentExpression };
-    return { ...inner, segments: [...inner.segments, { key, optional: Boolean(original.questionDotToken) }] };
-  }
-  return undefined;
+  if (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent))
+    return parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken
+      ? 'update-operand'
+      : 'other';
+  if (ts.isDeleteExpression(parent)) return 'delete-operand';
+  if (ts.isExportSpecifier(parent)) return 'export-specifier';
+  if (
+    (ts.isJsxOpeningElement(parent) || ts.isJsxSelfClosingElement(parent) || ts.isJsxClosingElement(parent)) &&
+    parent.tagName === child
+  )
+    return 'jsx-tag';
+  if ((ts.isForInStatement(parent) || ts.isForOfStatement(parent)) && parent.initializer === child) return 'loop-head';
+  if (
+    (ts.isShorthandPropertyAssignment(parent) ||
+      ts.isArrayLiteralExpression(parent) ||
+      ts.isPropertyAssignment(parent) ||
+      ts.isSpreadElement(parent) ||
+      ts.isSpreadAssignment(parent)) &&
+    isInPattern(ts, parent)
+  )
+    return 'pattern-target';
+  return 'other';
 }
 
 /** True when an enclosing construct handles this (original) node's whole chain. */
@@ -154,48 +193,9 @@ export function handledByParent(ts: typeof TS, node: TS.Node): boolean {
     parent = parent.parent;
   }
   if (!parent) return false;
-  if ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === child)
-    return true;
-  if (ts.isCallExpression(parent) && parent.expression === child)
-    return (
-      ts.isPropertyAccessExpression(child) ||
-      ts.isElementAccessExpression(child) ||
-      (isWrapper(ts, child) &&
-        (ts.isPropertyAccessExpression(unwrap(ts, child as TS.Expression)) ||
-          ts.isElementAccessExpression(unwrap(ts, child as TS.Expression))))
-    );
-  if (ts.isBinaryExpression(parent)) {
-    if (parent.left === child && isAssignmentOperator(ts, parent.operatorToken.kind)) return true;
-    if (parent.right === child && parent.operatorToken.kind === ts.SyntaxKind.InKeyword) return true;
-    return false;
-  }
-  if (ts.isPrefixUnaryExpression(parent) || ts.isPostfixUnaryExpression(parent)) {
-    return parent.operator === ts.SyntaxKind.PlusPlusToken || parent.operator === ts.SyntaxKind.MinusMinusToken;
-  }
-  if (ts.isDeleteExpression(parent)) return true;
-  // `obj.tag\`...\``: the tag is called as a method of obj (this === obj); the template records the read of obj.
-  if (ts.isTaggedTemplateExpression(parent) && parent.tag === child)
-    return (
-      ts.isPropertyAccessExpression(unwrap(ts, child as TS.Expression)) ||
-      ts.isElementAccessExpression(unwrap(ts, child as TS.Expression))
-    );
-  if (ts.isExportSpecifier(parent)) return true;
-  if (
-    (ts.isJsxOpeningElement(parent) || ts.isJsxSelfClosingElement(parent) || ts.isJsxClosingElement(parent)) &&
-    parent.tagName === child
-  )
-    return true;
-  if ((ts.isForInStatement(parent) || ts.isForOfStatement(parent)) && parent.initializer === child) return true;
-  if (ts.isShorthandPropertyAssignment(parent) && isInPattern(ts, parent)) return true;
-  if (
-    (ts.isArrayLiteralExpression(parent) ||
-      ts.isPropertyAssignment(parent) ||
-      ts.isSpreadElement(parent) ||
-      ts.isSpreadAssignment(parent)) &&
-    isInPattern(ts, parent)
-  )
-    return true;
-  return false;
+  const inner = isWrapper(ts, child) ? unwrap(ts, child) : child;
+  const isMember = ts.isPropertyAccessExpression(inner) || ts.isElementAccessExpression(inner);
+  return consumedByParent(positionIn(ts, parent, child), isMember);
 }
 
 export function isAssignmentOperator(ts: typeof TS, kind: TS.SyntaxKind): boolean {
@@ -239,16 +239,29 @@ export function compoundText(ts: typeof TS, kind: TS.SyntaxKind): string {
   return ts.tokenToString(kind)!;
 }
 
-export function functionName(s: FileState, node: TS.FunctionLikeDeclaration): { name: string; at: TS.Node } {
-  const ts = s.ts;
-  const keyName = (key: TS.PropertyName): string =>
-    ts.isIdentifier(key) || ts.isStringLiteral(key) || ts.isNumericLiteral(key)
-      ? key.text
-      : ts.isPrivateIdentifier(key)
-        ? key.text
-        : '[computed]';
-  if (ts.isMethodDeclaration(node) && ts.isClassLike(node.parent))
-    return { name: `${className(ts, node.parent)}.${keyName(node.name)}`, at: node.name };
+function propertyKey(ts: typeof TS, key: TS.PropertyName): KeySyntax<unknown> {
+  if (ts.isIdentifier(key)) return { kind: 'name', name: key.text };
+  if (ts.isPrivateIdentifier(key)) return { kind: 'private', name: key.text };
+  if (ts.isStringLiteral(key) || ts.isNoSubstitutionTemplateLiteral(key)) return { kind: 'string', value: key.text };
+  if (ts.isNumericLiteral(key)) return { kind: 'number', value: Number(key.text) };
+  // `['name']()` is named like `name()`; any other computed key is not known before run time.
+  if (ts.isComputedPropertyName(key) && (ts.isStringLiteralLike(key.expression) || ts.isNumericLiteral(key.expression)))
+    return propertyKey(ts, key.expression);
+  return { kind: 'computed', expr: key };
+}
+
+/** Where a function is written, for instrument-core's naming rules, and the node its location points at. */
+function functionSite(ts: typeof TS, node: TS.FunctionLikeDeclaration): { site: FunctionSite; at: TS.Node } {
+  if (ts.isClassLike(node.parent) && (ts.isMethodDeclaration(node) || ts.isAccessor(node)))
+    return {
+      site: { kind: 'class-member', className: className(ts, node.parent), key: propertyKey(ts, node.name) },
+      at: node.name,
+    };
+  if (ts.isConstructorDeclaration(node))
+    return {
+      site: { kind: 'class-member', className: className(ts, node.parent), key: { kind: 'name', name: 'constructor' } },
+      at: node.getChildren().find((c) => c.kind === ts.SyntaxKind.ConstructorKeyword) ?? node,
+    };
   if (
     ts.isMethodDeclaration(node) ||
     (node.parent && ts.isPropertyAssignment(node.parent) && node.parent.initializer === node)
@@ -256,17 +269,36 @@ export function functionName(s: FileState, node: TS.FunctionLikeDeclaration): { 
     const key = ts.isMethodDeclaration(node) ? node.name : (node.parent as TS.PropertyAssignment).name;
     const literal = ts.isMethodDeclaration(node) ? node.parent : node.parent.parent;
     const holder = literal.parent;
-    const prefix =
-      holder && ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) ? `${holder.name.text}.` : '';
-    return { name: `${prefix}${keyName(key)}`, at: ts.isMethodDeclaration(node) ? node.name : node };
+    return {
+      site: {
+        kind: 'object-member',
+        holder:
+          holder && ts.isVariableDeclaration(holder) && ts.isIdentifier(holder.name) ? holder.name.text : undefined,
+        key: propertyKey(ts, key),
+      },
+      at: ts.isMethodDeclaration(node) ? node.name : node,
+    };
   }
   if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && node.name)
-    return { name: node.name.text, at: node.name };
+    return { site: { kind: 'named', name: node.name.text }, at: node.name };
   const p = node.parent;
-  if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return { name: p.name.text, at: node };
-  if (p && ts.isBinaryExpression(p) && ts.isPropertyAccessExpression(p.left) && ts.isIdentifier(p.left.name))
-    return { name: p.left.name.text, at: node };
-  return { name: 'anonymous', at: node };
+  if (p && ts.isVariableDeclaration(p) && ts.isIdentifier(p.name))
+    return { site: { kind: 'variable', name: p.name.text }, at: node };
+  if (
+    p &&
+    ts.isBinaryExpression(p) &&
+    p.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
+    p.right === node &&
+    ts.isPropertyAccessExpression(p.left) &&
+    ts.isIdentifier(p.left.name)
+  )
+    return { site: { kind: 'member-assignment', property: p.left.name.text }, at: node };
+  return { site: { kind: 'anonymous' }, at: node };
+}
+
+export function functionName(s: FileState, node: TS.FunctionLikeDeclaration): { name: string; at: TS.Node } {
+  const { site, at } = functionSite(s.ts, node);
+  return { name: functionNameOf(site), at };
 }
 
 /** The class whose instance (or, in static members, the class itself) `this` is at `node`, and whether static. */
