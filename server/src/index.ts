@@ -1,7 +1,19 @@
 export { buildApp, MAX_BODY_BYTES } from './http/app.js';
 export type { AppOptions } from './http/app.js';
 export { SqliteStore } from './store/sqlite-store.js';
-export type { EventStore, StoredEvent, TraceSummary, ServiceSummary, ServiceEdge } from './store/event-store.js';
+export { PostgresStore } from './store/postgres/postgres-store.js';
+export type { PostgresStoreOptions } from './store/postgres/postgres-store.js';
+export { storeLocation } from './store/open-store.js';
+export type { StoreLocation } from './store/open-store.js';
+export type {
+  Awaitable,
+  EventStore,
+  EventStream,
+  StoredEvent,
+  TraceSummary,
+  ServiceSummary,
+  ServiceEdge,
+} from './store/event-store.js';
 export { analyze } from './analysis/analyze.js';
 export { accessesFrom } from './analysis/from-events.js';
 export { IncrementalAnalysis } from './analysis/incremental-analysis.js';

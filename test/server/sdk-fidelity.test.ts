@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import racewayBabelPlugin from '@raceway/babel-plugin';
 import racewayTransformer from '@raceway/transformer';
 import { accessesFrom, analyze, startServer } from '@raceway/server';
+import type { StoredEvent } from '@raceway/server';
 
 /** SDK behaviour that only shows in a built app: compiled with each instrumenter, run as its own process. */
 const require = createRequire(import.meta.url);
@@ -79,9 +80,10 @@ for (const [pipeline, build] of [
       );
       try {
         expect(stdout.trim()).toBe('counter 3');
-        const services = server.store.services();
+        const services = await server.store.services();
         expect(services.map((s) => s.name)).toEqual(['mug-shop']);
-        const events = [...server.store.allEvents()];
+        const events: StoredEvent[] = [];
+        for await (const e of server.store.allEvents()) events.push(e);
         const writes = events.filter((e) => {
           const change = (e.kind as { StateChange?: { variable: string; access_type: string } }).StateChange;
           return change?.variable === 'counter' && change.access_type === 'Write';
@@ -108,7 +110,7 @@ for (const [pipeline, build] of [
         expect(stdout.trim().split('\n')).toEqual(['after the trace: 2', 'after the run: 3', 'done: 3']);
         const report = (await server.analysis.current()).races;
         expect(report.map((r) => `${r.severity} ${r.kind} ${r.variable}`)).toEqual([]);
-        expect(server.store.counts().events).toBeGreaterThan(10);
+        expect((await server.store.counts()).events).toBeGreaterThan(10);
       } finally {
         await server.close();
       }
@@ -128,7 +130,9 @@ for (const [pipeline, build] of [
       );
       try {
         expect(stdout.trim().split('\n')).toEqual(['polls 400', 'chained 3000', 'slots 1']);
-        const events = [...server.store.allEvents()] as Array<{
+        const stored: StoredEvent[] = [];
+        for await (const e of server.store.allEvents()) stored.push(e);
+        const events = stored as unknown as Array<{
           kind: Record<string, { name?: string }>;
           causality_vector: unknown[];
         }>;

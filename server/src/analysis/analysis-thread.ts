@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ThreadReply, ThreadRequest, ThreadRole } from '../ingest/thread-messages.js';
-import { SqliteStore } from '../store/sqlite-store.js';
+import { openStoreIn } from '../store/open-store.js';
 import { StoreAnalysis } from './store-analysis.js';
 
 // The analyser thread: reads the database file through a connection of its own and keeps the analysis
@@ -8,21 +8,31 @@ import { StoreAnalysis } from './store-analysis.js';
 if (parentPort) {
   const port = parentPort;
   const role = workerData as Extract<ThreadRole, { role: 'analyser' }>;
-  const store = new SqliteStore(role.file);
+  const store = openStoreIn(role.store);
   const analysis = new StoreAnalysis(store);
+  // One request at a time, in order (an analysis reading from PostgreSQL waits between pages).
+  let queue = Promise.resolve();
   port.on('message', (request: ThreadRequest) => {
-    if (request.op === 'close') {
-      store.close();
-      port.close();
-      return;
-    }
-    let reply: ThreadReply;
-    try {
-      if (request.op !== 'analyse') throw new Error(`the analyser thread does not do "${request.op}"`);
-      reply = { id: request.id, ok: true, value: analysis.result() };
-    } catch (error) {
-      reply = { id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
-    }
-    port.postMessage(reply);
+    queue = queue.then(async () => {
+      if (request.op === 'close') {
+        await store.close();
+        port.close();
+        return;
+      }
+      let reply: ThreadReply;
+      try {
+        if (request.op !== 'analyse') throw new Error(`the analyser thread does not do "${request.op}"`);
+        reply = { id: request.id, ok: true, value: await analysis.result() };
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        reply = {
+          id: request.id,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error),
+          ...(typeof code === 'string' ? { code } : {}),
+        };
+      }
+      port.postMessage(reply);
+    });
   });
 }

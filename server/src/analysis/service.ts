@@ -37,18 +37,18 @@ export class AnalysisService {
   /** `onSlow`: told when one analysis took longer than SLOW_MS (for the server's log). */
   constructor(
     private readonly store: EventStore,
-    private readonly onSlow?: (ms: number, events: number) => void,
+    private readonly onSlow?: (ms: number, accesses: number) => void,
     private readonly analyser: Analyser = new InlineAnalyser(store),
   ) {}
 
-  current(): Promise<AnalysisResult> {
-    const mark = this.store.changeMark?.() ?? String(this.store.counts().events);
-    if (this.cached?.mark === mark) return Promise.resolve(this.cached.result);
+  async current(): Promise<AnalysisResult> {
+    const mark = this.store.changeMark ? await this.store.changeMark() : String((await this.store.counts()).events);
+    if (this.cached?.mark === mark) return this.cached.result;
     if (this.running?.mark === mark) return this.running.result;
     const started = performance.now();
     const result = this.analyser.analyse().then((done) => {
       const ms = performance.now() - started;
-      if (ms > SLOW_MS) this.onSlow?.(Math.round(ms), this.store.counts().events);
+      if (ms > SLOW_MS) this.onSlow?.(Math.round(ms), done.accesses ?? 0);
       this.cached = { mark, result: done };
       return done;
     });

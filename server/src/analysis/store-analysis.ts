@@ -1,4 +1,4 @@
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, EventStream, StoredEvent } from '../store/event-store.js';
 import { ANALYSED_KINDS } from './from-events.js';
 import { IncrementalAnalysis } from './incremental-analysis.js';
 import type { AnalysisResult } from './analyze.js';
@@ -15,15 +15,15 @@ export class StoreAnalysis {
 
   constructor(private readonly store: EventStore) {}
 
-  result(): AnalysisResult {
+  async result(): Promise<AnalysisResult> {
     const { store } = this;
     if (!store.position || !store.countBetween || !store.eventsBetween) {
       const whole = new IncrementalAnalysis();
-      whole.add(store.allEvents(ANALYSED_KINDS));
+      await addAll(whole, store.allEvents(ANALYSED_KINDS));
       return { races: whole.races(), notAnalysed: whole.notAnalysed(), accesses: whole.size };
     }
-    const { lastSeq, events } = store.position();
-    let added = store.countBetween(this.seq, lastSeq);
+    const { lastSeq, events } = await store.position();
+    let added = await store.countBetween(this.seq, lastSeq);
     if (events !== this.count + added) {
       // Events were pruned: what was analysed is no longer what is stored.
       this.analysis = new IncrementalAnalysis();
@@ -32,10 +32,29 @@ export class StoreAnalysis {
       added = events;
     }
     if (added > 0) {
-      this.analysis.add(store.eventsBetween(this.seq, lastSeq, ANALYSED_KINDS));
+      await addAll(this.analysis, store.eventsBetween(this.seq, lastSeq, ANALYSED_KINDS));
       this.seq = lastSeq;
       this.count = events;
     }
     return { races: this.analysis.races(), notAnalysed: this.analysis.notAnalysed(), accesses: this.analysis.size };
   }
+}
+
+/** Pages of a streamed read; the analysis takes each page as it comes (as it takes events that arrive later). */
+const PAGE = 20_000;
+
+async function addAll(analysis: IncrementalAnalysis, events: EventStream): Promise<void> {
+  if (Symbol.iterator in events) {
+    analysis.add(events);
+    return;
+  }
+  let page: StoredEvent[] = [];
+  for await (const event of events) {
+    page.push(event);
+    if (page.length === PAGE) {
+      analysis.add(page);
+      page = [];
+    }
+  }
+  if (page.length) analysis.add(page);
 }

@@ -1,4 +1,5 @@
 import { ThreadClient } from '../ingest/thread-client.js';
+import type { StoreLocation } from '../store/open-store.js';
 import type { AnalysisResult } from './analyze.js';
 import type { Analyser } from './service.js';
 
@@ -6,9 +7,9 @@ import type { Analyser } from './service.js';
 export class ThreadAnalyser implements Analyser {
   private readonly thread: ThreadClient;
 
-  /** `script`: the built `analysis-thread.js`; `file`: the database file. */
-  constructor(script: string, file: string) {
-    this.thread = new ThreadClient(script, { role: 'analyser', file });
+  /** `script`: the built `analysis-thread.js`; `store`: where the thread reads events from. */
+  constructor(script: string, store: StoreLocation) {
+    this.thread = new ThreadClient(script, { role: 'analyser', store });
   }
 
   analyse(): Promise<AnalysisResult> {

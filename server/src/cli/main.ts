@@ -9,16 +9,19 @@ import { renderReport, sawNothing } from './render.js';
 import { isLoopbackHost } from '../http/request-origin.js';
 import { parseDuration, startServer } from './server-process.js';
 import { terminalSafeJson } from './terminal-text.js';
+import { describeLocation, storeLocation } from '../store/open-store.js';
 
 const USAGE = `usage:
-  raceway serve [--host 127.0.0.1] [--port 8080] [--db .raceway/raceway.db | --db :memory:] [--api-key-file F] [--retain 7d] [--root DIR]
+  raceway serve [--host 127.0.0.1] [--port 8080] [--store .raceway/raceway.db | :memory: | postgres://user@host/db]
+                [--api-key-file F] [--retain 7d] [--root DIR]
                 [--log-level info] [--request-timeout 30s] [--max-connections N]
-  raceway run [--json FILE] [--fail-on-race [--allow-empty]] [--db PATH] [--root DIR] [--ui] [--port N] [--log-level error] -- <command ...>
+  raceway run [--json FILE] [--fail-on-race [--allow-empty]] [--store PATH|URL] [--root DIR] [--ui] [--port N] [--log-level error] -- <command ...>
   raceway races [--endpoint URL] [--api-key-file F] [--json]
   raceway check [--endpoint URL] [--api-key-file F] [--json] [--allow-empty]
                 (exits 3 when any race exists, 4 when there was nothing to analyse)
   raceway annotate [--project tsconfig.json] [--json] [--write] [--check] [--min-risk high|medium|low]
 
+  store: --store (or --db) takes a SQLite file, :memory:, or a PostgreSQL URL; serve also reads RACEWAY_DATABASE_URL
   keys: --api-key-file F (one key per line) or RACEWAY_API_KEY / RACEWAY_API_KEYS (comma-separated);
         --api-key K also works but shows the key to every user of the machine in the process list
 `;
@@ -74,7 +77,8 @@ async function serve(args: string[], env: CliEnvironment): Promise<number> {
     options: {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8080' },
-      db: { type: 'string', default: '.raceway/raceway.db' },
+      store: { type: 'string' },
+      db: { type: 'string' },
       'api-key': { type: 'string', multiple: true },
       'api-key-file': { type: 'string' },
       retain: { type: 'string' },
@@ -93,10 +97,11 @@ async function serve(args: string[], env: CliEnvironment): Promise<number> {
   if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 16))
     throw new Error(`--max-connections must be a whole number of at least 16, got "${values['max-connections']}"`);
   const limits = { ...(requestTimeoutMs ? { requestTimeoutMs } : {}), ...(maxConnections ? { maxConnections } : {}) };
+  const db = storeOption(values, process.env.RACEWAY_DATABASE_URL || '.raceway/raceway.db');
   const server = await startServer({
     host: values.host!,
     port,
-    db: values.db!,
+    db,
     apiKeys,
     sourceRoot: values.root!,
     logLevel: logLevel(values['log-level'], 'info'),
@@ -106,7 +111,9 @@ async function serve(args: string[], env: CliEnvironment): Promise<number> {
     ...(env.analysisThread ? { analysisThread: env.analysisThread } : {}),
     ...(values.retain ? { retainMs: parseDuration(values.retain, '--retain') } : {}),
   });
-  process.stdout.write(`raceway listening on ${server.url} (events: POST ${server.url}/events, store: ${values.db})\n`);
+  process.stdout.write(
+    `raceway listening on ${server.url} (events: POST ${server.url}/events, store: ${describeLocation(storeLocation(db))})\n`,
+  );
   process.stdout.write(`web UI: ${server.url}/\n`);
   if (!isLoopbackHost(values.host!) && apiKeys.length === 0) {
     process.stderr.write(
@@ -122,8 +129,17 @@ async function serve(args: string[], env: CliEnvironment): Promise<number> {
   return 0;
 }
 
+/** `--store`, or its older name `--db`, or the default. */
+function storeOption(values: { store?: string | undefined; db?: string | undefined }, fallback: string): string {
+  if (values.store !== undefined && values.db !== undefined)
+    throw new Error('give the store once: --store (or its older name --db), not both');
+  const chosen = values.store ?? values.db ?? fallback;
+  if (chosen.trim() === '') throw new Error('--store needs a SQLite file, :memory:, or a postgres:// URL');
+  return chosen;
+}
+
 /** Options of `raceway run` that take a value (the word after them is not the command). */
-const RUN_VALUE_OPTIONS = new Set(['--json', '--db', '--port', '--root', '--log-level']);
+const RUN_VALUE_OPTIONS = new Set(['--json', '--db', '--store', '--port', '--root', '--log-level']);
 
 async function run(args: string[], env: CliEnvironment): Promise<number> {
   const split = args.indexOf('--');
@@ -140,7 +156,8 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
       json: { type: 'string' },
       'fail-on-race': { type: 'boolean', default: false },
       'allow-empty': { type: 'boolean', default: false },
-      db: { type: 'string', default: ':memory:' },
+      store: { type: 'string' },
+      db: { type: 'string' },
       ui: { type: 'boolean', default: false },
       port: { type: 'string', default: '0' },
       root: { type: 'string', default: process.cwd() },
@@ -151,7 +168,8 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
   const server = await startServer({
     host: '127.0.0.1',
     port: Number(values.port),
-    db: values.db!,
+    // An embedded store unless asked: a run's events are its own.
+    db: storeOption(values, ':memory:'),
     apiKeys: [],
     sourceRoot: values.root!,
     logLevel: logLevel(values['log-level'], 'error'),
@@ -176,10 +194,16 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
   await new Promise((r) => setTimeout(r, 200));
   if (tty)
     process.stderr.write(
-      `raceway: ${command[0]} exited with ${code}; analysing ${server.store.counts().events} events…\n`,
+      `raceway: ${command[0]} exited with ${code}; analysing ${(await server.store.counts()).events} events…\n`,
     );
   const analysed = await server.analysis.current();
-  const report = toReport(analysed.races, server.store.counts(), undefined, analysed.notAnalysed, analysed.accesses);
+  const report = toReport(
+    analysed.races,
+    await server.store.counts(),
+    undefined,
+    analysed.notAnalysed,
+    analysed.accesses,
+  );
   process.stdout.write(renderReport(report, { color: Boolean(process.stdout.isTTY), root: values.root! }));
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
   if (values.ui) {

@@ -13,6 +13,11 @@ import { WorkerParser } from '../ingest/worker-parser.js';
 import { WorkerWriter } from '../ingest/worker-writer.js';
 import type { EventStore } from '../store/event-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { describeLocation, storeLocation } from '../store/open-store.js';
+import type { StoreLocation } from '../store/open-store.js';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
+
+const DAY_MS = 86_400_000;
 import type { AnalysisService } from '../analysis/service.js';
 
 export interface RunningServer {
@@ -26,7 +31,7 @@ export interface RunningServer {
 export interface ServerOptions {
   host: string;
   port: number;
-  /** A database file, or `:memory:`. */
+  /** A SQLite database file, `:memory:`, or a PostgreSQL URL (`postgres://user@host:5432/db`). */
   db: string;
   apiKeys: string[];
   retainMs?: number;
@@ -54,24 +59,37 @@ export interface ServerOptions {
  */
 const PARSER_THREADS = Math.min(4, Math.max(2, availableParallelism() - 1));
 
-/** Starts the HTTP server over a SQLite store (a file or :memory:). */
-export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  let store: SqliteStore;
+/** Opens the store the options name, with a message that says which one when it cannot be used. */
+async function openStore(location: StoreLocation): Promise<EventStore> {
   try {
-    store = new SqliteStore(options.db); // creates or converts the layout before any writer opens the file
+    // The server process brings the layout up to date before any thread opens the database.
+    return location.kind === 'postgres' ? await PostgresStore.open(location.url) : new SqliteStore(location.file);
   } catch (error) {
     throw new Error(
-      `cannot use the database ${options.db}: ${error instanceof Error ? error.message : String(error)}`,
+      `cannot use the ${location.kind === 'postgres' ? 'PostgreSQL database' : 'database'} ${describeLocation(location)}: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   }
+}
+
+/** Starts the HTTP server over a SQLite store (a file or :memory:) or a PostgreSQL database (a postgres:// URL). */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const location = storeLocation(options.db);
+  if (location.kind === 'postgres' && options.retainMs !== undefined && options.retainMs < DAY_MS)
+    throw new Error('--retain with PostgreSQL keeps whole days (partitions): give at least 1d');
+  const store = await openStore(location);
+  const fileDb = location.kind === 'sqlite' && location.file !== ':memory:';
+  // SQLite files are written from a thread that owns the write connection; PostgreSQL is written through
+  // the pool from this thread (its work is in the database).
   const writer: EventWriter =
-    options.ingestThread && options.db !== ':memory:'
-      ? new WorkerWriter(options.ingestThread, options.db)
-      : new InlineWriter(store);
+    options.ingestThread && fileDb ? new WorkerWriter(options.ingestThread, location.file) : new InlineWriter(store);
   const parser: BatchParser = options.ingestThread
     ? new WorkerParser(options.ingestThread, PARSER_THREADS)
     : new InlineParser();
+  const analyser =
+    options.analysisThread && (fileDb || location.kind === 'postgres')
+      ? new ThreadAnalyser(options.analysisThread, location)
+      : undefined;
   const { app, analysis } = buildApp({
     store,
     writer,
@@ -79,9 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     apiKeys: options.apiKeys,
     logger: { level: options.logLevel ?? 'info', stream: process.stderr },
     loopbackOnly: isLoopbackHost(options.host),
-    ...(options.analysisThread && options.db !== ':memory:'
-      ? { analyser: new ThreadAnalyser(options.analysisThread, options.db) }
-      : {}),
+    ...(analyser ? { analyser } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.sourceRoot ? { sourceRoot: options.sourceRoot } : {}),
     ...(options.uiDir ? { uiDir: options.uiDir } : {}),
@@ -92,13 +108,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await app.close();
     await parser.close();
     await writer.close();
-    store.close();
+    await store.close();
   };
   try {
     await app.listen({
       host: options.host,
       port: options.port,
-      listenTextResolver: (address) => `raceway listening on ${address} (store: ${options.db})`,
+      listenTextResolver: (address) => `raceway listening on ${address} (store: ${describeLocation(location)})`,
     });
   } catch (error) {
     await release().catch(() => undefined);

@@ -83,7 +83,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   const log = app.log;
   const analysis = new AnalysisService(
     options.store,
-    (ms, events) => log.warn({ ms, events }, 'slow analysis'),
+    (ms, accesses) => log.warn({ ms, accesses }, 'slow analysis'),
     options.analyser,
   );
   app.addHook('onClose', async () => analysis.close());
@@ -222,14 +222,14 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     const { races, notAnalysed, accesses } = await analysis.current();
     return {
       success: true,
-      data: toReport(races, options.store.counts(), options.sourceRoot, notAnalysed, accesses),
+      data: toReport(races, await options.store.counts(), options.sourceRoot, notAnalysed, accesses),
       error: null,
     };
   });
 
   app.get('/api/races/:id', { schema: raceParams }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    const report = toReport((await analysis.current()).races, options.store.counts(), options.sourceRoot);
+    const report = toReport((await analysis.current()).races, await options.store.counts(), options.sourceRoot);
     const race = report.races.find((r) => r.id === id);
     return race ? { success: true, data: race, error: null } : fail(reply, 'RW_RACE_NOT_FOUND');
   });
@@ -240,7 +240,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
       page_size: pageSize,
       service,
     } = request.query as { page: number; page_size: number; service?: string };
-    const { traces, total } = options.store.traces(page, pageSize, service);
+    const { traces, total } = await options.store.traces(page, pageSize, service);
     const { races } = await analysis.current();
     const hasRace = (id: string) => races.some((r) => r.traceSet.has(id));
     return {
@@ -258,13 +258,13 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
 
   app.get('/api/services', async () => ({
     success: true,
-    data: { services: options.store.services(), edges: options.store.edges() },
+    data: { services: await options.store.services(), edges: await options.store.edges() },
     error: null,
   }));
 
   app.get('/api/services/:name/dependencies', { schema: serviceParams }, async (request) => {
     const { name } = request.params as { name: string };
-    const edges = options.store.edges();
+    const edges = await options.store.edges();
     return {
       success: true,
       data: {

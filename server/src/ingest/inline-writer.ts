@@ -16,10 +16,10 @@ export class InlineWriter implements EventWriter {
   }
 
   async probe(): Promise<void> {
-    this.store.probeWrite?.();
+    await this.store.probeWrite?.();
   }
 
   async close(): Promise<void> {
-    this.store.indexPending?.();
+    await this.store.indexPending?.();
   }
 }

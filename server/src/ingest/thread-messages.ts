@@ -1,4 +1,5 @@
 import type { BatchBody } from '../store/ingest-batch.js';
+import type { StoreLocation } from '../store/open-store.js';
 
 /**
  * Messages between the HTTP thread and the ingest threads. Batches and rows travel as strings (rows as
@@ -35,4 +36,4 @@ export type ThreadRole =
   | { role: 'writer'; file: string }
   | { role: 'parser' }
   | { role: 'checkpointer'; file: string }
-  | { role: 'analyser'; file: string };
+  | { role: 'analyser'; store: StoreLocation };

@@ -47,7 +47,9 @@ export async function traceDetail(
   sourceRoot?: string,
 ): Promise<TraceDetail | undefined> {
   // Events stored by an older server may nest deeper than JSON can be written back: bounded for the reply.
-  const events = store.traceEvents(normaliseTraceId(id)).map((e) => boundDepth(e, MAX_VALUE_DEPTH + 8) as StoredEvent);
+  const events = (await store.traceEvents(normaliseTraceId(id))).map(
+    (e) => boundDepth(e, MAX_VALUE_DEPTH + 8) as StoredEvent,
+  );
   if (events.length === 0) return undefined;
   // Causal order: by each event's time, then per-process sequence.
   const ordered = [...events].sort((a, b) => {
@@ -85,6 +87,6 @@ export async function traceDetail(
     }
   }
   const traceId = events[0]!.trace_id;
-  const races = toReport((await analysis.forTrace(traceId)).races, store.counts(), sourceRoot).races;
+  const races = toReport((await analysis.forTrace(traceId)).races, await store.counts(), sourceRoot).races;
   return { traceId, events: ordered, tasks: [...tasks.values()], auditTrails: Object.fromEntries(audit), races };
 }
