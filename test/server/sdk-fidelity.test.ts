@@ -172,8 +172,10 @@ for (const [pipeline, build] of [
           races.filter((r) => r.variable !== 'makeQueue#3.pending'),
           found.join('\n'),
         ).toEqual([]);
+        const stored: StoredEvent[] = [];
+        for await (const e of server.store.allEvents()) stored.push(e);
         const names = new Set(
-          [...server.store.allEvents()]
+          stored
             .map((e) => (e.kind as { StateChange?: { variable: string } }).StateChange?.variable)
             .filter(Boolean),
         );
