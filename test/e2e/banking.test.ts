@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshSchema, POSTGRES_URL, sayPostgresSkipped } from '../server/helpers/postgres.js';
 
 /**
  * The banking examples end to end: real processes, real HTTP, the real server (embedded by
@@ -26,11 +27,23 @@ interface Report {
   stats: { events: number; traces: number };
 }
 
-function runUnderRaceway(example: string, endpoint: string): { stdout: string; report: Report } {
-  const json = path.join(out, `${example}${endpoint.replace(/\//g, '-')}.json`);
+const schemas: Array<ReturnType<typeof freshSchema>> = [];
+afterAll(async () => {
+  for (const schema of schemas.splice(0)) await schema.drop();
+});
+
+/** `raceway run` on its embedded store, or on a fresh PostgreSQL schema. */
+function runUnderRaceway(example: string, endpoint: string, store: Store): { stdout: string; report: Report } {
+  const json = path.join(out, `${example}${endpoint.replace(/\//g, '-')}-${store}.json`);
+  const storeArgs: string[] = [];
+  if (store === 'postgres') {
+    const schema = freshSchema();
+    schemas.push(schema);
+    storeArgs.push('--store', schema.url);
+  }
   const result = spawnSync(
     process.execPath,
-    [cli, 'run', '--json', json, '--', process.execPath, 'dist/load.js', endpoint, '10'],
+    [cli, 'run', '--json', json, ...storeArgs, '--', process.execPath, 'dist/load.js', endpoint, '10'],
     {
       cwd: path.join(repo, 'examples', example),
       encoding: 'utf8',
@@ -40,9 +53,18 @@ function runUnderRaceway(example: string, endpoint: string): { stdout: string; r
   return { stdout: result.stdout, report: JSON.parse(readFileSync(json, 'utf8')) as Report };
 }
 
-describe.each(['express-banking', 'babel-banking'])('%s', (example) => {
+type Store = 'sqlite' | 'postgres';
+const runs: Array<[string, Store]> = [
+  ['express-banking', 'sqlite'],
+  ['babel-banking', 'sqlite'],
+];
+// The examples run once against PostgreSQL too: the same report from the other store.
+if (POSTGRES_URL) runs.push(['express-banking', 'postgres']);
+else sayPostgresSkipped();
+
+describe.each(runs)('%s (%s store)', (example, store) => {
   it('reports exactly the lost update on the balance, with the read and the write locations', () => {
-    const { stdout, report } = runUnderRaceway(example, '/transfer');
+    const { stdout, report } = runUnderRaceway(example, '/transfer', store);
     expect(stdout).toMatch(/lost updates changed it/);
     expect(report.races.map((r) => `${r.severity} ${r.kind} ${r.variable}`)).toEqual([
       'critical lost-update accounts.alice.balance',
@@ -61,7 +83,7 @@ describe.each(['express-banking', 'babel-banking'])('%s', (example) => {
   });
 
   it('reports no race for the locked variant', () => {
-    const { stdout, report } = runUnderRaceway(example, '/transfer-safe');
+    const { stdout, report } = runUnderRaceway(example, '/transfer-safe', store);
     expect(stdout).toMatch(/money conserved/);
     expect(report.races).toEqual([]);
     expect(report.stats.events).toBeGreaterThan(100);

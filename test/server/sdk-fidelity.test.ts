@@ -175,9 +175,7 @@ for (const [pipeline, build] of [
         const stored: StoredEvent[] = [];
         for await (const e of server.store.allEvents()) stored.push(e);
         const names = new Set(
-          stored
-            .map((e) => (e.kind as { StateChange?: { variable: string } }).StateChange?.variable)
-            .filter(Boolean),
+          stored.map((e) => (e.kind as { StateChange?: { variable: string } }).StateChange?.variable).filter(Boolean),
         );
         expect([...names].sort()).toEqual(['makeQueue#1.pending', 'makeQueue#2.pending', 'makeQueue#3.pending']);
       } finally {
