@@ -1,9 +1,10 @@
-// Events per second that `raceway serve` acknowledges (committed to its SQLite file) when 32 connections
-// post 100-event batches (the SDK's default batch size) over loopback. Target: >= 100k events/s.
+// Events per second that `raceway serve` acknowledges (committed to its store) when 32 connections post
+// 100-event batches (the SDK's default batch size) over loopback: SQLite (target >= 100k events/s), then
+// PostgreSQL with one and with two instances, side by side in the same run.
 // The load generator (bench/lib/post-batches.mjs: pre-built requests on keep-alive sockets) runs on the
 // same machine; the output also reports where the CPU went, so a busy machine can be told from a slow server.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,48 +77,133 @@ function processCpu(pid) {
   }
 }
 
-export async function ingest({ quick = false } = {}) {
-  const dir = path.join(repo, 'test-output', 'bench-ingest');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+/** CPU seconds of every PostgreSQL process on this machine (its backends do the database's share of ingest). */
+function postgresCpu() {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      total += processCpu(pid) ?? 0;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** Starts `raceway serve` on `store` and resolves to the process and its URL. */
+async function startServe(store) {
   const server = spawn(
     process.execPath,
-    [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'serve', '--port', '0', '--db', path.join(dir, 'bench.db')],
+    [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'serve', '--port', '0', '--store', store],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const url = await new Promise((resolve) =>
+  const url = await new Promise((resolve, reject) => {
+    server.once('exit', (code) => reject(new Error(`raceway serve exited with ${code}`)));
     server.stdout.on('data', (c) => {
       const m = /listening on (http:\/\/\S+)/.exec(String(c));
       if (m) resolve(m[1]);
-    }),
-  );
+    });
+  });
+  return { server, url };
+}
+
+/**
+ * One configuration: `instances` servers on `store`, the batches split between them, `CONNECTIONS` in all.
+ * Returns the acknowledged rate and the CPU per event of the servers and of PostgreSQL.
+ */
+async function measure(label, store, instances, { quick }) {
+  const servers = [];
+  for (let i = 0; i < instances; i++) servers.push(await startServe(store));
   const warmup = quick ? 50 : 500;
   const measured = quick ? 200 : 6000;
-  const requests = prepareRequests(
-    `${url}/events`,
-    Array.from({ length: warmup + measured }, (_, n) => body(n % 4, n)),
-  );
-  await postAll(url, requests.slice(0, warmup), CONNECTIONS); // JIT, page cache and the store's first index run
+  const bodies = Array.from({ length: warmup + measured }, (_, n) => body(n % 4, n));
+  const share = (list) => servers.map((_, i) => list.filter((__, k) => k % instances === i));
+  const postEverywhere = (list) =>
+    Promise.all(
+      share(list).map((part, i) =>
+        postAll(servers[i].url, prepareRequests(`${servers[i].url}/events`, part), Math.ceil(CONNECTIONS / instances)),
+      ),
+    );
+  await postEverywhere(bodies.slice(0, warmup)); // JIT, page cache, the store's first index run, today's partition
   const machineBefore = machineTicks();
-  const serverBefore = processCpu(server.pid);
+  const serversBefore = servers.map((s) => processCpu(s.server.pid));
+  const pgBefore = store.startsWith('postgres') ? postgresCpu() : 0;
   const clientBefore = process.cpuUsage();
-  const { acknowledged, seconds, failed } = await postAll(url, requests.slice(warmup), CONNECTIONS);
+  const started = performance.now();
+  const results = await postEverywhere(bodies.slice(warmup));
+  const seconds = (performance.now() - started) / 1000;
   const client = process.cpuUsage(clientBefore);
-  const serverCpu = processCpu(server.pid);
+  const serversCpu = servers.reduce(
+    (sum, s, i) => sum + ((processCpu(s.server.pid) ?? 0) - (serversBefore[i] ?? 0)),
+    0,
+  );
+  const pgCpu = store.startsWith('postgres') ? postgresCpu() - pgBefore : 0;
   const machineAfter = machineTicks();
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
+  for (const s of servers) s.server.kill('SIGTERM');
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.server.once('exit', resolve))));
+  const acknowledged = results.reduce((sum, r) => sum + r.acknowledged, 0);
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
   const rate = acknowledged / seconds;
   const busy =
     (machineAfter.busy - machineBefore.busy) /
     (machineAfter.busy - machineBefore.busy + machineAfter.idle - machineBefore.idle);
   const perEvent = (cpuSeconds) => `${((cpuSeconds * 1e6) / acknowledged).toFixed(1)} µs`;
   process.stdout.write(
-    `\nIngest (${CONNECTIONS} connections, ${BATCH}-event batches, ${warmup * BATCH} warm-up events)\n` +
-      `  ${acknowledged} events acknowledged${failed ? ` (${failed} requests failed)` : ''} in ${seconds.toFixed(2)} s = ${Math.round(rate)} events/s (target >= 100000: ${(rate / 100000).toFixed(2)}x)\n` +
-      `  CPU per event: server ${serverBefore === undefined || serverCpu === undefined ? 'n/a' : perEvent(serverCpu - serverBefore)} (all threads), load generator ${perEvent((client.user + client.system) / 1e6)}; machine busy ${Math.round(busy * 100)}% of ${os.cpus().length} cores\n`,
+    `  ${label.padEnd(26)} ${String(Math.round(rate)).padStart(7)} events/s${failed ? ` (${failed} requests failed)` : ''}; CPU per event: raceway ${perEvent(serversCpu)}` +
+      `${store.startsWith('postgres') ? `, PostgreSQL ${perEvent(pgCpu)}` : ''}, load generator ${perEvent((client.user + client.system) / 1e6)}; machine busy ${Math.round(busy * 100)}%\n`,
   );
-  return [{ benchmark: 'ingest', metric: 'events/s vs 100k target', ratio: rate / 100000, target: '>= 1x' }];
+  return rate;
+}
+
+/** The PostgreSQL database benchmarks may use (a schema of their own is created and dropped). */
+const POSTGRES = process.env.RACEWAY_BENCH_DATABASE_URL || process.env.RACEWAY_TEST_DATABASE_URL;
+
+async function dropSchema(url, schema) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+}
+
+export async function ingest({ quick = false } = {}) {
+  const dir = path.join(repo, 'test-output', 'bench-ingest');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  process.stdout.write(
+    `\nIngest (${CONNECTIONS} connections, ${BATCH}-event batches, 5 000 traces open; stores side by side in one run)\n`,
+  );
+  const rows = [];
+  const sqlite = await measure('SQLite, 1 instance', path.join(dir, 'bench.db'), 1, { quick });
+  rows.push({ benchmark: 'ingest', metric: 'SQLite events/s vs 100k target', ratio: sqlite / 100000, target: '>= 1x' });
+  if (!POSTGRES) {
+    process.stdout.write('  PostgreSQL rows skipped: set RACEWAY_BENCH_DATABASE_URL or RACEWAY_TEST_DATABASE_URL\n');
+    return rows;
+  }
+  for (const instances of [1, 2]) {
+    const schema = `rw_bench_${process.pid}_${instances}`;
+    const url = new URL(POSTGRES);
+    url.searchParams.set('schema', schema);
+    try {
+      const rate = await measure(
+        `PostgreSQL, ${instances} instance${instances > 1 ? 's' : ''}`,
+        url.toString(),
+        instances,
+        { quick },
+      );
+      rows.push({
+        benchmark: 'ingest',
+        metric: `PostgreSQL x${instances} vs SQLite`,
+        ratio: rate / sqlite,
+        target: 'report',
+      });
+    } finally {
+      await dropSchema(POSTGRES, schema);
+    }
+  }
+  return rows;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await ingest({ quick: process.argv.includes('--quick') });

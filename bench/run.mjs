@@ -8,6 +8,7 @@ import { ingest } from './ingest.mjs';
 import { longRunning } from './long-running.mjs';
 import { instrumentation } from './instrumentation.mjs';
 import { outage } from './outage.mjs';
+import { storedAnalysis } from './stored-analysis.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -20,6 +21,7 @@ const benchmarks = [
   ingest,
   analysisScaling,
   analysisAdversarial,
+  storedAnalysis,
   outage,
 ];
 

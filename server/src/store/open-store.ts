@@ -29,5 +29,5 @@ export function describeLocation(location: StoreLocation): string {
 export function openStoreIn(location: StoreLocation): EventStore {
   return location.kind === 'sqlite'
     ? new SqliteStore(location.file)
-    : new PostgresStore(location.url, { migrate: false });
+    : new PostgresStore(location.url, { migrate: false, maxConnections: 2 });
 }

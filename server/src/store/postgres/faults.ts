@@ -18,7 +18,7 @@ const NETWORK_CODES = new Set([
 ]);
 /** Errors the client raises without a code when a connection fails or is cut. */
 const CLIENT_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
+  /Connection terminated|Query read timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
 
 /** A storage fault (answered 503 until the database is back) when `error` says the database is unavailable. */
 export function asStorageFault(error: unknown, where: string): unknown {

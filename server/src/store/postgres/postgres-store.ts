@@ -54,6 +54,8 @@ function connectionConfig(
       max: maxConnections,
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30_000,
+      // A database that accepts connections but does not answer is as unavailable as one that refuses them.
+      query_timeout: 60_000,
       ...(schema ? { options: `-c search_path=${schema}` } : {}),
     },
     ...(schema ? { schema } : {}),
