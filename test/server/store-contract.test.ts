@@ -238,3 +238,29 @@ describe.each(kinds)('$name store', (kind) => {
     expect(await analysis.current()).not.toBe(first);
   });
 });
+
+describe.skipIf(!POSTGRES_URL)('PostgreSQL store across days', () => {
+  const DAY = 86_400_000;
+  it('recognises a retry that crosses midnight, and keeps each day in a partition retention drops whole', async () => {
+    const schema = freshSchema();
+    cleanups.push(() => schema.drop());
+    const day = Math.floor(Date.now() / DAY) - 3;
+    let now = (day + 1) * DAY - 30_000; // 30 s before midnight
+    const store = await PostgresStore.open(schema.url, { now: () => now });
+    cleanups.push(() => store.close());
+    expect(await store.insert([event(1, 1), event(2, 1)])).toEqual({ inserted: 2, duplicates: 0 });
+    now = (day + 1) * DAY + 60_000; // the retry, a minute after midnight
+    const retry = await store.insert([
+      event(1, 1),
+      { ...event(2, 1), timestamp: '2026-11-26T11:00:00.000Z' },
+      event(3, 1),
+    ]);
+    expect(retry).toMatchObject({ inserted: 1, duplicates: 1 });
+    expect(retry.conflicts).toEqual([{ index: 1, reason: expect.stringMatching(/different timestamp/) }]);
+    expect((await store.counts()).events).toBe(3);
+    // The first day goes once all of it is older than the cutoff; the second stays.
+    expect(await store.prune((day + 1) * DAY + 1000)).toBe(2);
+    expect((await collect(store.allEvents())).map((e) => e.id)).toEqual([event(3, 1).id]);
+    expect((await store.traces(1, 10)).traces[0]).toMatchObject({ events: 1 });
+  });
+});

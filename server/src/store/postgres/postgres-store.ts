@@ -18,6 +18,11 @@ import {
 } from './schema.js';
 
 const DAY_MS = 86_400_000;
+/**
+ * How long after it was first sent an event can come again: retries of our SDK end within a minute. Early in a
+ * day, repeats are also looked for in yesterday's partition.
+ */
+const RETRY_WINDOW_MS = 3_600_000;
 /** Rows read per round trip when events are streamed (analysis). */
 const PAGE_ROWS = 10_000;
 
@@ -198,8 +203,7 @@ export class PostgresStore implements EventStore {
   }
 
   async insertBatches(batches: IngestBatch[]): Promise<BatchResult[]> {
-    const results: BatchResult[] = batches.map(() => ({ inserted: 0, duplicates: 0 }));
-    if (batches.every((b) => b.rows.length === 0)) return results;
+    if (batches.every((b) => b.rows.length === 0)) return batches.map(() => ({ inserted: 0, duplicates: 0 }));
     const day = this.today();
     await this.ensureDays(day);
     const bodies = batches.map(({ body, rows }) =>
@@ -215,15 +219,15 @@ export class PostgresStore implements EventStore {
       );
       let seq = Number(state.rows[0]!.last_seq);
       let batchKey = Number(state.rows[0]!.last_batch);
-      // Ids already stored, and ids earlier in this group: a repeat is a duplicate, a different event a conflict.
-      const ids = batches.flatMap((b) => b.rows.map((r) => r[0]));
-      const stored = new Map<string, StoredId>();
-      if (ids.length) {
+      // Ids seen before this insert: earlier in this group, or (early in a day) in yesterday's partition,
+      // where a retry sent just before midnight was stored. Today's repeats are found by the unique index.
+      const known = new Map<string, StoredId>();
+      if (this.now() % DAY_MS < RETRY_WINDOW_MS) {
         const found = await client.query<StoredId>(
-          'SELECT id, trace_id, kind, service, ts FROM events WHERE id = ANY($1::text[])',
-          [ids],
+          'SELECT id, trace_id, kind, service, ts FROM events WHERE day = $1 AND id = ANY($2::text[])',
+          [day - 1, batches.flatMap((b) => b.rows.map((r) => r[0]))],
         );
-        for (const row of found.rows) stored.set(row.id, row);
+        for (const row of found.rows) known.set(row.id, row);
       }
       const columns = {
         seq: [] as number[],
@@ -237,22 +241,22 @@ export class PostgresStore implements EventStore {
         batch: [] as number[],
         position: [] as number[],
       };
-      const batchRows = { key: [] as number[], body: [] as Buffer[] };
+      /** Per candidate row (by index in `columns`): its batch and row. */
+      const candidates: Array<{ batch: number; row: EventRow; trace: string }> = [];
+      const conflicts: Rejection[][] = batches.map(() => []);
+      const keys = batches.map(({ rows }) => (rows.length ? ++batchKey : 0));
       batches.forEach(({ rows }, b) => {
-        if (rows.length === 0) return;
-        const conflicts: Rejection[] = [];
-        let inserted = 0;
-        const key = batchKey + 1;
         for (const row of rows) {
           const [id, traceId, kind, service, span, upstream, ts, position] = row;
           const trace = normalizeTraceId(traceId);
-          const prior = stored.get(id);
+          const prior = known.get(id);
           if (prior) {
             const reason = conflictReason(prior, trace, row);
-            if (reason) conflicts.push({ index: position, reason });
+            if (reason) conflicts[b]!.push({ index: position, reason });
             continue;
           }
-          stored.set(id, { id, trace_id: trace, kind, service, ts });
+          known.set(id, { id, trace_id: trace, kind, service, ts });
+          candidates.push({ batch: b, row, trace });
           columns.seq.push(++seq);
           columns.id.push(id);
           columns.trace.push(trace);
@@ -261,61 +265,83 @@ export class PostgresStore implements EventStore {
           columns.span.push(span);
           columns.upstream.push(upstream);
           columns.ts.push(ts);
-          columns.batch.push(key);
+          columns.batch.push(keys[b]!);
           columns.position.push(position);
-          inserted++;
         }
-        if (inserted > 0) {
-          batchKey = key; // every event a repeat: no second copy of the text
-          batchRows.key.push(key);
-          batchRows.body.push(bodies[b]!);
+      });
+      // One statement: the rows (a repeat of today's is skipped by the unique index) and the day's summary per
+      // trace and service of what was inserted (what trace lists and service views read).
+      const inserted = candidates.length
+        ? await client.query<{ seq: string }>(
+            `WITH ins AS (
+               INSERT INTO events (day, seq, id, trace_id, kind, service, span, upstream_span, ts, batch, position)
+               SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::int[])
+               ON CONFLICT (id, day) DO NOTHING
+               RETURNING seq, trace_id, service, ts
+             ), summary AS (
+               INSERT INTO trace_days (day, trace_id, service, events, first_ts, last_ts, latest_seq)
+               SELECT $1, trace_id, service, count(*), min(ts), max(ts), max(seq) FROM ins GROUP BY trace_id, service
+               ON CONFLICT (trace_id, service, day) DO UPDATE SET
+                 events = trace_days.events + excluded.events,
+                 first_ts = least(trace_days.first_ts, excluded.first_ts),
+                 last_ts = greatest(trace_days.last_ts, excluded.last_ts),
+                 latest_seq = greatest(trace_days.latest_seq, excluded.latest_seq)
+             )
+             SELECT seq FROM ins`,
+            [
+              day,
+              columns.seq,
+              columns.id,
+              columns.trace,
+              columns.kind,
+              columns.service,
+              columns.span,
+              columns.upstream,
+              columns.ts,
+              columns.batch,
+              columns.position,
+            ],
+          )
+        : { rows: [] };
+      const first = columns.seq[0] ?? 0;
+      const stored = new Uint8Array(candidates.length);
+      for (const r of inserted.rows) stored[Number(r.seq) - first] = 1;
+      const skipped = candidates.filter((_, i) => !stored[i]);
+      if (skipped.length) {
+        // Already stored today: the same event again (a retry) or another event under a used id.
+        const found = await client.query<StoredId>(
+          'SELECT id, trace_id, kind, service, ts FROM events WHERE day = $1 AND id = ANY($2::text[])',
+          [day, skipped.map((c) => c.row[0])],
+        );
+        const prior = new Map(found.rows.map((r) => [r.id, r]));
+        for (const c of skipped) {
+          const reason = conflictReason(prior.get(c.row[0])!, c.trace, c.row);
+          if (reason) conflicts[c.batch]!.push({ index: c.row[7], reason });
         }
-        results[b] = {
-          inserted,
-          duplicates: rows.length - inserted - conflicts.length,
-          ...(conflicts.length ? { conflicts } : {}),
+      }
+      const counts = batches.map(() => 0);
+      candidates.forEach((c, i) => {
+        if (stored[i]) counts[c.batch]!++;
+      });
+      const total = inserted.rows.length;
+      if (total > 0) {
+        // A batch whose events were all repeats keeps no second copy of its text.
+        const kept = batches.map((_, b) => b).filter((b) => counts[b]! > 0);
+        await client.query(
+          'INSERT INTO batches (day, key, received_at, body) SELECT $1, k, $2, b FROM unnest($3::bigint[], $4::bytea[]) AS t(k, b)',
+          [day, this.now(), kept.map((b) => keys[b]), kept.map((b) => bodies[b])],
+        );
+        await client.query('UPDATE raceway_state SET last_seq = $1, last_batch = $2 WHERE id = 1', [seq, batchKey]);
+        await client.query('UPDATE raceway_days SET events = events + $2 WHERE day = $1', [day, total]);
+      }
+      return batches.map((batch, b) => {
+        const rejected = conflicts[b]!.sort((x, y) => x.index - y.index);
+        return {
+          inserted: counts[b]!,
+          duplicates: batch.rows.length - counts[b]! - rejected.length,
+          ...(rejected.length ? { conflicts: rejected } : {}),
         };
       });
-      const total = columns.seq.length;
-      if (total === 0) return results;
-      const receivedAt = this.now();
-      await client.query(
-        'INSERT INTO batches (day, key, received_at, body) SELECT $1, k, $2, b FROM unnest($3::bigint[], $4::bytea[]) AS t(k, b)',
-        [day, receivedAt, batchRows.key, batchRows.body],
-      );
-      await client.query(
-        `INSERT INTO events (day, seq, id, trace_id, kind, service, span, upstream_span, ts, batch, position)
-         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::int[])`,
-        [
-          day,
-          columns.seq,
-          columns.id,
-          columns.trace,
-          columns.kind,
-          columns.service,
-          columns.span,
-          columns.upstream,
-          columns.ts,
-          columns.batch,
-          columns.position,
-        ],
-      );
-      // The day's summary per trace and service (what trace lists and service views read).
-      await client.query(
-        `INSERT INTO trace_days (day, trace_id, service, events, first_ts, last_ts, latest_seq)
-         SELECT $1, trace_id, service, count(*), min(ts), max(ts), max(seq)
-           FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[]) AS t(trace_id, service, ts, seq)
-           GROUP BY trace_id, service
-         ON CONFLICT (trace_id, service, day) DO UPDATE SET
-           events = trace_days.events + excluded.events,
-           first_ts = least(trace_days.first_ts, excluded.first_ts),
-           last_ts = greatest(trace_days.last_ts, excluded.last_ts),
-           latest_seq = greatest(trace_days.latest_seq, excluded.latest_seq)`,
-        [day, columns.trace, columns.service, columns.ts, columns.seq],
-      );
-      await client.query('UPDATE raceway_state SET last_seq = $1, last_batch = $2 WHERE id = 1', [seq, batchKey]);
-      await client.query('UPDATE raceway_days SET events = events + $2 WHERE day = $1', [day, total]);
-      return results;
     });
   }
 
