@@ -17,7 +17,11 @@ export function markBoundaries(pass: FilePass): void {
         if (done.has(path.node) || !needs(path)) return;
         done.add(path.node);
         const b = pass.builder(path);
-        const wrapped = b.entry(Entry.resume, [path.node as Expr]);
+        // `resume(await gate(x))`: a new segment after the await, and a point where exploration may hold the unit.
+        const node = path.node;
+        if (t.isAwaitExpression(node))
+          node.argument = b.entry(Entry.gate, [node.argument as Expr]) as typeof node.argument;
+        const wrapped = b.entry(Entry.resume, [node as Expr]);
         path.replaceWith(wrapped);
         path.skip();
       },

@@ -369,11 +369,16 @@ const traced: Rule = (s, node, updated) =>
     ? wrapTraced(s, node as TS.FunctionLikeDeclaration, updated as TS.FunctionLikeDeclaration)
     : undefined;
 
-/** `await x` / `yield x` in a function that needs segment boundaries: `resume(await x)`. */
+/** `await x` / `yield x` in a function that needs segment boundaries: `resume(await gate(x))`, `resume(yield x)`. */
 const suspension: Rule = (s, node, updated) => {
   if (!needsBoundary(s, node)) return undefined;
   s.changed = true;
-  return s.builder.entry(Entry.resume, [updated as Expr]);
+  const { ts } = s;
+  // `resume(await gate(x))`: a new segment after the await, and a point where exploration may hold the unit.
+  const suspended = ts.isAwaitExpression(updated)
+    ? s.context.factory.updateAwaitExpression(updated, s.builder.entry(Entry.gate, [updated.expression]))
+    : updated;
+  return s.builder.entry(Entry.resume, [suspended as Expr]);
 };
 
 /** `for await (...)`: each iteration starts a segment. */

@@ -1,5 +1,5 @@
 /**
- * The runtime entry that emitted code calls (`@raceway/runtime/instrument`, INSTRUMENT_API 3).
+ * The runtime entry that emitted code calls (`@raceway/runtime/instrument`, INSTRUMENT_API 4).
  * Both instrumenters emit calls to exactly these names.
  */
 export const DEFAULT_RUNTIME_MODULE = '@raceway/runtime/instrument';
@@ -13,6 +13,8 @@ export const Entry = {
   boundary: 'boundary',
   /** resume(value) → value, with a boundary: wraps `await x` / `yield x` */
   resume: 'resume',
+  /** gate(value) → value itself, or a promise of it while an exploration schedule holds the unit: `await gate(x)` */
+  gate: 'gate',
   /** path(root, ...keys) → the variable name for a dynamic path */
   path: 'path',
   /** peek(object, key) → the current value without running getters */

@@ -1,4 +1,5 @@
 /// <reference types="node" preserve="true" />
+import { gate as gateValue } from '../explore/gate.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { installFetchPropagation } from '../autopropagate/fetch.js';
 import { installHttpClientPropagation } from '../autopropagate/http-client.js';
@@ -153,6 +154,14 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
   ): void {
     const access = ACCESS_TYPES.has(accessType) ? accessType : 'Write';
     this.recorder.stateChange(String(variable), oldValue, newValue, access, location);
+  }
+
+  /**
+   * `await client.gate(x)` where a manually tracked unit awaits: `x` itself, unless `raceway run --explore`
+   * holds this unit here to make a predicted race happen (what instrumented code does at every await).
+   */
+  gate<T>(value: T): T | Promise<Awaited<T>> {
+    return gateValue(value);
   }
 
   /** Records a call without timing it (use trackFunction to time it and fork a task). */

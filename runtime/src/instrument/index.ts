@@ -26,7 +26,7 @@ import { formatPath } from './paths.js';
 
 // 2: initField and assignField (tracked fields keep the build's class-field semantics).
 // 3: scope (tracked bindings declared in a function are named per call).
-export const INSTRUMENT_API = 3;
+export const INSTRUMENT_API = 4;
 
 /** The default client, made from the environment on first use (a constructed client becomes the default). */
 function defaultClient(): RacewayClient {
@@ -71,6 +71,12 @@ export function resume<T>(value: T): T {
   segmentBoundary();
   return value;
 }
+
+/**
+ * `await gate(x)`: `x` itself, so the await behaves exactly as written, unless an exploration schedule
+ * (`raceway run --explore`) holds this unit here; then a promise of `x` that settles once it is released.
+ */
+export { gate } from '../explore/gate.js';
 
 /**
  * A call of a traced async function: `fn` runs as a child task of the caller. `name` is qualified

@@ -7,6 +7,7 @@ import type { Task } from '../context/task.js';
 import type { AccessType, EventKind, EventSink } from './event-record.js';
 import { CLOCK_FOLD_EVENT } from './event-record.js';
 import { captureValue } from './values.js';
+import { explorer } from '../explore/active.js';
 
 /**
  * The hot path. Each call reads the current task, stamps the record with pointers and counters only
@@ -62,6 +63,7 @@ export class Recorder implements ClockFoldListener {
         access,
       );
       task.lastSeq = seq;
+      if (explorer) explorer.onAccess(location, task);
     } catch {
       // Tracking must never change what the application does.
     }

@@ -2,6 +2,7 @@ import { sourceExcerpt } from '../source/source-excerpt.js';
 import type { SourceLine } from '../source/source-excerpt.js';
 import type { Race } from './race.js';
 import type { NotAnalysed } from './from-events.js';
+import type { ExplorationSummary, RaceExploration } from '../explore/explore-runs.js';
 
 /** The stable JSON report (`--json`, GET /api/races). Fields may be added, never renamed. */
 export interface RaceReport {
@@ -32,7 +33,11 @@ export interface RaceReport {
     locations: string[];
     /** What may explain a warning, or what to do about it (e.g. a lock the detector cannot see). */
     hint?: string;
+    /** `raceway run --explore`: whether a steered rerun made this race happen, and how. */
+    exploration?: RaceExploration;
   }>;
+  /** `raceway run --explore`: the seed, the reruns made, and what they confirmed. */
+  exploration?: ExplorationSummary;
   /**
    * `racesNotListed`: races beyond the report's cap (MAX_LISTED_RACES), counted but not listed.
    * `tracesNotAnalysed`: per service, traces its SDK dropped whole or cut short under load.

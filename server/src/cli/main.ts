@@ -8,14 +8,21 @@ import type { LogLevel } from '../http/app.js';
 import { renderReport, sawNothing } from './render.js';
 import { isLoopbackHost } from '../http/request-origin.js';
 import { parseDuration, startServer } from './server-process.js';
-import { terminalSafeJson } from './terminal-text.js';
+import type { RunningServer } from './server-process.js';
+import { explore } from '../explore/explore-runs.js';
+import { indexAccesses } from '../explore/access-index.js';
+import type { CommandRun } from '../explore/explore-runs.js';
+import { describeHold, EXPLORE_ENV, scheduleOfReplayId } from '../explore/hold.js';
+import type { Schedule } from '../explore/hold.js';
+import { terminalSafe, terminalSafeJson } from './terminal-text.js';
 import { describeLocation, storeLocation } from '../store/open-store.js';
 
 const USAGE = `usage:
   raceway serve [--host 127.0.0.1] [--port 8080] [--store .raceway/raceway.db | :memory: | postgres://user@host/db]
                 [--api-key-file F] [--retain 7d] [--root DIR]
                 [--log-level info] [--request-timeout 30s] [--max-connections N]
-  raceway run [--json FILE] [--fail-on-race [--allow-empty]] [--store PATH|URL] [--root DIR] [--ui] [--port N] [--log-level error] -- <command ...>
+  raceway run [--explore [N] [--explore-time 5m] [--seed S] | --replay ID]
+              [--json FILE] [--fail-on-race [--allow-empty]] [--store PATH|URL] [--root DIR] [--ui] [--port N] [--log-level error] -- <command ...>
   raceway races [--endpoint URL] [--api-key-file F] [--json]
   raceway check [--endpoint URL] [--api-key-file F] [--json] [--allow-empty]
                 (exits 3 when any race exists, 4 when there was nothing to analyse)
@@ -139,11 +146,32 @@ function storeOption(values: { store?: string | undefined; db?: string | undefin
 }
 
 /** Options of `raceway run` that take a value (the word after them is not the command). */
-const RUN_VALUE_OPTIONS = new Set(['--json', '--db', '--store', '--port', '--root', '--log-level']);
+const RUN_VALUE_OPTIONS = new Set([
+  '--json',
+  '--db',
+  '--store',
+  '--explore-time',
+  '--seed',
+  '--replay',
+  '--port',
+  '--root',
+  '--log-level',
+]);
+
+/** `--explore` takes an optional count: `--explore 5`, `--explore=5`, or `--explore` alone (10 reruns). */
+function withExploreCount(own: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < own.length; i++) {
+    if (own[i] !== '--explore') out.push(own[i]!);
+    else if (/^\d+$/.test(own[i + 1] ?? '')) out.push(`--explore=${own[++i]}`);
+    else out.push('--explore=10');
+  }
+  return out;
+}
 
 async function run(args: string[], env: CliEnvironment): Promise<number> {
   const split = args.indexOf('--');
-  const own = split === -1 ? args : args.slice(0, split);
+  const own = withExploreCount(split === -1 ? args : args.slice(0, split));
   const command = split === -1 ? [] : args.slice(split + 1);
   const stray = own.find((a, i) => !a.startsWith('-') && !(i > 0 && RUN_VALUE_OPTIONS.has(own[i - 1]!)));
   if (stray !== undefined) {
@@ -162,30 +190,111 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
       port: { type: 'string', default: '0' },
       root: { type: 'string', default: process.cwd() },
       'log-level': { type: 'string' },
+      explore: { type: 'string' },
+      'explore-time': { type: 'string', default: '5m' },
+      seed: { type: 'string' },
+      replay: { type: 'string' },
     },
   });
   if (command.length === 0) throw new Error(`raceway run needs a command after --\n${USAGE}`);
-  const server = await startServer({
+  if (values.explore !== undefined && values.replay !== undefined)
+    throw new Error('--explore and --replay do not go together: replay one schedule, or explore');
+  const reruns = values.explore === undefined ? 0 : wholeNumber(values.explore, '--explore', 1, 1000);
+  const timeLimitMs = parseDuration(values['explore-time']!, '--explore-time');
+  const seed =
+    values.seed === undefined
+      ? Math.floor(Math.random() * 2 ** 31)
+      : wholeNumber(values.seed, '--seed', 0, 2 ** 32 - 1);
+  const replayed = values.replay === undefined ? undefined : scheduleOfReplayId(values.replay);
+  const tty = process.stderr.isTTY;
+  const serverOptions = {
     host: '127.0.0.1',
-    port: Number(values.port),
-    // An embedded store unless asked: a run's events are its own.
-    db: storeOption(values, ':memory:'),
     apiKeys: [],
     sourceRoot: values.root!,
     logLevel: logLevel(values['log-level'], 'error'),
     ...(env.uiDir ? { uiDir: env.uiDir } : {}),
     ...(env.ingestThread ? { ingestThread: env.ingestThread } : {}),
     ...(env.analysisThread ? { analysisThread: env.analysisThread } : {}),
+  };
+  const server = await startServer({
+    ...serverOptions,
+    port: Number(values.port),
+    // An embedded store unless asked: a run's events are its own.
+    db: storeOption(values, ':memory:'),
   });
-  const tty = process.stderr.isTTY;
   if (tty) process.stderr.write(`raceway: collecting on ${server.url} while running: ${command.join(' ')}\n`);
+  const first = await runCommand(command, server, replayed, tty);
+  let report = first.report;
+  if (reruns > 0 && first.started) {
+    const explored = await explore(report, {
+      index: await indexAccesses(server.store.allEvents(['StateChange'])),
+      reruns,
+      timeLimitMs,
+      seed,
+      onRerun: (index, race, schedule) =>
+        process.stderr.write(
+          `raceway: rerun ${index}/${reruns} towards the ${race.kind} on ${terminalSafe(race.variable)}: ${describeHold(schedule.holds[0]!)}\n`,
+        ),
+      run: async (schedule) => {
+        // Each rerun has a store of its own: what it shows is what that schedule did.
+        const rerun = await startServer({ ...serverOptions, port: 0, db: ':memory:' });
+        try {
+          return await runCommand(command, rerun, schedule, false);
+        } finally {
+          await rerun.close();
+        }
+      },
+    });
+    report = explored.report;
+  }
+  const commandText = command.join(' ');
+  process.stdout.write(
+    renderReport(report, { color: Boolean(process.stdout.isTTY), root: values.root!, command: commandText }),
+  );
+  if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (values.ui) {
+    process.stdout.write(`raceway: results stay available at ${server.url}/ (Ctrl-C to stop)\n`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+  }
+  await server.close();
+  if (values['fail-on-race'] && report.races.length > 0) return 3;
+  if (values['fail-on-race'] && sawNothing(report) && !values['allow-empty']) {
+    process.stderr.write(
+      'raceway: --fail-on-race found nothing to analyse (see above); pass --allow-empty if that is expected\n',
+    );
+    return 4;
+  }
+  return first.code;
+}
+
+/** A whole number option within bounds. */
+function wholeNumber(text: string, option: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new Error(`${option} expects a whole number from ${min} to ${max}, got "${text}"`);
+  return n;
+}
+
+/** Runs the command once against `server` (steered by `schedule` when given) and analyses what it sent. */
+async function runCommand(
+  command: string[],
+  server: RunningServer,
+  schedule: Schedule | undefined,
+  tty: boolean,
+): Promise<CommandRun> {
+  let started = true;
   const code = await new Promise<number>((resolve) => {
     const child = spawn(command[0]!, command.slice(1), {
       stdio: 'inherit',
-      env: { ...process.env, RACEWAY_ENDPOINT: server.url },
+      env: {
+        ...process.env,
+        RACEWAY_ENDPOINT: server.url,
+        ...(schedule ? { [EXPLORE_ENV]: JSON.stringify(schedule) } : {}),
+      },
     });
     child.on('error', (error) => {
       process.stderr.write(`raceway: cannot start ${command[0]}: ${error.message}\n`);
+      started = false;
       resolve(127);
     });
     child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1)));
@@ -204,21 +313,7 @@ async function run(args: string[], env: CliEnvironment): Promise<number> {
     analysed.notAnalysed,
     analysed.accesses,
   );
-  process.stdout.write(renderReport(report, { color: Boolean(process.stdout.isTTY), root: values.root! }));
-  if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
-  if (values.ui) {
-    process.stdout.write(`raceway: results stay available at ${server.url}/ (Ctrl-C to stop)\n`);
-    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-  }
-  await server.close();
-  if (values['fail-on-race'] && report.races.length > 0) return 3;
-  if (values['fail-on-race'] && sawNothing(report) && !values['allow-empty']) {
-    process.stderr.write(
-      'raceway: --fail-on-race found nothing to analyse (see above); pass --allow-empty if that is expected\n',
-    );
-    return 4;
-  }
-  return code;
+  return { code, started, report };
 }
 
 /**

@@ -80,7 +80,10 @@ function nothingSeen(report: RaceReport, style: Style): string[] {
 }
 
 /** The human report: per race, what happened, where, in which order, how often. */
-export function renderReport(report: RaceReport, options: { color: boolean; root: string }): string {
+export function renderReport(
+  report: RaceReport,
+  options: { color: boolean; root: string; /** the command, for replay lines */ command?: string },
+): string {
   const style = options.color ? ansi : plain;
   const out: string[] = [];
   const { events, traces } = report.stats;
@@ -109,6 +112,13 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
       ` (${critical} critical)` +
       style.dim(` in ${events} events, ${traces} traces`),
   );
+  const explored = report.exploration;
+  if (explored)
+    out.push(
+      `exploration: ${explored.reruns} rerun${explored.reruns === 1 ? '' : 's'} (seed ${explored.seed}) confirmed ${explored.confirmed} predicted race${explored.confirmed === 1 ? '' : 's'}` +
+        (explored.stillPredicted ? `; ${explored.stillPredicted} still predicted` : '') +
+        (explored.stopped ? style.yellow(`; stopped: ${t(explored.stopped)}`) : ''),
+    );
   report.races.forEach((race, i) => {
     out.push('');
     const badge = race.severity === 'critical' ? style.red('CRITICAL') : style.yellow(race.severity.toUpperCase());
@@ -117,9 +127,26 @@ export function renderReport(report: RaceReport, options: { color: boolean; root
     );
     const possible =
       race.possibleOccurrences > 0 ? ` (and ${race.possibleOccurrences} more possible under other schedules)` : '';
+    const confirmed = race.exploration?.confirmed;
+    const status = confirmed
+      ? style.red(`confirmed: it happened in rerun ${confirmed.rerun} of --explore`)
+      : race.observed
+        ? 'observed in this run'
+        : 'possible under another schedule (did not happen in this run)';
     out.push(
-      `   ${race.observed ? 'observed in this run' : 'possible under another schedule (did not happen in this run)'}, ${race.occurrences} occurrence${race.occurrences === 1 ? '' : 's'}${possible}; services: ${t(race.services.join(', '))}`,
+      `   ${status}, ${race.occurrences} occurrence${race.occurrences === 1 ? '' : 's'}${possible}; services: ${t(race.services.join(', '))}`,
     );
+    if (confirmed) {
+      for (const how of confirmed.how) out.push(`   schedule: ${t(how)}`);
+      out.push(
+        style.dim(`   replay: raceway run --replay ${confirmed.replay} -- ${t(options.command ?? '<command>')}`),
+      );
+    } else if (race.exploration)
+      out.push(
+        style.dim(
+          `   --explore tried ${race.exploration.schedulesTried} schedule${race.exploration.schedulesTried === 1 ? '' : 's'} for it; none made it happen`,
+        ),
+      );
     if (race.orderFromTimestamps) out.push(style.dim('   order across processes taken from timestamps'));
     if (race.hint) out.push(style.yellow(`   hint: ${race.hint}`));
     const elsewhere = (race.locations ?? []).filter((l) => !race.accesses.some((a) => a.location === l));
