@@ -8,6 +8,7 @@ import { ingest } from './ingest.mjs';
 import { longRunning } from './long-running.mjs';
 import { instrumentation } from './instrumentation.mjs';
 import { outage } from './outage.mjs';
+import { exploreBench } from './explore.mjs';
 import { storedAnalysis } from './stored-analysis.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
 
@@ -22,6 +23,7 @@ const benchmarks = [
   analysisScaling,
   analysisAdversarial,
   storedAnalysis,
+  exploreBench,
   outage,
 ];
 

@@ -61,6 +61,7 @@ describe('exploration schedules', () => {
   it('change nothing when there is none: gate gives back the very value, the run keeps its order', async () => {
     const promise = Promise.resolve(1);
     expect(rw.gate(promise)).toBe(promise);
+    expect(raceway.gate(promise)).toBe(promise); // the manual API's point
     const value = { a: 1 };
     expect(rw.gate(value)).toBe(value);
     expect(units(await sequentialArrivals())).toEqual(['Read A', 'Write A', 'Read B', 'Write B']);
@@ -86,6 +87,25 @@ describe('exploration schedules', () => {
     expect(units(await sequentialArrivals())).toEqual(['Read A', 'Write A', 'Read B', 'Write B']);
     expect(explorer!.outcomes.map((o) => o.released)).toEqual(['timeout']);
     expect(explorer!.outcomes[0]!.waitedMs).toBeGreaterThanOrEqual(15);
+  });
+
+  it('hold manually tracked units through client.gate', async () => {
+    loadSchedule(JSON.stringify({ holds: [{ after: 'm.ts:1:1', occurrence: 1, until: 'm.ts:1:1', maxMs: 2000 }] }));
+    const order: string[] = [];
+    const unit = (name: string) =>
+      raceway.trackFunction(name, [], async () => {
+        raceway.trackStateChange('x', 1, 1, 'Read', 'm.ts:1:1');
+        order.push(`${name} read`);
+        await raceway.gate(later(1));
+        order.push(`${name} resumed`);
+      });
+    await raceway.startTrace('job', async () => {
+      const a = unit('a');
+      await later(20);
+      await Promise.all([a, unit('b')]);
+    });
+    expect(order).toEqual(['a read', 'b read', 'a resumed', 'b resumed']);
+    expect(explorer!.outcomes.map((o) => o.released)).toEqual(['until']);
   });
 
   it('settle a held rejection as a rejection, after the hold', async () => {
