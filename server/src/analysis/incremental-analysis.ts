@@ -54,15 +54,28 @@ export class IncrementalAnalysis {
   private readonly truncated = new Set<string>();
   /** Clock folds the SDKs published: they order accesses whose clocks dropped components. */
   private readonly folds = new ClockFolds();
+  /** Ingested and not yet settled: new accesses, accesses to take out, thread units that changed. */
+  private pending = { fresh: [] as Access[], removed: new Set<Access>(), threadUnits: new Set<string>() };
 
   /** How many accesses are analysed. */
   get size(): number {
+    this.settle();
     return this.accesses.length;
   }
 
+  /** Adds events and brings the findings up to date with them. */
   add(events: Iterable<WireEvent>): void {
-    const fresh: Access[] = [];
-    const removed = new Set<Access>();
+    this.ingest(events);
+    this.settle();
+  }
+
+  /**
+   * Takes events in without re-running any pass: a store read in pages ingests each page, then settles once
+   * (settling after every page would re-run the passes of hot variables once per page).
+   */
+  ingest(events: Iterable<WireEvent>): void {
+    const fresh = this.pending.fresh;
+    const removed = this.pending.removed;
     const threadEvents = new Map<string, ThreadEvent[]>();
     const newlyTruncated = new Set<string>();
     for (const e of events) {
@@ -122,6 +135,15 @@ export class IncrementalAnalysis {
       for (let i = fresh.length - 1; i >= 0; i--)
         if (newlyTruncated.has(fresh[i]!.traceId.toLowerCase())) fresh.splice(i, 1);
     }
+    // Accesses replaced before they were settled are simply dropped.
+    if (removed.size) this.pending.fresh = fresh.filter((a) => !removed.has(a));
+    for (const unit of threadUnits) this.pending.threadUnits.add(unit);
+  }
+
+  /** Runs the passes the ingested events touch (what `add` does after taking them in). */
+  settle(): void {
+    const { fresh, removed, threadUnits } = this.pending;
+    this.pending = { fresh: [], removed: new Set(), threadUnits: new Set() };
     if (fresh.length === 0 && removed.size === 0 && threadUnits.size === 0) return;
     this.result = undefined;
 
@@ -183,6 +205,7 @@ export class IncrementalAnalysis {
 
   /** The races over everything added so far. */
   races(): Race[] {
+    this.settle();
     if (!this.result) {
       const parts = {
         single: [] as Occurrence[],

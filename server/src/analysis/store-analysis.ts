@@ -40,7 +40,7 @@ export class StoreAnalysis {
   }
 }
 
-/** Pages of a streamed read; the analysis takes each page as it comes (as it takes events that arrive later). */
+/** Pages of a streamed read: each is taken in as it comes, the passes run once at the end. */
 const PAGE = 20_000;
 
 async function addAll(analysis: IncrementalAnalysis, events: EventStream): Promise<void> {
@@ -52,9 +52,10 @@ async function addAll(analysis: IncrementalAnalysis, events: EventStream): Promi
   for await (const event of events) {
     page.push(event);
     if (page.length === PAGE) {
-      analysis.add(page);
+      analysis.ingest(page);
       page = [];
     }
   }
-  if (page.length) analysis.add(page);
+  analysis.ingest(page);
+  analysis.settle();
 }
