@@ -157,6 +157,7 @@ describe.skipIf(!POSTGRES_URL)('several raceway serve instances on one PostgreSQ
     expect(refused.body.code).toBe('RW_STORAGE_UNAVAILABLE');
     expect((await fetch(`${server!.url}/health`)).status).toBe(503);
     expect((await fetch(`${server!.url}/api/traces`)).status).toBe(503);
+    expect((await fetch(`${server!.url}/api/races`)).status).toBe(503);
     await link.restore();
     await until(async () => (await fetch(`${server!.url}/health`)).status === 200);
     expect((await post(server!.url, event())).status).toBe(200);
