@@ -7,62 +7,99 @@ type Adder = (event: string | symbol, listener: Listener) => EventEmitter;
 
 const ADDERS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const;
 const REMOVERS = ['off', 'removeListener'] as const;
-const kBound = Symbol.for('raceway.boundEmitter');
+
+/** A bound emitter: the context its listeners run in, and each original listener's wrapper(s). */
+interface Binding {
+  store: { task: Task };
+  wrappers: WeakMap<Listener, Listener[]>;
+}
+
+/**
+ * Bound emitters, kept beside them (a property on each request and response would change the shape of
+ * objects Node's HTTP code works with on every request).
+ */
+const bindings = new WeakMap<object, Binding>();
+/** Prototypes whose adders and removers look bindings up (patched once, on the first bound emitter). */
+const patched = new WeakSet<object>();
+/** `once` adds through `on`: only the outermost call wraps. */
+let adding = 0;
+
+function wrap(binding: Binding, listener: Listener): Listener {
+  const store = binding.store;
+  const wrapped = function (this: unknown, ...args: unknown[]) {
+    return storage.run(store, () => listener.apply(this, args));
+  };
+  // EventEmitter.listeners() and rawListeners() then still name the original.
+  Object.defineProperty(wrapped, 'listener', { value: listener, configurable: true });
+  const list = binding.wrappers.get(listener);
+  if (list) list.push(wrapped);
+  else binding.wrappers.set(listener, [wrapped]);
+  return wrapped;
+}
+
+/** Replaces `proto[name]` by `make(inherited)`, as a method (not enumerable), when there is one to replace. */
+function override(proto: Record<string, unknown>, name: string, make: (original: Adder) => Adder): void {
+  const original = proto[name] as Adder;
+  if (typeof original !== 'function') return;
+  Object.defineProperty(proto, name, { configurable: true, writable: true, enumerable: false, value: make(original) });
+}
+
+/** Gives the emitter's prototype adders and removers that consult `bindings` (the inherited ones do the work). */
+function patchPrototype(proto: Record<string, unknown>): void {
+  if (patched.has(proto)) return;
+  patched.add(proto);
+  for (const name of ADDERS)
+    override(
+      proto,
+      name,
+      (original) =>
+        function (this: EventEmitter, event: string | symbol, listener: Listener) {
+          const binding = bindings.get(this);
+          if (!binding || adding > 0 || typeof listener !== 'function') return original.call(this, event, listener);
+          adding++;
+          try {
+            return original.call(this, event, wrap(binding, listener));
+          } finally {
+            adding--;
+          }
+        },
+    );
+  for (const name of REMOVERS)
+    override(
+      proto,
+      name,
+      (original) =>
+        function (this: EventEmitter, event: string | symbol, listener: Listener) {
+          const binding = bindings.get(this);
+          const list = binding && typeof listener === 'function' ? binding.wrappers.get(listener) : undefined;
+          if (!list) return original.call(this, event, listener);
+          const registered = this.rawListeners(event) as Listener[];
+          // The wrapper that is still registered (once-wrappers name theirs through `.listener`).
+          const wrapped = list.find((w) =>
+            registered.some((r) => r === w || (r as { listener?: Listener }).listener === w),
+          );
+          return original.call(this, event, wrapped ?? listener);
+        },
+    );
+}
 
 /**
  * Makes every listener added to `emitter` from now on run in `task`'s context, whoever adds it (the
  * handler, a body parser, `pipeline`, a module the request is handed to). Without it a listener runs in
  * the context of whatever emitted the event — for a request's `'data'`/`'end'`, the connection's, outside
  * every request — so work started there would belong to no request. Listeners keep their identity for
- * `off`/`removeListener`; an emitter is bound once (to its first task). Never throws.
+ * `off`/`removeListener`; an emitter is bound once (to its first task). The emitter itself is not changed:
+ * its class's prototype is given adders that look the binding up (once per class). Never throws.
  */
 export function bindEmitter(emitter: EventEmitter, task: Task): void {
   try {
-    const target = emitter as unknown as Record<string | symbol, unknown>;
-    if (target[kBound]) return;
-    target[kBound] = true;
-    const store = { task };
-    // Per event: the original listener → its wrapper(s), so removal finds what was added.
-    const wrappers = new WeakMap<Listener, Listener[]>();
-    const wrap = (listener: Listener): Listener => {
-      const wrapped = function (this: unknown, ...args: unknown[]) {
-        return storage.run(store, () => listener.apply(this, args));
-      };
-      // EventEmitter.listeners() and rawListeners() then still name the original.
-      Object.defineProperty(wrapped, 'listener', { value: listener, configurable: true });
-      const list = wrappers.get(listener);
-      if (list) list.push(wrapped);
-      else wrappers.set(listener, [wrapped]);
-      return wrapped;
-    };
-    // `once` adds through `on`: only the outermost call wraps.
-    let adding = 0;
-    for (const name of ADDERS) {
-      const original = target[name] as Adder;
-      if (typeof original !== 'function') continue;
-      target[name] = function (this: EventEmitter, event: string | symbol, listener: Listener) {
-        if (adding > 0 || typeof listener !== 'function') return original.call(this, event, listener);
-        adding++;
-        try {
-          return original.call(this, event, wrap(listener));
-        } finally {
-          adding--;
-        }
-      };
-    }
-    for (const name of REMOVERS) {
-      const original = target[name] as Adder;
-      if (typeof original !== 'function') continue;
-      target[name] = function (this: EventEmitter, event: string | symbol, listener: Listener) {
-        const list = typeof listener === 'function' ? wrappers.get(listener) : undefined;
-        const registered = this.rawListeners(event) as Listener[];
-        // The wrapper that is still registered (once-wrappers name theirs through `.listener`).
-        const wrapped = list?.find((w) =>
-          registered.some((r) => r === w || (r as { listener?: Listener }).listener === w),
-        );
-        return original.call(this, event, wrapped ?? listener);
-      };
-    }
+    if (bindings.has(emitter)) return;
+    const proto = Object.getPrototypeOf(emitter) as Record<string, unknown> | null;
+    if (!proto || Object.isFrozen(proto)) return;
+    // An emitter with adders of its own would not reach the prototype's.
+    for (const name of ADDERS) if (Object.hasOwn(emitter, name)) return;
+    patchPrototype(proto);
+    bindings.set(emitter, { store: { task }, wrappers: new WeakMap() });
   } catch {
     // A frozen or exotic emitter stays as it is.
   }
