@@ -4,3 +4,5 @@ export { CLOCK_FOLD_EVENT, DROPPED_EVENT, FUNCTION_RETURN_EVENT } from './custom
 export { RACEWAY_CLOCK, RACEWAY_INTERNAL, TRACEPARENT, TRACESTATE } from './headers.js';
 export { EVENT_LEVELS, eventSchema, FIELD_LIMITS, MAX_VALUE_DEPTH } from './schema.js';
 export { ARRAY_MUTATORS, MAP_READS, MAP_WRITES, MUTATING_METHODS, SET_WRITES } from './collections.js';
+export type { Hold, Schedule } from './explore-schedule.js';
+export { checkSchedule, EXPLORE_ENV, MAX_HOLD_MS } from './explore-schedule.js';

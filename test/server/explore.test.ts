@@ -1,32 +1,22 @@
 // `raceway run --explore`: predicted races are confirmed by steering reruns, and replayed from the report.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as babel from '@babel/core';
 import { describe, expect, it } from 'vitest';
-import racewayBabelPlugin from '@raceway/babel-plugin';
 import type { RaceReport } from '@raceway/server';
+import { withBabel } from './helpers/build-fixture.js';
 import { cli } from './helpers/serve.js';
 
-const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const out = path.join(repo, 'test-output', 'explore');
 mkdirSync(out, { recursive: true });
 
+/** A case of the exploration benchmark, built with the Babel plugin. */
 function build(fixture: string): string {
-  const file = path.join(here, 'fixtures', fixture);
-  const js = babel.transformSync(readFileSync(file, 'utf8'), {
-    filename: file,
-    babelrc: false,
-    configFile: false,
-    presets: [[require.resolve('@babel/preset-typescript'), {}]],
-    plugins: [[racewayBabelPlugin, { root: repo }]],
-  })!.code!;
   const built = path.join(out, fixture.replace(/\.ts$/, '.mjs'));
-  writeFileSync(built, js);
+  writeFileSync(built, withBabel(path.join(repo, 'bench', 'explore-cases', fixture), repo));
   return built;
 }
 
@@ -55,7 +45,7 @@ describe('raceway run --explore', () => {
     expect(race!.exploration!.confirmed).toMatchObject({
       rerun: 1,
       schedule: {
-        holds: [{ after: expect.stringMatching(/late-second-request\.ts:10:/), occurrence: expect.any(Number) }],
+        holds: [{ after: expect.stringMatching(/late-second-request\.ts:\d+:/), occurrence: expect.any(Number) }],
       },
     });
     expect(explored.report.exploration).toMatchObject({ seed: 7, confirmed: 1, stillPredicted: 0 });

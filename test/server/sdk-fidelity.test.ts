@@ -1,32 +1,21 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as babel from '@babel/core';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import racewayBabelPlugin from '@raceway/babel-plugin';
 import racewayTransformer from '@raceway/transformer';
 import { accessesFrom, analyze, startServer } from '@raceway/server';
 import type { StoredEvent } from '@raceway/server';
+import { withBabel as withBabelAt } from './helpers/build-fixture.js';
 
 /** SDK behaviour that only shows in a built app: compiled with each instrumenter, run as its own process. */
-const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
 const out = path.join(repo, 'test-output', 'sdk-fidelity');
 mkdirSync(out, { recursive: true });
 
-function withBabel(file: string): string {
-  return babel.transformSync(readFileSync(file, 'utf8'), {
-    filename: file,
-    babelrc: false,
-    configFile: false,
-    presets: [[require.resolve('@babel/preset-typescript'), {}]],
-    plugins: [[racewayBabelPlugin, { root: repo }]],
-  })!.code!;
-}
+const withBabel = (file: string) => withBabelAt(file, repo);
 
 function withTsc(file: string): string {
   const options: ts.CompilerOptions = {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, PostgresStore, SqliteStore } from '@raceway/server';
 import type { EventStore, StoredEvent } from '@raceway/server';
 import { freshSchema, POSTGRES_URL, sayPostgresSkipped } from './helpers/postgres.js';
+import { storedEvent, traceOf } from './helpers/stored-events.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = path.join(repo, 'test-output', 'store-contract');
@@ -51,26 +52,7 @@ if (POSTGRES_URL)
   });
 else sayPostgresSkipped();
 
-const traceOf = (t: number) => `${String(t).padStart(8, '0')}-0000-4000-8000-000000000000`;
-function event(i: number, trace: number, service = 'svc', extra: Partial<StoredEvent> = {}): StoredEvent {
-  return {
-    id: `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`,
-    trace_id: traceOf(trace),
-    timestamp: `2026-11-26T10:00:${String(i % 60).padStart(2, '0')}.000Z`,
-    kind: {
-      StateChange: {
-        variable: `v${i % 3}`,
-        access_type: i % 2 ? 'Write' : 'Read',
-        new_value: { n: i, text: `é ${i} \u2028` },
-        location: `src/a.ts:${i}:1`,
-      },
-    },
-    metadata: { thread_id: `t${i % 4}`, service_name: service },
-    causality_vector: [[`t${i % 4}`, i]],
-    lock_set: [],
-    ...extra,
-  };
-}
+const event = storedEvent;
 
 async function collect(events: Iterable<StoredEvent> | AsyncIterable<StoredEvent>): Promise<StoredEvent[]> {
   const all: StoredEvent[] = [];

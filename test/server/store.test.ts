@@ -4,8 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore, startServer } from '@raceway/server';
-import type { StoredEvent } from '@raceway/server';
 import type BetterSqlite3 from 'better-sqlite3';
+import { storedEvent, traceOf } from './helpers/stored-events.js';
 
 const require = createRequire(import.meta.url);
 const Database = require('better-sqlite3') as typeof BetterSqlite3;
@@ -21,26 +21,7 @@ function dbFile(): string {
   return path.join(dir, 'raceway.db');
 }
 
-const traceOf = (t: number) => `${String(t).padStart(8, '0')}-0000-4000-8000-000000000000`;
-function event(i: number, trace: number, service = 'svc', extra: Partial<StoredEvent> = {}): StoredEvent {
-  return {
-    id: `00000000-0000-7000-8000-${String(i).padStart(12, '0')}`,
-    trace_id: traceOf(trace),
-    timestamp: `2026-11-26T10:00:${String(i % 60).padStart(2, '0')}.000Z`,
-    kind: {
-      StateChange: {
-        variable: `v${i % 3}`,
-        access_type: i % 2 ? 'Write' : 'Read',
-        new_value: { n: i, text: `é ${i} \u2028` },
-        location: `src/a.ts:${i}:1`,
-      },
-    },
-    metadata: { thread_id: `t${i % 4}`, service_name: service },
-    causality_vector: [[`t${i % 4}`, i]],
-    lock_set: [],
-    ...extra,
-  };
-}
+const event = storedEvent;
 
 const stores: SqliteStore[] = [];
 afterEach(() => {

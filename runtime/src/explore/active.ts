@@ -1,3 +1,4 @@
+import { EXPLORE_ENV } from '@raceway/protocol';
 import { reportOnce } from '../diag/diagnostics.js';
 import { Explorer } from './explorer.js';
 import { parseSchedule } from './schedule.js';
@@ -6,7 +7,7 @@ import { parseSchedule } from './schedule.js';
 export let explorer: Explorer | undefined;
 
 /** Reads `RACEWAY_EXPLORE` (once at start; tests call it again after changing the variable). */
-export function loadSchedule(text = process.env.RACEWAY_EXPLORE): void {
+export function loadSchedule(text = process.env[EXPLORE_ENV]): void {
   explorer = undefined;
   if (!text) return;
   const schedule = parseSchedule(text);

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { failureReply } from '../ingest/thread-messages.js';
 import type { ThreadReply, ThreadRequest, ThreadRole } from '../ingest/thread-messages.js';
 import { openStoreIn } from '../store/open-store.js';
 import { StoreAnalysis } from './store-analysis.js';
@@ -24,13 +25,7 @@ if (parentPort) {
         if (request.op !== 'analyse') throw new Error(`the analyser thread does not do "${request.op}"`);
         reply = { id: request.id, ok: true, value: await analysis.result() };
       } catch (error) {
-        const code = (error as { code?: unknown } | null)?.code;
-        reply = {
-          id: request.id,
-          ok: false,
-          error: error instanceof Error ? error.message : String(error),
-          ...(typeof code === 'string' ? { code } : {}),
-        };
+        reply = failureReply(request.id, error);
       }
       port.postMessage(reply);
     });

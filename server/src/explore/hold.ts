@@ -1,21 +1,8 @@
-/**
- * A hold, as the runtime reads it from `RACEWAY_EXPLORE` (`@raceway/runtime`, explore/schedule.ts): the unit
- * making the `occurrence`-th access at `after` waits at its next await until another unit makes an access at
- * `until`, or `maxMs` passed.
- */
-export interface Hold {
-  after: string;
-  occurrence: number;
-  until: string;
-  maxMs: number;
-}
+import { checkSchedule } from '@raceway/protocol';
+import type { Hold, Schedule } from '@raceway/protocol';
 
-export interface Schedule {
-  holds: Hold[];
-}
-
-/** The environment variable the runtime reads the schedule from. */
-export const EXPLORE_ENV = 'RACEWAY_EXPLORE';
+export type { Hold, Schedule } from '@raceway/protocol';
+export { EXPLORE_ENV } from '@raceway/protocol';
 
 /** A schedule as a replay id: the command line that reproduces a confirmation carries the schedule itself. */
 export function replayId(schedule: Schedule): string {
@@ -23,27 +10,17 @@ export function replayId(schedule: Schedule): string {
 }
 
 export function scheduleOfReplayId(id: string): Schedule {
-  let schedule: Schedule;
+  let value: unknown;
   try {
-    schedule = JSON.parse(Buffer.from(id, 'base64url').toString('utf8')) as Schedule;
+    value = JSON.parse(Buffer.from(id, 'base64url').toString('utf8'));
   } catch {
     throw new Error(
       `--replay: "${id.slice(0, 40)}" is not a replay id (copy it from a report of raceway run --explore)`,
     );
   }
-  const ok =
-    Array.isArray(schedule?.holds) &&
-    schedule.holds.length > 0 &&
-    schedule.holds.every(
-      (h) =>
-        typeof h?.after === 'string' &&
-        typeof h.until === 'string' &&
-        Number.isInteger(h.occurrence) &&
-        h.occurrence >= 1 &&
-        typeof h.maxMs === 'number' &&
-        h.maxMs > 0,
-    );
-  if (!ok) throw new Error(`--replay: "${id.slice(0, 40)}" does not hold a schedule`);
+  const schedule = checkSchedule(value);
+  if (typeof schedule === 'string')
+    throw new Error(`--replay: "${id.slice(0, 40)}" does not hold a schedule (${schedule})`);
   return schedule;
 }
 

@@ -5,6 +5,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { WalCheckpointer } from '../store/wal-checkpointer.js';
 import { parseBatch } from './parse-batch.js';
 import type { ParsedBatch } from './parse-batch.js';
+import { failureReply } from './thread-messages.js';
 import type { ThreadReply, ThreadRequest, ThreadRole } from './thread-messages.js';
 
 // An ingest thread: the writer (owns the write connection of a database file), a parser (parses and
@@ -57,13 +58,7 @@ if (parentPort) {
     try {
       reply = { id: request.id, ok: true, value: handle(request) };
     } catch (error) {
-      const code = (error as { code?: unknown } | null)?.code;
-      reply = {
-        id: request.id,
-        ok: false,
-        error: error instanceof Error ? error.message : String(error),
-        ...(typeof code === 'string' ? { code } : {}),
-      };
+      reply = failureReply(request.id, error);
     }
     port.postMessage(reply);
   });

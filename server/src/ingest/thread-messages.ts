@@ -37,3 +37,14 @@ export type ThreadRole =
   | { role: 'parser' }
   | { role: 'checkpointer'; file: string }
   | { role: 'analyser'; store: StoreLocation };
+
+/** The reply for a request that failed: the message, and the code that keeps a storage fault recognisable. */
+export function failureReply(id: number, error: unknown): ThreadReply {
+  const code = (error as { code?: unknown } | null)?.code;
+  return {
+    id,
+    ok: false,
+    error: error instanceof Error ? error.message : String(error),
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+}

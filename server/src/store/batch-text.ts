@@ -14,3 +14,8 @@ export function packBatchText(text: string): Buffer {
 export function unpackBatchText(stored: Buffer | string): string {
   return typeof stored === 'string' ? stored : brotliDecompressSync(stored).toString('utf8');
 }
+
+/** A batch body as it is stored: text compressed here, or text a parser thread already compressed. */
+export function storedBody(body: string | Uint8Array): Buffer {
+  return typeof body === 'string' ? packBatchText(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}

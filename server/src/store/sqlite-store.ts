@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { toEventRow } from './event-row.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from './event-store.js';
-import { packBatchText, unpackBatchText } from './batch-text.js';
+import { storedBody, unpackBatchText } from './batch-text.js';
 import type { BatchResult, EventRow, IngestBatch, Rejection } from './ingest-batch.js';
 import { migrate } from './schema.js';
 import { codedError, STORE_FILE_GONE } from './storage-fault.js';
@@ -264,13 +264,7 @@ export class SqliteStore implements EventStore {
     const conflicts: Rejection[][] = batches.map(() => []);
     this.checkFile();
     try {
-      const bodies = batches.map(({ body, rows }) =>
-        rows.length === 0
-          ? null
-          : typeof body === 'string'
-            ? packBatchText(body)
-            : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-      );
+      const bodies = batches.map(({ body, rows }) => (rows.length === 0 ? null : storedBody(body)));
       counts = this.writeMany(batches, bodies, conflicts);
     } catch (error) {
       this.traceKeys.clear(); // the transaction rolled back: cached keys may name uncommitted traces

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { packBatchText, unpackBatchText } from '../batch-text.js';
+import { storedBody, unpackBatchText } from '../batch-text.js';
 import { toEventRow } from '../event-row.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from '../event-store.js';
 import type { BatchResult, EventRow, IngestBatch, Rejection } from '../ingest-batch.js';
@@ -206,13 +206,7 @@ export class PostgresStore implements EventStore {
     if (batches.every((b) => b.rows.length === 0)) return batches.map(() => ({ inserted: 0, duplicates: 0 }));
     const day = this.today();
     await this.ensureDays(day);
-    const bodies = batches.map(({ body, rows }) =>
-      rows.length === 0
-        ? null
-        : typeof body === 'string'
-          ? packBatchText(body)
-          : Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-    );
+    const bodies = batches.map(({ body, rows }) => (rows.length === 0 ? null : storedBody(body)));
     return this.transaction(async (client) => {
       const state = await client.query<{ last_seq: string; last_batch: string }>(
         'SELECT last_seq, last_batch FROM raceway_state WHERE id = 1 FOR UPDATE',
