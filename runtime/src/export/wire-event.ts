@@ -123,6 +123,33 @@ function partsOf(task: EventRecord['task'], identity: ServiceIdentity) {
 
 const EMPTY_LOCKS = '[]';
 
+/**
+ * JSON texts of the strings events repeat (variable names, locations), made once: a service records the
+ * same few hundred names millions of times.
+ */
+const quoted = new Map<string, string>();
+function quote(text: string): string {
+  let json = quoted.get(text);
+  if (json === undefined) {
+    json = JSON.stringify(text);
+    if (quoted.size >= 10_000) quoted.clear();
+    quoted.set(text, json);
+  }
+  return json;
+}
+
+/** The `kind` of an event as JSON text; a state change (most events) is written directly. */
+function kindJson(r: EventRecord, redactor: Redactor): string {
+  if (r.kind !== 'StateChange') return JSON.stringify(kindPayload(r, redactor));
+  const hidden = redactor.redacts(r.name);
+  const oldValue = hidden ? REDACTED : capturedToJson(r.oldValue);
+  const newValue = hidden ? REDACTED : capturedToJson(r.newValue);
+  // A read carries one value twice: written once.
+  const oldText = JSON.stringify(oldValue) ?? 'null';
+  const newText = newValue === oldValue ? oldText : (JSON.stringify(newValue) ?? 'null');
+  return `{"StateChange":{"variable":${quote(r.name)},"old_value":${oldText},"new_value":${newText},"location":${quote(r.location)},"access_type":${quote(r.detail as string)}}}`;
+}
+
 /** One record → the JSON text of a wire event (fields of the Raceway protocol plus our `raceway` block). */
 export function toWireEventJson(r: EventRecord, identity: ServiceIdentity, redactor: Redactor): string {
   const parts = partsOf(r.task, identity);
@@ -132,7 +159,7 @@ export function toWireEventJson(r: EventRecord, identity: ServiceIdentity, redac
   const component = r.component === r.task.id ? '' : `,"component":${JSON.stringify(r.component)}`;
   return (
     `{"id":"${eventIdFor(r.seq)}","trace_id":${parts.trace},"parent_id":${parent},"timestamp":"${isoTimestamp(Math.floor(r.time))}",` +
-    `"kind":${JSON.stringify(kindPayload(r, redactor))},"metadata":${parts.metadata},` +
+    `"kind":${kindJson(r, redactor)},"metadata":${parts.metadata},` +
     `"causality_vector":${r.clock.toWireJson()},"lock_set":${locks},` +
     `"raceway":{"v":1,"seq":${r.seq},${parts.raceway}${component},"segment":${r.segment},"time_us":${Math.round(r.time * 1000)}}}`
   );
