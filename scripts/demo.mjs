@@ -47,20 +47,20 @@ step('1. Ten concurrent transfers to POST /transfer, under `raceway run`');
 process.stdout.write(
   '   src/bank.ts reads the balance, awaits the database, then writes the balance it read earlier.\n\n',
 );
-run(process.execPath, [cli, 'run', '--db', db, '--', process.execPath, 'dist/load.js', '/transfer', '10'], {
+run(process.execPath, [cli, 'run', '--store', db, '--', process.execPath, 'dist/load.js', '/transfer', '10'], {
   cwd: example,
 });
 
 step('2. The same load on POST /transfer-safe (raceway.withLock around the read-modify-write)');
 run(
   process.execPath,
-  [cli, 'run', '--db', ':memory:', '--', process.execPath, 'dist/load.js', '/transfer-safe', '10'],
+  [cli, 'run', '--store', ':memory:', '--', process.execPath, 'dist/load.js', '/transfer-safe', '10'],
   { cwd: example },
 );
 
 step('Next');
 process.stdout.write(`   The first run's events are stored in ${path.relative(repo, db)}. To browse them:
-     npx raceway serve --db ${path.relative(repo, db)}
+     npx raceway serve --store ${path.relative(repo, db)}
    then open http://127.0.0.1:8080/ (the web UI: races with their interleavings, traces, services),
    or http://127.0.0.1:8080/api/races for the report as JSON.
    In CI: npx raceway run --fail-on-race -- npm test   (exits 3 when a race is found)\n`);

@@ -1,23 +1,16 @@
 // One set of cases for every EventStore: the embedded SQLite store and PostgreSQL (when a test database is set).
-import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, PostgresStore, SqliteStore } from '@raceway/server';
 import type { EventStore, StoredEvent } from '@raceway/server';
 import { freshSchema, POSTGRES_URL, sayPostgresSkipped } from './helpers/postgres.js';
-import { storedEvent, traceOf } from './helpers/stored-events.js';
+import { freshDbFile, storedEvent, traceOf } from './helpers/stored-events.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = path.join(repo, 'test-output', 'store-contract');
 
-let n = 0;
-function dbFile(): string {
-  const dir = path.join(out, `${process.pid}-${++n}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  return path.join(dir, 'raceway.db');
-}
+const dbFile = () => freshDbFile(out);
 
 interface StoreKind {
   name: string;

@@ -1,11 +1,11 @@
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore, startServer } from '@raceway/server';
 import type BetterSqlite3 from 'better-sqlite3';
-import { storedEvent, traceOf } from './helpers/stored-events.js';
+import { freshDbFile, storedEvent, traceOf } from './helpers/stored-events.js';
 
 const require = createRequire(import.meta.url);
 const Database = require('better-sqlite3') as typeof BetterSqlite3;
@@ -13,13 +13,7 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const out = path.join(repo, 'test-output', 'server-store');
 const ingestThread = path.join(repo, 'server', 'dist', 'esm', 'ingest', 'ingest-thread.js');
 
-let n = 0;
-function dbFile(): string {
-  const dir = path.join(out, `${process.pid}-${++n}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  return path.join(dir, 'raceway.db');
-}
+const dbFile = () => freshDbFile(out);
 
 const event = storedEvent;
 

@@ -362,27 +362,6 @@ export function boundNames(ts: typeof TS, name: TS.BindingName, out: TS.Identifi
   return out;
 }
 
-/** Shorthand properties that are destructuring targets are handled by the assignment. */
-export function patternContext(ts: typeof TS, node: TS.ShorthandPropertyAssignment): boolean {
-  let child: TS.Node = node.parent;
-  let p = child.parent;
-  while (
-    p &&
-    (ts.isArrayLiteralExpression(p) ||
-      ts.isObjectLiteralExpression(p) ||
-      ts.isPropertyAssignment(p) ||
-      ts.isSpreadElement(p) ||
-      ts.isSpreadAssignment(p) ||
-      ts.isParenthesizedExpression(p))
-  ) {
-    child = p;
-    p = p.parent;
-  }
-  return Boolean(
-    p && ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.left === child,
-  );
-}
-
 /** Whether an assignment target (a loop head) writes tracked state: a tracked binding or a tracked chain, also inside a pattern. */
 export function targetsTracked(s: FileState, target: TS.Node): boolean {
   const { ts } = s;

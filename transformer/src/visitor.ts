@@ -18,7 +18,6 @@ import {
   isParameterDefault,
   isReference,
   keySyntax,
-  patternContext,
   patternHasTracked,
   targetsTracked,
   trackedRoot,
@@ -91,7 +90,7 @@ const shorthandRead = (s: FileState, node: TS.Node): Result | undefined => {
   const { ts } = s;
   if (!ts.isShorthandPropertyAssignment(node)) return undefined;
   const rootName = trackedRoot(s, node.name);
-  if (rootName === undefined || patternContext(ts, node)) return undefined;
+  if (rootName === undefined || isInPattern(ts, node)) return undefined;
   const read = emitter(s, node.name).read({ rootName, root: node.name, rootIsIdentifier: true, segments: [] });
   return s.context.factory.createPropertyAssignment(s.context.factory.createIdentifier(node.name.text), read);
 };

@@ -144,7 +144,9 @@ export function renderReport(
     } else if (race.exploration)
       out.push(
         style.dim(
-          `   --explore tried ${race.exploration.schedulesTried} schedule${race.exploration.schedulesTried === 1 ? '' : 's'} for it; none made it happen`,
+          race.exploration.schedulesTried === 0
+            ? '   --explore tried no schedule for it (no rerun left, or its accesses are not in code this runtime can hold)'
+            : `   --explore tried ${race.exploration.schedulesTried} schedule${race.exploration.schedulesTried === 1 ? '' : 's'} for it; none made it happen`,
         ),
       );
     if (race.orderFromTimestamps) out.push(style.dim('   order across processes taken from timestamps'));

@@ -1,4 +1,5 @@
 import type { RaceReport } from '../analysis/report.js';
+import { checkSchedule } from '@raceway/protocol';
 import type { Hold } from './hold.js';
 import { shuffled } from './seeded-random.js';
 
@@ -38,7 +39,8 @@ export function holdsFor(race: ReportedRace, random: () => number, index: Access
   const holds: Hold[] = [];
   for (const maxMs of HOLD_MS)
     for (const occurrence of occurrences) holds.push({ after: a.location, occurrence, until: b.location, maxMs });
-  return holds;
+  // Accesses another SDK reported (`file.py:12`) are not in code this runtime can hold: no rerun is spent on them.
+  return typeof checkSchedule({ holds: holds.slice(0, 1) }) === 'string' ? [] : holds;
 }
 
 /** Whether `candidate` (from a steered rerun) is `target` (predicted in the first run) happening. */

@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { StoredEvent } from '@raceway/server';
 
 /** The trace id of trace number `t`. */
@@ -22,4 +24,13 @@ export function storedEvent(i: number, trace: number, service = 'svc', extra: Pa
     lock_set: [],
     ...extra,
   };
+}
+
+let files = 0;
+/** A database file path of its own, in a fresh folder under `folder`. */
+export function freshDbFile(folder: string): string {
+  const dir = path.join(folder, `${process.pid}-${++files}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, 'raceway.db');
 }
