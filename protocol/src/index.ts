@@ -6,3 +6,14 @@ export { EVENT_LEVELS, eventSchema, FIELD_LIMITS, MAX_VALUE_DEPTH } from './sche
 export { ARRAY_MUTATORS, MAP_READS, MAP_WRITES, MUTATING_METHODS, SET_WRITES } from './collections.js';
 export type { Hold, Schedule } from './explore-schedule.js';
 export { checkSchedule, EXPLORE_ENV, MAX_HOLD_MS } from './explore-schedule.js';
+export type { CompactBatch, CompactEvent, CompactStateChange, CompactTask, CompactTrace } from './compact-batch.js';
+export {
+  BATCH_FORMATS_HEADER,
+  COMPACT_BATCH_FORMAT,
+  COMPACT_BATCH_VERSION,
+  decodeCompactBatch,
+  eventIdOf,
+  isCompactBatch,
+  timestampOf,
+  traceUuidOf,
+} from './compact-batch.js';

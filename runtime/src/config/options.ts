@@ -26,6 +26,11 @@ export interface RacewayOptions {
   redact?: Array<string | RegExp>;
   /** `false` records accesses without any values. */
   captureValues?: boolean;
+  /**
+   * Send batches in the compact form to a collector that says it reads it (default true; `raceway serve`
+   * does). `false` always sends standard Raceway events. Other collectors get standard events either way.
+   */
+  compactBatches?: boolean;
   /** Per-request timeout for the sender in ms (default 5000). */
   requestTimeoutMs?: number;
   /** How long `shutdown()` and the exit flush may take in ms (default 2000). */
@@ -49,6 +54,7 @@ export interface ResolvedOptions {
   instrumentTimers: boolean;
   redact: RegExp[];
   captureValues: boolean;
+  compactBatches: boolean;
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   onDiagnostic: DiagnosticHandler | undefined;

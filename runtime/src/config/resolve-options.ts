@@ -21,6 +21,7 @@ const schema: Record<keyof RacewayOptions, Kind> = {
   instrumentTimers: 'boolean',
   redact: 'patterns',
   captureValues: 'boolean',
+  compactBatches: 'boolean',
   requestTimeoutMs: 'positiveInt',
   shutdownTimeoutMs: 'positiveInt',
   onDiagnostic: 'function',
@@ -84,6 +85,7 @@ export function resolveOptions(options: RacewayOptions = {}): ResolvedOptions {
     instrumentTimers: options.instrumentTimers ?? true,
     redact: (options.redact ?? []).map((p) => (typeof p === 'string' ? globToRegExp(p) : p)),
     captureValues: options.captureValues ?? true,
+    compactBatches: options.compactBatches ?? true,
     requestTimeoutMs: options.requestTimeoutMs ?? 5000,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
     onDiagnostic: options.onDiagnostic,
@@ -134,6 +136,14 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RacewayOpt
       throw new RacewayConfigError(`RACEWAY_ENABLED must be true or false, got "${env.RACEWAY_ENABLED}"`);
     }
     options.enabled = !(value === 'false' || value === '0');
+  }
+  if (env.RACEWAY_COMPACT_BATCHES !== undefined) {
+    const value = env.RACEWAY_COMPACT_BATCHES.trim().toLowerCase();
+    if (!['true', 'false', '1', '0'].includes(value))
+      throw new RacewayConfigError(
+        `RACEWAY_COMPACT_BATCHES must be true or false, got "${env.RACEWAY_COMPACT_BATCHES}"`,
+      );
+    options.compactBatches = value === 'true' || value === '1';
   }
   if (env.RACEWAY_FLUSH_INTERVAL_MS) {
     const n = Number(env.RACEWAY_FLUSH_INTERVAL_MS);

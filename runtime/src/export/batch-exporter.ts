@@ -7,7 +7,7 @@ import { traceIdToUuid } from '../propagation/ids.js';
 import type { EventRecord, EventSink, RecordFields } from '../record/event-record.js';
 import { CLOCK_FOLD_EVENT } from '../record/event-record.js';
 import type { BatchBody } from './batch-body.js';
-import { encodeBatches } from './batch-body.js';
+import { BatchEncoder } from './batch-body.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import { RecordRing } from './record-ring.js';
@@ -60,7 +60,12 @@ export interface ExporterConfig {
   flushIntervalMs: number;
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Send compact batches to a collector that says it reads them (default true). */
+  compactBatches?: boolean;
 }
+
+/** After a collector refused a compact batch, its word that it reads them is not taken for this long. */
+const COMPACT_DISTRUST_MS = 10 * 60_000;
 
 /**
  * The batcher: bounded queue → batches → retrying transport → transport. Accepting a record is a push;
@@ -74,6 +79,11 @@ export class BatchExporter implements EventSink {
   private soon: unknown;
   private readonly interval: unknown;
   private readonly sender: RetryingTransport;
+  private readonly encoder: BatchEncoder;
+  /** The collector said it reads compact batches (on its last acknowledgement). */
+  private compact = false;
+  /** When a compact batch was last refused as not understood. */
+  private compactRefusedAt = -Infinity;
   private deadline = Infinity;
   private stopped = false;
   private exitFlushPending = false;
@@ -94,12 +104,13 @@ export class BatchExporter implements EventSink {
   constructor(
     transport: Transport,
     private readonly identity: ServiceIdentity,
-    private readonly redactor: Redactor,
+    redactor: Redactor,
     private readonly config: ExporterConfig,
     private readonly clock: Clock = systemClock,
   ) {
     this.queue = new RecordRing(config.maxQueue);
-    this.sender = new RetryingTransport(transport, clock, config.requestTimeoutMs);
+    this.encoder = new BatchEncoder(identity, redactor);
+    this.sender = new RetryingTransport(transport, this.encoder, clock, config.requestTimeoutMs);
     this.interval = clock.setInterval(() => void this.pump(), config.flushIntervalMs);
     process.on('beforeExit', this.onBeforeExit);
     watchExit(this.onExit);
@@ -302,7 +313,7 @@ export class BatchExporter implements EventSink {
       // sent must still be counted by stats() and, at shutdown, as dropped.
       const bodies = this.takeBatch();
       this.reportDrops(); // there is room now, even when the queue was full
-      const taken = bodies.map((body) => ({ body, batch: { count: body.events.length, abandoned: false } }));
+      const taken = bodies.map((body) => ({ body, batch: { count: body.count, abandoned: false } }));
       for (const { batch } of taken) this.inFlight.add(batch);
       for (const { body, batch } of taken) {
         if (batch.abandoned) continue;
@@ -314,6 +325,7 @@ export class BatchExporter implements EventSink {
             failed: (reason) => (this.lastFailure = reason),
           });
           if (batch.abandoned) continue;
+          this.noteFormats(outcome);
           this.stats_.sent += outcome.sent;
           this.stats_.dropped += outcome.dropped;
           this.stats_.retried += outcome.retried;
@@ -324,12 +336,22 @@ export class BatchExporter implements EventSink {
     }
   }
 
+  /** Whether the next batches go compact: the collector says it reads them and has not refused one lately. */
+  private noteFormats(outcome: { compact?: boolean; compactRefused?: boolean; sent: number }): void {
+    if (outcome.compactRefused) {
+      this.compactRefusedAt = this.clock.now();
+      this.compact = false;
+    }
+    if (this.config.compactBatches === false || outcome.sent === 0) return;
+    this.compact = outcome.compact === true && this.clock.now() - this.compactRefusedAt >= COMPACT_DISTRUST_MS;
+  }
+
   /** Takes up to batchSize records and serialises them into bodies under the size limit. */
   private takeBatch(): BatchBody[] {
     // Under a backlog, fewer and larger POSTs (still split under the body limit) drain it faster.
     const backlog = this.queue.size > 2 * this.config.batchSize;
     const records = this.queue.shift(backlog ? 10 * this.config.batchSize : this.config.batchSize);
-    const { bodies, unencodable } = encodeBatches(records, this.identity, this.redactor);
+    const { bodies, unencodable } = this.encoder.encode(records, this.compact);
     this.stats_.dropped += unencodable;
     return bodies;
   }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { RACEWAY_INTERNAL } from '@raceway/protocol';
+import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT, RACEWAY_INTERNAL } from '@raceway/protocol';
 import { storage } from '../context/storage.js';
 import { isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 import type { SendResult, Transport } from './transport.js';
@@ -8,6 +8,11 @@ import type { SendResult, Transport } from './transport.js';
 // Captured at load so later wrapping of http.request by anyone cannot route our traffic through it.
 const httpRequest = http.request;
 const httpsRequest = https.request;
+
+/** Whether a `x-raceway-batch-formats` value (a comma-separated list) names the compact form this SDK writes. */
+export function speaksCompact(formats: string): boolean {
+  return formats.split(',').some((f) => f.trim().toLowerCase() === COMPACT_BATCH_FORMAT);
+}
 
 /** POSTs batches to `${endpoint}/events` with keep-alive, a timeout, and the internal-traffic marker. */
 export class HttpTransport implements Transport {
@@ -56,7 +61,10 @@ export class HttpTransport implements Transport {
         const status = response.statusCode ?? 0;
         response.resume();
         response.on('error', () => undefined);
-        if (status >= 200 && status < 300) return done({ kind: 'ok' });
+        if (status >= 200 && status < 300) {
+          const formats = response.headers[BATCH_FORMATS_HEADER];
+          return done({ kind: 'ok', compact: typeof formats === 'string' && speaksCompact(formats) });
+        }
         if (status === 413) return done({ kind: 'too-large' });
         if (isRetryableStatus(status)) {
           const after = parseRetryAfter(response.headers['retry-after']);
@@ -66,7 +74,7 @@ export class HttpTransport implements Transport {
             ...(after !== undefined ? { retryAfterMs: after } : {}),
           });
         }
-        done({ kind: 'rejected', reason: `HTTP ${status}` });
+        done({ kind: 'rejected', reason: `HTTP ${status}`, status });
       });
       request.on('timeout', () => {
         request.destroy(new Error(`timed out after ${timeoutMs} ms`));

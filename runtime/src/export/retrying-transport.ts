@@ -1,6 +1,5 @@
 import { reportOnce } from '../diag/diagnostics.js';
-import type { BatchBody } from './batch-body.js';
-import { bodyOf } from './batch-body.js';
+import type { BatchBody, BatchEncoder } from './batch-body.js';
 import type { Clock } from './clock.js';
 import { backoffMs, MAX_ATTEMPTS, MAX_RETRY_AFTER_MS } from './retry-policy.js';
 import type { Transport } from './transport.js';
@@ -13,7 +12,14 @@ export interface DeliveryOutcome {
   retried: number;
   /** Why events were not delivered, for the line printed at exit. */
   failure?: string;
+  /** The collector's last acknowledgement said it reads compact batches. */
+  compact?: boolean;
+  /** A compact body was refused as not understood (and sent again as standard events). */
+  compactRefused?: boolean;
 }
+
+/** Statuses with which a collector says it does not understand a body (rather than refusing its events). */
+const NOT_UNDERSTOOD = new Set([400, 404, 415, 422]);
 
 /** What the batcher decides while a batch is being delivered. */
 export interface DeliveryControl {
@@ -36,6 +42,7 @@ export class RetryingTransport {
 
   constructor(
     private readonly transport: Transport,
+    private readonly encoder: BatchEncoder,
     private readonly clock: Clock,
     private readonly requestTimeoutMs: number,
     private readonly random: () => number = Math.random,
@@ -43,7 +50,7 @@ export class RetryingTransport {
 
   async deliver(batch: BatchBody, control: DeliveryControl): Promise<DeliveryOutcome> {
     const outcome: DeliveryOutcome = { sent: 0, dropped: 0, retried: 0 };
-    await this.send(batch.body, batch.events, control, outcome);
+    await this.send(batch, control, outcome);
     return outcome;
   }
 
@@ -56,39 +63,44 @@ export class RetryingTransport {
     this.transport.shutdown();
   }
 
-  private async send(
-    body: Buffer,
-    events: string[],
-    control: DeliveryControl,
-    outcome: DeliveryOutcome,
-  ): Promise<void> {
+  private async send(batch: BatchBody, control: DeliveryControl, outcome: DeliveryOutcome): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const timeout = Math.max(1, Math.min(this.requestTimeoutMs, control.deadline() - this.clock.now()));
-      const result = await this.transport.send(body, timeout);
+      const result = await this.transport.send(batch.body, timeout);
       if (control.abandoned()) return;
       if (result.kind === 'ok') {
-        outcome.sent += events.length;
+        outcome.sent += batch.count;
+        outcome.compact = result.compact === true;
         return;
       }
       if (result.kind === 'too-large') {
-        if (events.length === 1) {
-          outcome.dropped++;
+        const parts = this.encoder.split(batch);
+        if (!parts) {
+          outcome.dropped += batch.count;
           reportOnce('event-too-large', 'the collector refused a single event as too large (413); it was dropped');
           return;
         }
-        const half = Math.ceil(events.length / 2);
-        for (const part of [events.slice(0, half), events.slice(half)]) {
-          await this.send(bodyOf(part), part, control, outcome);
-        }
+        await this.sendAll(parts, batch.count, control, outcome);
+        return;
+      }
+      if (
+        result.kind === 'rejected' &&
+        batch.format === 'compact' &&
+        result.status !== undefined &&
+        NOT_UNDERSTOOD.has(result.status)
+      ) {
+        // The collector behind the endpoint no longer reads compact batches: the same events, as standard.
+        outcome.compactRefused = true;
+        await this.sendAll(this.encoder.asStandard(batch), batch.count, control, outcome);
         return;
       }
       if (result.kind === 'rejected') {
         outcome.failure = `the collector rejected them (${result.reason})`;
         control.failed(outcome.failure);
-        outcome.dropped += events.length;
+        outcome.dropped += batch.count;
         reportOnce(
           `rejected-${result.reason}`,
-          `the collector rejected a batch (${result.reason}); its ${events.length} events were dropped`,
+          `the collector rejected a batch (${result.reason}); its ${batch.count} events were dropped`,
         );
         return;
       }
@@ -101,7 +113,7 @@ export class RetryingTransport {
         this.clock.now() + wait >= control.deadline() ||
         control.stopped()
       ) {
-        outcome.dropped += events.length;
+        outcome.dropped += batch.count;
         reportOnce(
           'collector-unavailable',
           `cannot deliver events (${result.reason}); dropping batches until it recovers`,
@@ -111,6 +123,22 @@ export class RetryingTransport {
       outcome.retried++;
       await this.pause(wait);
     }
+  }
+
+  /** Sends the parts of a body in turn; events the parts lost (could not be encoded again) are dropped. */
+  private async sendAll(
+    parts: BatchBody[],
+    count: number,
+    control: DeliveryControl,
+    outcome: DeliveryOutcome,
+  ): Promise<void> {
+    let carried = 0;
+    for (const part of parts) {
+      carried += part.count;
+      await this.send(part, control, outcome);
+      if (control.abandoned()) return;
+    }
+    outcome.dropped += count - carried;
   }
 
   private pause(ms: number): Promise<void> {

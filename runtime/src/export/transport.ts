@@ -1,14 +1,15 @@
 /// <reference types="node" preserve="true" />
 /** The result of one POST of a batch. */
 export type SendResult =
-  | { readonly kind: 'ok' }
+  /** `compact`: the collector said it reads compact batches (`x-raceway-batch-formats`). */
+  | { readonly kind: 'ok'; readonly compact?: boolean }
   | { readonly kind: 'retryable'; readonly reason: string; readonly retryAfterMs?: number }
   | { readonly kind: 'too-large' }
-  | { readonly kind: 'rejected'; readonly reason: string };
+  | { readonly kind: 'rejected'; readonly reason: string; readonly status?: number };
 
 /** Moves a serialised batch to the collector. */
 export interface Transport {
-  /** `body`: the batch as UTF-8 JSON. */
+  /** `body`: the batch as UTF-8 JSON (standard events or a compact batch). */
   send(body: Buffer, timeoutMs: number): Promise<SendResult>;
   shutdown(): void;
 }

@@ -28,14 +28,20 @@ export class Redactor {
   }
 }
 
-const REDACTED = '[redacted]';
+export const REDACTED = '[redacted]';
+
+/** The `tags` of every event's metadata. */
+export const SDK_TAGS: Readonly<Record<string, string>> = Object.freeze({
+  sdk_language: 'typescript',
+  sdk: 'raceway-ts',
+});
 
 function splitLocation(location: string): { file: string; line: number } {
   const m = /^(.*):(\d+):(\d+)$/.exec(location) ?? /^(.*):(\d+)$/.exec(location);
   return m ? { file: m[1]!, line: Number(m[2]) } : { file: location, line: 0 };
 }
 
-function kindPayload(r: EventRecord, redactor: Redactor): Record<string, unknown> {
+export function kindPayload(r: EventRecord, redactor: Redactor): Record<string, unknown> {
   switch (r.kind) {
     case 'StateChange': {
       const hidden = redactor.redacts(r.name);
@@ -109,7 +115,7 @@ function partsOf(task: EventRecord['task'], identity: ServiceIdentity) {
         process_id: process.pid,
         service_name: identity.serviceName,
         environment: identity.environment,
-        tags: { sdk_language: 'typescript', sdk: 'raceway-ts' },
+        tags: SDK_TAGS,
         instance_id: identity.instanceId,
         distributed_span_id: task.trace.spanId,
         upstream_span_id: task.trace.upstreamSpanId ?? null,
@@ -157,10 +163,12 @@ export function toWireEventJson(r: EventRecord, identity: ServiceIdentity, redac
   const locks = r.locks.length === 0 ? EMPTY_LOCKS : JSON.stringify(r.locks);
   // The component is named only when the task took over another task's (see causality.ts).
   const component = r.component === r.task.id ? '' : `,"component":${JSON.stringify(r.component)}`;
+  // The timestamp is the millisecond of time_us, so that both can be derived from one number.
+  const timeUs = Math.round(r.time * 1000);
   return (
-    `{"id":"${eventIdFor(r.seq)}","trace_id":${parts.trace},"parent_id":${parent},"timestamp":"${isoTimestamp(Math.floor(r.time))}",` +
+    `{"id":"${eventIdFor(r.seq)}","trace_id":${parts.trace},"parent_id":${parent},"timestamp":"${isoTimestamp(Math.floor(timeUs / 1000))}",` +
     `"kind":${kindJson(r, redactor)},"metadata":${parts.metadata},` +
     `"causality_vector":${r.clock.toWireJson()},"lock_set":${locks},` +
-    `"raceway":{"v":1,"seq":${r.seq},${parts.raceway}${component},"segment":${r.segment},"time_us":${Math.round(r.time * 1000)}}}`
+    `"raceway":{"v":1,"seq":${r.seq},${parts.raceway}${component},"segment":${r.segment},"time_us":${timeUs}}}`
   );
 }

@@ -1,6 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT } from '@raceway/protocol';
 import { AnalysisService } from '../analysis/service.js';
 import type { Analyser } from '../analysis/service.js';
 import { toReport } from '../analysis/report.js';
@@ -109,6 +110,8 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     reply: Reply,
     code: ErrorCode,
     why?: string,
+    /** The client is told `why` too (a fault in what it sent, not a security decision). */
+    tell = false,
   ) => {
     log.warn(
       {
@@ -120,7 +123,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
       },
       'request refused',
     );
-    return fail(reply, code);
+    return fail(reply, code, tell ? why : undefined);
   };
 
   app.addHook('onRequest', async (request, reply) => {
@@ -177,11 +180,13 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
   void app.register(async (ingest) => {
     ingest.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     ingest.post('/events', async (request, reply) => {
+      // Our SDK sends compact batches to a collector that says it reads them (others get standard events).
+      reply.header(BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT);
       let text = String(request.body ?? '');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark, as JSON parsers skip it
       const parsed = await parser.parse(text);
       if (parsed.kind === 'bad-json') return refuse(request, reply, 'RW_BAD_JSON');
-      if (parsed.kind === 'bad-batch') return refuse(request, reply, 'RW_BAD_BATCH');
+      if (parsed.kind === 'bad-batch') return refuse(request, reply, 'RW_BAD_BATCH', parsed.reason, true);
       const { count } = parsed;
       let result: BatchResult;
       try {

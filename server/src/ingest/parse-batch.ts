@@ -1,6 +1,8 @@
 import type { StoredEvent } from '../store/event-store.js';
 import type { BatchRows, EventRow, Rejection } from '../store/ingest-batch.js';
 import { toEventRow } from '../store/event-row.js';
+import { isCompactBatch } from '@raceway/protocol';
+import { checkCompactBatch, CompactBatchError } from './check-compact-batch.js';
 import { validateEvent } from './validate-event.js';
 
 export type { Rejection } from '../store/ingest-batch.js';
@@ -15,13 +17,14 @@ export type ParsedBatch =
       rejected: Rejection[];
     }
   | { kind: 'bad-json'; message: string }
-  | { kind: 'bad-batch' };
+  | { kind: 'bad-batch'; reason?: string };
 
 /**
  * Parses and validates one `POST /events` body. JSON.parse makes every key an own data property, so a
  * `__proto__` or `constructor.prototype` key inside a value is kept as data and cannot reach a prototype;
  * nothing downstream copies event objects with assignment semantics. Each event is then validated alone:
- * one bad event is refused by its index, never the whole batch.
+ * one bad event is refused by its index, never the whole batch. A compact batch (`@raceway/protocol`'s
+ * compact-batch) is checked to the same limits and stored as it came.
  */
 export function parseBatch(text: string): ParsedBatch {
   let body: unknown;
@@ -29,6 +32,15 @@ export function parseBatch(text: string): ParsedBatch {
     body = JSON.parse(text);
   } catch (error) {
     return { kind: 'bad-json', message: error instanceof Error ? error.message : String(error) };
+  }
+  if (isCompactBatch(body)) {
+    try {
+      const { rows, rejected } = checkCompactBatch(body as Record<string, unknown>);
+      return { kind: 'batch', count: rows.length, rows, rejected };
+    } catch (error) {
+      if (error instanceof CompactBatchError) return { kind: 'bad-batch', reason: error.message };
+      throw error;
+    }
   }
   const events = body !== null && typeof body === 'object' ? (body as { events?: unknown }).events : undefined;
   if (!Array.isArray(events)) return { kind: 'bad-batch' };

@@ -1,3 +1,5 @@
+import type { CompactBatch } from '@raceway/protocol';
+import { decodeCompactBatch, isCompactBatch } from '@raceway/protocol';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 
 /**
@@ -18,4 +20,13 @@ export function unpackBatchText(stored: Buffer | string): string {
 /** A batch body as it is stored: text compressed here, or text a parser thread already compressed. */
 export function storedBody(body: string | Uint8Array): Buffer {
   return typeof body === 'string' ? packBatchText(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/**
+ * The events of a stored batch text, by position: `{"events": [...]}` as sent, or a compact batch decoded
+ * to the same standard events.
+ */
+export function eventsOfBatchText<E>(text: string): E[] {
+  const body = JSON.parse(text) as { events: E[] } | CompactBatch;
+  return isCompactBatch(body) ? (decodeCompactBatch(body as CompactBatch) as E[]) : (body as { events: E[] }).events;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { toEventRow } from './event-row.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from './event-store.js';
-import { storedBody, unpackBatchText } from './batch-text.js';
+import { eventsOfBatchText, storedBody, unpackBatchText } from './batch-text.js';
 import type { BatchResult, EventRow, IngestBatch, Rejection } from './ingest-batch.js';
 import { migrate } from './schema.js';
 import { codedError, STORE_FILE_GONE } from './storage-fault.js';
@@ -292,9 +292,7 @@ export class SqliteStore implements EventStore {
       let events = cache.get(batch);
       if (!events) {
         if (cache.size >= 16) cache.clear();
-        events = (
-          JSON.parse(unpackBatchText(this.batchText.get(batch) as Buffer | string)) as { events: StoredEvent[] }
-        ).events;
+        events = eventsOfBatchText<StoredEvent>(unpackBatchText(this.batchText.get(batch) as Buffer | string));
         cache.set(batch, events);
       }
       return events[position]!;

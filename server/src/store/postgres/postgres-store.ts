@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { storedBody, unpackBatchText } from '../batch-text.js';
+import { eventsOfBatchText, storedBody, unpackBatchText } from '../batch-text.js';
 import { toEventRow } from '../event-row.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from '../event-store.js';
 import type { BatchResult, EventRow, IngestBatch, Rejection } from '../ingest-batch.js';
@@ -354,8 +354,7 @@ export class PostgresStore implements EventStore {
       [keys],
     );
     const parsed = new Map<string, StoredEvent[]>();
-    for (const { key, body } of texts.rows)
-      parsed.set(key, (JSON.parse(unpackBatchText(body)) as { events: StoredEvent[] }).events);
+    for (const { key, body } of texts.rows) parsed.set(key, eventsOfBatchText<StoredEvent>(unpackBatchText(body)));
     const out: StoredEvent[] = [];
     for (const r of rows) {
       const event = parsed.get(r.batch)?.[r.position];

@@ -1,0 +1,173 @@
+import type { AccessType, WireEvent } from './event.js';
+import { ACCESS_TYPES, RACEWAY_BLOCK_VERSION } from './event.js';
+
+/**
+ * The compact batch: the events of one POST in a form without per-event repetition, spoken between this
+ * SDK and this server only (the server advertises it; any other collector gets standard events). Still
+ * JSON, so a body is read with one `JSON.parse` into arrays of numbers and short strings:
+ *
+ * - the process and service once per batch, and event ids derived from `id_prefix` and the sequence
+ *   number (as the SDK makes them);
+ * - tables, per batch, of the strings events repeat (variables, locations, task ids, lock ids, clock
+ *   components), the traces, the tasks and the clock snapshots; events refer to rows by index;
+ * - per event: `[seq, task, prev_seq, segment, dt_us, clock, locks, component, kind]`, where `kind` is
+ *   `[access, variable, location, old_value, new_value?]` for a state change (no `new_value`: the same as
+ *   the old, as reads are) and the standard `{ "Variant": {...} }` object for every other event.
+ *
+ * `decodeCompactBatch` gives back exactly the standard events the SDK would have sent.
+ */
+export const COMPACT_BATCH_VERSION = 1;
+
+/** The reply header by which a collector says which batch forms it reads besides standard events. */
+export const BATCH_FORMATS_HEADER = 'x-raceway-batch-formats';
+/** The value naming this compact form in `BATCH_FORMATS_HEADER`. */
+export const COMPACT_BATCH_FORMAT = `compact-${COMPACT_BATCH_VERSION}`;
+
+/** `[trace_uuid, span_id, upstream_span_id]` */
+export type CompactTrace = [trace: string, span: string, upstream: string | null];
+/** `[id, parent, unit, traced, trace]`: ids are string indexes (`parent` -1: none); `trace` a trace index. */
+export type CompactTask = [id: number, parent: number, unit: number, traced: 0 | 1, trace: number];
+/** A state change: access type index, variable and location string indexes, the values. */
+export type CompactStateChange = [
+  access: number,
+  variable: number,
+  location: number,
+  oldValue: unknown,
+  newValue?: unknown,
+];
+/** `[seq, task, prev_seq, segment, dt_us, clock, locks, component, kind]` */
+export type CompactEvent = [
+  seq: number,
+  task: number,
+  prevSeq: number,
+  segment: number,
+  dtUs: number,
+  clock: number,
+  locks: number[],
+  component: number,
+  kind: CompactStateChange | Record<string, unknown>,
+];
+
+export interface CompactBatch {
+  raceway_batch: typeof COMPACT_BATCH_VERSION;
+  /** The fixed first part of the process's event ids, `xxxxxxxx-xxxx-8xxx-`. */
+  id_prefix: string;
+  process: string;
+  process_id: number;
+  service_name: string;
+  environment: string;
+  instance_id: string;
+  tags: Record<string, string>;
+  strings: string[];
+  traces: CompactTrace[];
+  tasks: CompactTask[];
+  /** Each clock as flat pairs: component string index, count, component, count, … */
+  clocks: number[][];
+  /** The first event's `time_us`; events carry the difference. */
+  t0: number;
+  events: CompactEvent[];
+}
+
+/** Whether a parsed body is a compact batch (of any version: the reader refuses versions it does not know). */
+export function isCompactBatch(body: unknown): body is { raceway_batch: unknown } {
+  return body !== null && typeof body === 'object' && 'raceway_batch' in body;
+}
+
+/** The event id for a sequence number under an id prefix: 60 bits of sequence after the variant nibble. */
+export function eventIdOf(prefix: string, seq: number): string {
+  const s = seq.toString(16).padStart(15, '0');
+  return `${prefix}8${s.slice(0, 3)}-${s.slice(3)}`;
+}
+
+/** A trace id's UUID form (32 hex digits → 8-4-4-4-12). */
+export function traceUuidOf(hex32: string): string {
+  return `${hex32.slice(0, 8)}-${hex32.slice(8, 12)}-${hex32.slice(12, 16)}-${hex32.slice(16, 20)}-${hex32.slice(20)}`;
+}
+
+/** An event's `timestamp` from its `time_us`: the millisecond it falls in. */
+export function timestampOf(timeUs: number): string {
+  return new Date(Math.floor(timeUs / 1000)).toISOString();
+}
+
+/**
+ * The standard events of a compact batch whose header and tables were checked, by position. An event the
+ * server refused at ingest (a bad index, say) may not decode: its position holds undefined. Objects are
+ * made fresh for each event except values, which events of one batch may share.
+ */
+export function decodeCompactBatch(batch: CompactBatch): Array<WireEvent | undefined> {
+  const { strings } = batch;
+  const metadata = batch.tasks.map(([id, , , , trace]) => {
+    const [, span, upstream] = batch.traces[trace]!;
+    return {
+      thread_id: strings[id]!,
+      process_id: batch.process_id,
+      service_name: batch.service_name,
+      environment: batch.environment,
+      tags: batch.tags,
+      instance_id: batch.instance_id,
+      distributed_span_id: span,
+      upstream_span_id: upstream,
+    };
+  });
+  const clocks = batch.clocks.map((flat) => {
+    const pairs: Array<[string, number]> = [];
+    for (let i = 0; i < flat.length; i += 2) pairs.push([strings[flat[i]!]!, flat[i + 1]!]);
+    return pairs;
+  });
+  return batch.events.map((event) => {
+    try {
+      return decodeEvent(event);
+    } catch {
+      return undefined;
+    }
+  });
+
+  function decodeEvent([
+    seq,
+    taskIndex,
+    prevSeq,
+    segment,
+    dtUs,
+    clock,
+    locks,
+    component,
+    kind,
+  ]: CompactEvent): WireEvent {
+    const [id, parent, unit, traced, trace] = batch.tasks[taskIndex]!;
+    const timeUs = batch.t0 + dtUs;
+    const raceway: NonNullable<WireEvent['raceway']> = {
+      v: RACEWAY_BLOCK_VERSION,
+      seq,
+      process: batch.process,
+      task: strings[id]!,
+      parent_task: parent < 0 ? null : strings[parent]!,
+      unit: strings[unit]!,
+      traced: traced === 1,
+    };
+    if (component >= 0) raceway.component = strings[component]!;
+    raceway.segment = segment;
+    raceway.time_us = timeUs;
+    return {
+      id: eventIdOf(batch.id_prefix, seq),
+      trace_id: batch.traces[trace]![0],
+      parent_id: prevSeq > 0 ? eventIdOf(batch.id_prefix, prevSeq) : null,
+      timestamp: timestampOf(timeUs),
+      kind: Array.isArray(kind) ? { StateChange: stateChangeOf(kind, strings) } : (kind as WireEvent['kind']),
+      metadata: { ...metadata[taskIndex]!, tags: { ...batch.tags } },
+      causality_vector: clocks[clock]!.map(([c, n]) => [c, n] as [string, number]),
+      lock_set: locks.map((l) => strings[l]!),
+      raceway,
+    };
+  }
+}
+
+function stateChangeOf(kind: CompactStateChange, strings: readonly string[]): Record<string, unknown> {
+  const [access, variable, location, oldValue] = kind;
+  return {
+    variable: strings[variable]!,
+    old_value: oldValue,
+    new_value: kind.length > 4 ? kind[4] : oldValue,
+    location: strings[location]!,
+    access_type: ACCESS_TYPES[access] as AccessType,
+  };
+}

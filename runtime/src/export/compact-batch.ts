@@ -1,0 +1,110 @@
+import type { CompactBatch, CompactEvent, CompactTask, CompactTrace } from '@raceway/protocol';
+import { ACCESS_TYPES, COMPACT_BATCH_VERSION } from '@raceway/protocol';
+import type { VectorClock } from '../clock/vector-clock.js';
+import { processTag } from '../context/process-identity.js';
+import { state } from '../context/process-state.js';
+import type { Task, TraceInfo } from '../context/task.js';
+import { traceIdToUuid } from '../propagation/ids.js';
+import type { EventRecord } from '../record/event-record.js';
+import { capturedToJson } from '../record/values.js';
+import type { Redactor, ServiceIdentity } from './wire-event.js';
+import { kindPayload, REDACTED, SDK_TAGS } from './wire-event.js';
+
+const ACCESS_INDEX = new Map<string, number>(ACCESS_TYPES.map((a, i) => [a, i]));
+
+/**
+ * Records → one compact batch (`@raceway/protocol`'s compact-batch): per-batch tables of the strings,
+ * traces, tasks and clock snapshots the events share, and a short array per event. Sent only to a
+ * collector that said it reads it; the server decodes it to exactly the events `toWireEventJson` makes.
+ */
+export function encodeCompactBatch(
+  records: readonly EventRecord[],
+  identity: ServiceIdentity,
+  redactor: Redactor,
+): string {
+  const strings: string[] = [];
+  const stringIndex = new Map<string, number>();
+  const str = (text: string): number => {
+    let i = stringIndex.get(text);
+    if (i === undefined) {
+      i = strings.push(text) - 1;
+      stringIndex.set(text, i);
+    }
+    return i;
+  };
+  const traces: CompactTrace[] = [];
+  const traceIndex = new Map<TraceInfo, number>();
+  const tasks: CompactTask[] = [];
+  const taskIndex = new Map<Task, number>();
+  const clocks: number[][] = [];
+  const clockIndex = new Map<VectorClock, number>();
+  const events: CompactEvent[] = [];
+  const t0 = records.length > 0 ? Math.round(records[0]!.time * 1000) : 0;
+
+  for (const r of records) {
+    let task = taskIndex.get(r.task);
+    if (task === undefined) {
+      const trace = r.task.trace;
+      let t = traceIndex.get(trace);
+      if (t === undefined) {
+        t = traces.push([traceIdToUuid(trace.traceId), trace.spanId, trace.upstreamSpanId ?? null]) - 1;
+        traceIndex.set(trace, t);
+      }
+      const { id, parentId, unit, traced } = r.task;
+      task = tasks.push([str(id), parentId === undefined ? -1 : str(parentId), str(unit), traced ? 1 : 0, t]) - 1;
+      taskIndex.set(r.task, task);
+    }
+    let clock = clockIndex.get(r.clock);
+    if (clock === undefined) {
+      const flat: number[] = [];
+      for (const [component, n] of r.clock.toPairs()) flat.push(str(component), n);
+      clock = clocks.push(flat) - 1;
+      clockIndex.set(r.clock, clock);
+    }
+    const locks = r.locks.length === 0 ? [] : r.locks.map(str);
+    const component = r.component === r.task.id ? -1 : str(r.component);
+    events.push([
+      r.seq,
+      task,
+      r.prevSeq,
+      r.segment,
+      Math.round(r.time * 1000) - t0,
+      clock,
+      locks,
+      component,
+      (r.kind === 'StateChange' && stateChange(r, redactor, str)) || kindPayload(r, redactor),
+    ]);
+  }
+  const batch: CompactBatch = {
+    raceway_batch: COMPACT_BATCH_VERSION,
+    id_prefix: state.eventIdPrefix,
+    process: processTag,
+    process_id: process.pid,
+    service_name: identity.serviceName,
+    environment: identity.environment,
+    instance_id: identity.instanceId,
+    tags: SDK_TAGS,
+    strings,
+    traces,
+    tasks,
+    clocks,
+    t0,
+    events,
+  };
+  return JSON.stringify(batch);
+}
+
+/** A state change as `[access, variable, location, old, new?]`; undefined for an access type not in the list. */
+function stateChange(r: EventRecord, redactor: Redactor, str: (text: string) => number): CompactEvent[8] | undefined {
+  const access = ACCESS_INDEX.get(r.detail as string);
+  if (access === undefined) return undefined;
+  const name = str(r.name);
+  const location = str(r.location);
+  if (redactor.redacts(r.name)) return [access, name, location, REDACTED];
+  const oldValue = capturedToJson(r.oldValue);
+  const newValue = capturedToJson(r.newValue);
+  // A read carries one value: written once. `undefined` is sent as null, as in standard events.
+  return newValue === oldValue
+    ? [access, name, location, oldValue ?? null]
+    : [access, name, location, oldValue ?? null, newValue ?? null];
+}

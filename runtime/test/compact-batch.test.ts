@@ -1,0 +1,175 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CompactBatch } from '@raceway/protocol';
+import { COMPACT_BATCH_FORMAT, decodeCompactBatch } from '@raceway/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RacewayClient } from '../src/index.js';
+import { BatchEncoder } from '../src/export/batch-body.js';
+import type { EventRecord } from '../src/record/event-record.js';
+import { Redactor } from '../src/export/wire-event.js';
+
+/** Records of a workload that touches every kind of event the SDK sends, in one in-memory client. */
+async function workload(): Promise<{ client: RacewayClient; records: EventRecord[] }> {
+  const client = RacewayClient.inMemory({ serviceName: 'compact', redact: ['secret*'] });
+  const odd = 'a "quoted" \\ name\u2028é\u0000';
+  const proto = JSON.parse('{"__proto__":{"x":1},"own":true}') as object;
+  await client.startTrace('first', async () => {
+    client.trackStateChange('accounts.alice.balance', 100, 90, 'Write', 'src/a.ts:1:1');
+    client.trackStateChange('requests', 7, 7, 'Read', 'src/a.ts:2:1');
+    client.trackStateChange(odd, 'x"y', undefined, 'Write', `src/${odd}.ts:3:1`);
+    client.trackStateChange('cfg', proto, proto, 'Read', 'src/a.ts:4:1');
+    client.trackStateChange('secretToken', 'abc', 'def', 'Write', 'src/a.ts:5:1');
+    client.trackStateChange('big', 10n, Symbol('s'), 'AtomicRMW', 'src/a.ts:6:1');
+    client.trackStateChange('list', [1, [2, { three: 3 }]], null, 'Write', 'src/a.ts:7:1');
+    client.trackStateChange('nothing', undefined, undefined, 'Read', '');
+    client.trackFunctionCall('charge', { amount: 5 }, 'src/a.ts:8:1');
+    await client.withLock('account:alice', async () => {
+      client.trackStateChange('accounts.alice.balance', 90, 80, 'Write', 'src/a.ts:9:1');
+    });
+    // Two traced calls at once: tasks, forks, joins, clocks of several components.
+    await Promise.all([
+      client.trackFunction('left', [1], async () => {
+        client.trackStateChange('shared', 1, 2, 'Write', 'src/a.ts:10:1');
+        await new Promise((r) => setTimeout(r, 1));
+        client.trackStateChange('shared', 2, 3, 'Write', 'src/a.ts:11:1');
+      }),
+      client.trackFunction('right', [2], async () => {
+        client.trackStateChange('shared', 2, 2, 'Read', 'src/a.ts:12:1');
+      }),
+    ]);
+    client.trackFunctionSync('boom', [], () => 1);
+    client.trackHttpResponse(201, 3);
+  });
+  await client.startTrace('second', async () => {
+    client.trackStateChange('accounts.alice.balance', 80, 70, 'Write', 'src/a.ts:1:1');
+  });
+  const records = (client as unknown as { memory: { records: EventRecord[] } }).memory.records;
+  return { client, records };
+}
+
+const identity = { serviceName: 'compact', environment: 'test', instanceId: 'host-1', module: 'app' };
+
+describe('the compact batch', () => {
+  it('decodes to exactly the standard events of the same records', async () => {
+    const { client, records } = await workload();
+    const standard = client.memoryEvents();
+    const kinds = new Set(standard.map((e) => Object.keys(e.kind as object)[0]));
+    expect([...kinds].sort()).toEqual(
+      ['Custom', 'FunctionCall', 'HttpResponse', 'LockAcquire', 'LockRelease', 'StateChange'].sort(),
+    );
+    // The identity the in-memory client used for its standard events.
+    const own = (client as unknown as { identity: typeof identity }).identity;
+    const { bodies, unencodable } = new BatchEncoder(own, new Redactor([/^secret.*$/])).encode(records, true);
+    expect(unencodable).toBe(0);
+    expect(bodies.map((b) => b.format)).toEqual(['compact']);
+    const decoded = decodeCompactBatch(JSON.parse(bodies[0]!.body.toString('utf8')) as CompactBatch);
+    expect(decoded).toEqual(standard);
+    // And smaller: the point of it.
+    const standardBytes = new BatchEncoder(own, new Redactor([/^secret.*$/])).encode(records, false).bodies[0]!.body
+      .length;
+    expect(bodies[0]!.body.length).toBeLessThan(standardBytes / 2);
+  });
+
+  it('splits in halves that decode to the same events, and re-encodes as standard', async () => {
+    const { client, records } = await workload();
+    const own = (client as unknown as { identity: typeof identity }).identity;
+    const encoder = new BatchEncoder(own, new Redactor([/^secret.*$/]));
+    const [body] = encoder.encode(records, true).bodies;
+    const halves = encoder.split(body!)!;
+    expect(halves.map((h) => h.count)).toEqual([Math.ceil(records.length / 2), Math.floor(records.length / 2)]);
+    const decoded = halves.flatMap((h) => decodeCompactBatch(JSON.parse(h.body.toString()) as CompactBatch));
+    expect(decoded).toEqual(client.memoryEvents());
+    const standard = encoder.asStandard(body!);
+    expect(standard.map((b) => b.format)).toEqual(['standard']);
+    expect((JSON.parse(standard[0]!.body.toString()) as { events: unknown[] }).events).toEqual(client.memoryEvents());
+  });
+});
+
+/** A collector that records each body's form and answers as told. */
+class Collector {
+  readonly bodies: Array<{ compact: boolean; events: number }> = [];
+  /** The formats header it sends back (undefined: none, like other collectors). */
+  formats: string | undefined = COMPACT_BATCH_FORMAT;
+  /** Refuse compact bodies with this status. */
+  refuseCompact: number | undefined;
+  private readonly server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { events?: unknown[] } & Partial<CompactBatch>;
+      const compact = 'raceway_batch' in body;
+      if (compact && this.refuseCompact) {
+        res.writeHead(this.refuseCompact).end('{"success":false}');
+        return;
+      }
+      this.bodies.push({ compact, events: body.events!.length });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (this.formats) headers['x-raceway-batch-formats'] = this.formats;
+      res.writeHead(200, headers).end('{"success":true,"data":null,"error":null}');
+    });
+  });
+  async start(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+  close(): void {
+    this.server.close();
+  }
+}
+
+describe('choosing the batch form', () => {
+  const open: Array<{ close(): void }> = [];
+  afterEach(() => {
+    for (const o of open.splice(0)) o.close();
+  });
+
+  async function send(collector: Collector, options: { compactBatches?: boolean } = {}, rounds = 3) {
+    const endpoint = await collector.start();
+    open.push(collector);
+    const client = new RacewayClient({ serviceName: 'forms', endpoint, ...options });
+    for (let round = 0; round < rounds; round++) {
+      await client.startTrace(`round ${round}`, async () => {
+        client.trackStateChange('x', round, round + 1, 'Write', 'src/a.ts:1:1');
+      });
+      await client.flush();
+    }
+    await client.shutdown();
+    return client.stats();
+  }
+
+  it('sends standard events first, then compact batches once the collector says it reads them', async () => {
+    const collector = new Collector();
+    const stats = await send(collector);
+    expect(collector.bodies.map((b) => b.compact)).toEqual([false, true, true]);
+    const received = collector.bodies.reduce((n, b) => n + b.events, 0);
+    expect(stats).toMatchObject({ sent: received, dropped: 0, queued: 0 });
+  });
+
+  it('keeps standard events for a collector that does not say so, or names another form', async () => {
+    const silent = new Collector();
+    silent.formats = undefined;
+    await send(silent);
+    expect(silent.bodies.map((b) => b.compact)).toEqual([false, false, false]);
+    const other = new Collector();
+    other.formats = 'compact-2, columnar';
+    await send(other);
+    expect(other.bodies.map((b) => b.compact)).toEqual([false, false, false]);
+  });
+
+  it('never sends compact batches with compactBatches: false', async () => {
+    const collector = new Collector();
+    await send(collector, { compactBatches: false });
+    expect(collector.bodies.map((b) => b.compact)).toEqual([false, false, false]);
+  });
+
+  it('sends the same events as standard when a compact batch is not understood, and stays standard', async () => {
+    const collector = new Collector();
+    collector.refuseCompact = 415;
+    const stats = await send(collector, {}, 4);
+    // round 1's compact body is refused, sent again as standard; later rounds stay standard.
+    expect(collector.bodies.map((b) => b.compact)).toEqual([false, false, false, false]);
+    const received = collector.bodies.reduce((n, b) => n + b.events, 0);
+    expect(received).toBeGreaterThanOrEqual(4);
+    expect(stats).toMatchObject({ sent: received, dropped: 0, queued: 0 });
+  });
+});

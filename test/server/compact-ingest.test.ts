@@ -1,0 +1,174 @@
+import type { AddressInfo } from 'node:net';
+import type { CompactBatch } from '@raceway/protocol';
+import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT } from '@raceway/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp, SqliteStore } from '@raceway/server';
+import { RacewayClient } from '../../runtime/src/index.js';
+import { BatchEncoder } from '../../runtime/src/export/batch-body.js';
+import { Redactor } from '../../runtime/src/export/wire-event.js';
+import type { EventRecord } from '../../runtime/src/record/event-record.js';
+
+/**
+ * Compact batches end to end: the SDK's encoder, the server's checks, its store and analysis. What the server
+ * keeps of a compact batch must be exactly what it keeps of the same events sent as standard JSON.
+ */
+
+const open: Array<{ close(): unknown }> = [];
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+
+function server() {
+  const store = new SqliteStore(':memory:');
+  const { app } = buildApp({ store, apiKeys: [] });
+  open.push(store, app);
+  return { store, app };
+}
+
+/** A lost update across an await, and a read-modify-write without one: one race. */
+async function lostUpdate(client: RacewayClient): Promise<void> {
+  let balance = 100;
+  const withdraw = (amount: number) =>
+    client.startTrace(`withdraw ${amount}`, async () => {
+      client.trackStateChange('balance', balance, balance, 'Read', 'src/bank.ts:10:5');
+      const seen = balance;
+      await new Promise((r) => setTimeout(r, 5));
+      client.trackStateChange('balance', seen, seen - amount, 'Write', 'src/bank.ts:12:5');
+      balance = seen - amount;
+      client.trackStateChange('audit', [{ amount }], [{ amount }, { after: balance }], 'Write', 'src/bank.ts:13:5');
+    });
+  await Promise.all([withdraw(30), withdraw(50)]);
+}
+
+async function records(): Promise<{ client: RacewayClient; records: EventRecord[] }> {
+  const client = RacewayClient.inMemory({ serviceName: 'bank' });
+  await lostUpdate(client);
+  return { client, records: (client as unknown as { memory: { records: EventRecord[] } }).memory.records };
+}
+
+const encoderOf = (client: RacewayClient) =>
+  new BatchEncoder((client as unknown as { identity: never }).identity, new Redactor([]));
+
+const post = (app: ReturnType<typeof server>['app'], payload: string) =>
+  app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, payload });
+
+describe('compact batches at POST /events', () => {
+  it('are stored and analysed exactly as the same events sent as standard JSON', async () => {
+    const { client, records: recs } = await records();
+    const encoder = encoderOf(client);
+    const standard = server();
+    const compact = server();
+    const [standardBody] = encoder.encode(recs, false).bodies;
+    const [compactBody] = encoder.encode(recs, true).bodies;
+    const a = await post(standard.app, standardBody!.body.toString());
+    const b = await post(compact.app, compactBody!.body.toString());
+    expect(a.json()).toMatchObject({ success: true, data: { accepted: recs.length, inserted: recs.length } });
+    expect(b.json()).toEqual(a.json());
+    expect(b.headers[BATCH_FORMATS_HEADER]).toBe(COMPACT_BATCH_FORMAT);
+    expect([...compact.store.allEvents()]).toEqual([...standard.store.allEvents()]);
+    const traces = (await standard.app.inject('/api/traces')).json();
+    expect((await compact.app.inject('/api/traces')).json()).toEqual(traces);
+    const id = traces.data.traces[0].traceId as string;
+    expect((await compact.app.inject(`/api/traces/${id}`)).json()).toEqual(
+      (await standard.app.inject(`/api/traces/${id}`)).json(),
+    );
+    const races = (await compact.app.inject('/api/races')).json();
+    expect(races.data.races).toHaveLength(1);
+    expect(races).toEqual((await standard.app.inject('/api/races')).json());
+    // A retry of the same compact batch is acknowledged as duplicates.
+    expect((await post(compact.app, compactBody!.body.toString())).json().data).toMatchObject({
+      inserted: 0,
+      duplicates: recs.length,
+    });
+  });
+
+  it('come from the SDK once the server says it reads them, and the race is found', async () => {
+    const { app, store } = server();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const endpoint = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const client = new RacewayClient({ serviceName: 'bank', endpoint });
+    await client.startTrace('warm-up', async () => client.trackStateChange('x', 0, 1, 'Write', 'src/a.ts:1:1'));
+    await client.flush();
+    await lostUpdate(client);
+    await client.shutdown();
+    expect(client.stats()).toMatchObject({ dropped: 0, queued: 0 });
+    const stored = (store as unknown as { db: { prepare(sql: string): { pluck(): { all(): Buffer[] } } } }).db
+      .prepare('SELECT body FROM batches ORDER BY key')
+      .pluck()
+      .all();
+    const { unpackBatchText } = await import('../../server/src/store/batch-text.js');
+    const forms = stored.map((body) => ('raceway_batch' in JSON.parse(unpackBatchText(body)) ? 'compact' : 'standard'));
+    expect(forms[0]).toBe('standard');
+    expect(forms.slice(1)).toContain('compact');
+    expect(store.counts().events).toBe(client.stats().sent);
+    const races = (await app.inject('/api/races')).json();
+    expect(races.data.races.map((r: { variable: string }) => r.variable)).toEqual(['balance']);
+  });
+});
+
+describe('hostile compact batches', () => {
+  /** A valid compact batch of the lost update, to break one part of. */
+  async function valid(): Promise<CompactBatch> {
+    const { client, records: recs } = await records();
+    return JSON.parse(encoderOf(client).encode(recs, true).bodies[0]!.body.toString()) as CompactBatch;
+  }
+
+  it('refuses a batch whose header or tables are wrong, saying what is wrong, and stores nothing', async () => {
+    const breakages: Array<[string, (b: CompactBatch) => void, RegExp]> = [
+      ['an unknown version', (b) => ((b as { raceway_batch: unknown }).raceway_batch = 2), /version 2/],
+      ['a bad id prefix', (b) => (b.id_prefix = 'x'), /id_prefix/],
+      ['a long service name', (b) => (b.service_name = 's'.repeat(300)), /service_name/],
+      ['a non-string in the strings', (b) => ((b.strings as unknown[])[0] = 5), /strings/],
+      ['a task naming a missing string', (b) => (b.tasks[0]![0] = 10_000), /tasks\/0/],
+      ['a task naming a missing trace', (b) => (b.tasks[0]![4] = 99), /tasks\/0/],
+      ['a trace id that is not a UUID', (b) => (b.traces[0]![0] = 'nope'), /traces\/0/],
+      ['a clock with an odd length', (b) => b.clocks[0]!.push(0), /clocks\/0/],
+      ['a clock count that is not a number', (b) => ((b.clocks[0] as unknown[])[1] = '1'), /clocks\/0/],
+      ['tags that are not strings', (b) => ((b.tags as Record<string, unknown>).x = { deep: 1 }), /tags/],
+      ['no events array', (b) => ((b as { events: unknown }).events = {}), /events/],
+    ];
+    for (const [what, breakIt, reason] of breakages) {
+      const { app, store } = server();
+      const batch = await valid();
+      breakIt(batch);
+      const res = await post(app, JSON.stringify(batch));
+      expect(res.statusCode, what).toBe(400);
+      expect(res.json(), what).toMatchObject({ success: false, code: 'RW_BAD_BATCH' });
+      expect(res.json().error, what).toMatch(reason);
+      expect(store.counts().events, what).toBe(0);
+    }
+  });
+
+  it('refuses bad events one by one by index, and keeps the rest', async () => {
+    const batch = await valid();
+    const n = batch.events.length;
+    const stateChanges = batch.events.map((e, i) => [e, i] as const).filter(([e]) => Array.isArray(e[8]));
+    const [first, second, third, fourth] = stateChanges.map(([, i]) => i);
+    let deep: unknown = 1;
+    for (let i = 0; i < 80; i++) deep = [deep];
+    batch.events[first!]![0] = -1; // seq
+    (batch.events[second!]![8] as unknown[])[1] = 9_999; // variable
+    (batch.events[third!]![8] as unknown[])[3] = deep; // a value nested too deep
+    batch.events[fourth!]![4] = 1e30; // a time past year 9999
+    (batch.events as unknown[]).push('not an event', [1, 0, 0, 0, 0, 0, [], -1, { Teleport: {} }]);
+    const { app, store } = server();
+    const res = await post(app, JSON.stringify(batch));
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.data).toMatchObject({ accepted: n - 4, rejected: 6 });
+    expect(body.data.errors.map((e: { index: number }) => e.index)).toEqual(
+      [first, second, third, fourth, n, n + 1].sort((x, y) => x! - y!),
+    );
+    const reasons = body.data.errors.map((e: { reason: string }) => e.reason).join('\n');
+    expect(reasons).toMatch(/seq/);
+    expect(reasons).toMatch(/kind\/1/);
+    expect(reasons).toMatch(/nests deeper/);
+    expect(reasons).toMatch(/9999/);
+    expect(reasons).toMatch(/Teleport|additional/);
+    expect(store.counts().events).toBe(n - 4);
+    // What was kept reads back, decoded; the rejected events are not in it.
+    const kept = [...store.allEvents()];
+    expect(kept).toHaveLength(n - 4);
+    expect(kept.every((e) => typeof e.id === 'string' && e.metadata.service_name === 'bank')).toBe(true);
+  });
+});
