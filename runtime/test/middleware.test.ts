@@ -255,3 +255,47 @@ describe('middlewares', () => {
     expect(new Map(request!.causality_vector).get('py-svc#p1')).toBe(4);
   });
 });
+
+describe('the response clock', () => {
+  it('is on every response (implicit headers, writeHead, a writeHead wrapped by another module) without changing the response object', async () => {
+    const client = RacewayClient.inMemory({ serviceName: 'clocked' });
+    const owned: string[][] = [];
+    const app = express();
+    // An on-headers style module: wraps the response's own writeHead before our middleware runs.
+    app.use((_req, res, next) => {
+      if (_req.url === '/wrapped') {
+        const inner = res.writeHead;
+        res.writeHead = function (this: typeof res, ...args: unknown[]) {
+          this.setHeader('x-wrapped', 'yes');
+          return (inner as (...a: unknown[]) => typeof res).apply(this, args);
+        } as typeof res.writeHead;
+      }
+      next();
+    });
+    app.use(client.middleware());
+    app.use((_req, res, next) => {
+      owned.push(Object.getOwnPropertyNames(res).filter((n) => n === 'writeHead'));
+      next();
+    });
+    app.get('/implicit', (_req, res) => void res.end('ok'));
+    app.get('/explicit', (_req, res) => void res.writeHead(201, { 'content-type': 'text/plain' }).end('ok'));
+    app.get('/json', (_req, res) => void res.json({ ok: true }));
+    app.get('/wrapped', (_req, res) => void res.end('ok'));
+    const plain = http.createServer((_req, res) => res.end('plain'));
+    const url = await listen(http.createServer(app));
+    const plainUrl = await listen(plain);
+    for (const path of ['/implicit', '/explicit', '/json', '/wrapped']) {
+      const res = await fetch(`${url}${path}`);
+      await res.text();
+      expect(res.headers.get('raceway-clock'), path).toMatch(/^v1;[A-Za-z0-9_-]+$/);
+      if (path === '/wrapped') expect(res.headers.get('x-wrapped')).toBe('yes');
+      if (path === '/explicit') expect(res.status).toBe(201);
+    }
+    // Responses of the same process that no middleware saw get nothing.
+    const other = await fetch(plainUrl);
+    expect(await other.text()).toBe('plain');
+    expect(other.headers.get('raceway-clock')).toBeNull();
+    // Our middleware gave no response an own writeHead (only the wrapping module did, on /wrapped).
+    expect(owned).toEqual([[], [], [], ['writeHead']]);
+  });
+});

@@ -70,29 +70,64 @@ export function recordRequestError(host: RequestHost, task: Task, error: unknown
   host.recorder.event('Error', 'request', describeError(error), '', undefined, task);
 }
 
-/**
- * Puts the handler's clock on the response (`raceway-clock`) when its headers are written, so the
- * caller's code after the response is ordered after what the handler did. Other SDKs ignore it.
- */
-export function attachResponseClock(host: RequestHost, res: ServerResponse, task: Task): void {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+/** Responses whose headers get the handler's clock, and whose (kept beside them: see bind-emitter.ts). */
+const responseTasks = new WeakMap<object, { host: RequestHost; task: Task }>();
+/** Prototypes whose `writeHead` adds the clock (patched once each). */
+const patchedWriteHeads = new WeakSet<object>();
+
+function addClock(res: ServerResponse): void {
+  const owner = responseTasks.get(res);
+  if (!owner || res.headersSent || res.hasHeader(RACEWAY_CLOCK)) return;
+  responseTasks.delete(res);
+  const { host, task } = owner;
+  res.setHeader(
+    RACEWAY_CLOCK,
+    encodeClockWithinBudget(
+      { traceId: task.trace.traceId, spanId: task.trace.spanId },
+      host.serviceName,
+      host.instanceId,
+      release(task),
+      task.component,
+    ),
+  );
+}
+
+type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+
+function clockingWriteHead(original: WriteHead): WriteHead {
+  return function (this: ServerResponse, ...args: unknown[]) {
     try {
-      if (!this.headersSent && !this.hasHeader(RACEWAY_CLOCK)) {
-        this.setHeader(
-          RACEWAY_CLOCK,
-          encodeClockWithinBudget(
-            { traceId: task.trace.traceId, spanId: task.trace.spanId },
-            host.serviceName,
-            host.instanceId,
-            release(task),
-            task.component,
-          ),
-        );
-      }
+      addClock(this);
     } catch {
       // The response is written unchanged whatever happens here.
     }
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as typeof res.writeHead;
+    return original.apply(this, args);
+  };
+}
+
+/**
+ * Puts the handler's clock on the response (`raceway-clock`) when its headers are written, so the
+ * caller's code after the response is ordered after what the handler did. Other SDKs ignore it. The
+ * response object is not changed: the prototype that holds its `writeHead` (Node's own, which also writes
+ * implicit headers through it) looks the response up, patched once; a wrapper installed on the response
+ * later by another module calls through to it.
+ */
+export function attachResponseClock(host: RequestHost, res: ServerResponse, task: Task): void {
+  let proto = Object.getPrototypeOf(res) as object | null;
+  while (proto && !Object.hasOwn(proto, 'writeHead')) proto = Object.getPrototypeOf(proto) as object | null;
+  responseTasks.set(res, { host, task });
+  if (Object.hasOwn(res, 'writeHead') || !proto || Object.isFrozen(proto)) {
+    // Someone already wrapped this response's own writeHead, or the prototype cannot be patched.
+    res.writeHead = clockingWriteHead(res.writeHead as WriteHead) as typeof res.writeHead;
+    return;
+  }
+  if (patchedWriteHeads.has(proto)) return;
+  patchedWriteHeads.add(proto);
+  const own = Object.getOwnPropertyDescriptor(proto, 'writeHead');
+  if (!own || typeof own.value !== 'function' || !own.configurable) {
+    res.writeHead = clockingWriteHead(res.writeHead as WriteHead) as typeof res.writeHead;
+    patchedWriteHeads.delete(proto);
+    return;
+  }
+  Object.defineProperty(proto, 'writeHead', { ...own, value: clockingWriteHead(own.value as WriteHead) });
 }
