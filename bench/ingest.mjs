@@ -16,7 +16,7 @@ const BATCH = 100;
 const CONNECTIONS = Number(process.env.RACEWAY_BENCH_CONNECTIONS ?? 32);
 
 // Many traces at once, each spread over the whole run: the hardest case for the per-trace index.
-function body(sender, n) {
+export function body(sender, n) {
   const events = [];
   for (let i = 0; i < BATCH; i++) {
     const seq = n * BATCH + i;
@@ -64,7 +64,7 @@ function body(sender, n) {
  * The same events as `body` in the compact form our SDK sends to a server that reads it (per-batch tables
  * of strings, traces, tasks and clocks; `size` events per batch).
  */
-function compactBody(sender, n, size = BATCH) {
+export function compactBody(sender, n, size = BATCH) {
   const strings = [];
   const index = new Map();
   const str = (s) => {

@@ -84,9 +84,16 @@ export function traceUuidOf(hex32: string): string {
   return `${hex32.slice(0, 8)}-${hex32.slice(8, 12)}-${hex32.slice(12, 16)}-${hex32.slice(16, 20)}-${hex32.slice(20)}`;
 }
 
-/** An event's `timestamp` from its `time_us`: the millisecond it falls in. */
+const lastTimestamp = { ms: NaN, text: '' };
+
+/** An event's `timestamp` from its `time_us`: the millisecond it falls in (the events of a batch share a few). */
 export function timestampOf(timeUs: number): string {
-  return new Date(Math.floor(timeUs / 1000)).toISOString();
+  const ms = Math.floor(timeUs / 1000);
+  if (ms !== lastTimestamp.ms) {
+    lastTimestamp.text = new Date(ms).toISOString();
+    lastTimestamp.ms = ms;
+  }
+  return lastTimestamp.text;
 }
 
 /**

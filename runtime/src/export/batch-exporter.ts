@@ -362,7 +362,8 @@ export class BatchExporter implements EventSink {
     // Under a backlog, fewer and larger POSTs (still split under the body limit) drain it faster.
     const perPost = this.perPost();
     const backlog = this.queue.size > 2 * perPost;
-    const records = this.queue.shift(backlog ? COMPACT_FACTOR * this.config.batchSize : perPost);
+    // (A compact backlog goes five batches at a time: ~5 000 events, a few milliseconds of encoding.)
+    const records = this.queue.shift(backlog ? (this.compact ? 5 : COMPACT_FACTOR) * perPost : perPost);
     const { bodies, unencodable } = this.encoder.encode(records, this.compact);
     this.stats_.dropped += unencodable;
     return bodies;

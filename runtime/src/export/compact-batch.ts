@@ -10,6 +10,9 @@ import { capturedToJson } from '../record/values.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
 import { kindPayload, REDACTED, SDK_TAGS } from './wire-event.js';
 
+/** The lock set of most events, shared (JSON.stringify writes it out each time). */
+const NO_LOCKS: number[] = [];
+
 const ACCESS_INDEX = new Map<string, number>(ACCESS_TYPES.map((a, i) => [a, i]));
 
 /**
@@ -61,7 +64,7 @@ export function encodeCompactBatch(
       clock = clocks.push(flat) - 1;
       clockIndex.set(r.clock, clock);
     }
-    const locks = r.locks.length === 0 ? [] : r.locks.map(str);
+    const locks = r.locks.length === 0 ? NO_LOCKS : r.locks.map(str);
     const component = r.component === r.task.id ? -1 : str(r.component);
     events.push([
       r.seq,
