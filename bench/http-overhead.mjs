@@ -165,7 +165,7 @@ export async function httpOverhead({ quick = false } = {}) {
   const d = median(samples.discarded);
   const st = median(samples.standard);
   process.stdout.write(
-    `\nHTTP overhead (Express, 19 tracked accesses per request, autocannon 20 connections, ${rounds} x ${seconds}s alternating)\n`,
+    `\nHTTP overhead (Express, 19 tracked accesses, 28 events per request, autocannon 20 connections, ${rounds} x ${seconds}s alternating)\n`,
   );
   process.stdout.write(
     `  uninstrumented  ${p.toFixed(0).padStart(7)} req/s   1.00x\n  instrumented    ${i.toFixed(0).padStart(7)} req/s   ${(i / p).toFixed(2)}x   (target >= 0.90x)\n`,

@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { CompactBatch } from '@raceway/protocol';
 import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT } from '@raceway/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildApp, SqliteStore } from '@raceway/server';
+import { buildApp, PostgresStore, SqliteStore } from '@raceway/server';
+import { freshSchema, POSTGRES_URL, sayPostgresSkipped } from './helpers/postgres.js';
 import { RacewayClient } from '../../runtime/src/index.js';
 import { BatchEncoder } from '../../runtime/src/export/batch-body.js';
 import { Redactor } from '../../runtime/src/export/wire-event.js';
@@ -52,6 +53,8 @@ const encoderOf = (client: RacewayClient) =>
 const post = (app: ReturnType<typeof server>['app'], payload: string) =>
   app.inject({ method: 'POST', url: '/events', headers: { 'content-type': 'application/json' }, payload });
 
+sayPostgresSkipped();
+
 describe('compact batches at POST /events', () => {
   it('are stored and analysed exactly as the same events sent as standard JSON', async () => {
     const { client, records: recs } = await records();
@@ -81,6 +84,32 @@ describe('compact batches at POST /events', () => {
       duplicates: recs.length,
     });
   });
+
+  it.skipIf(!POSTGRES_URL)(
+    'are stored in PostgreSQL as received and read back as the same standard events',
+    async () => {
+      const { client, records: recs } = await records();
+      const encoder = encoderOf(client);
+      const schema = freshSchema();
+      const store = await PostgresStore.open(schema.url);
+      try {
+        const { app } = buildApp({ store, apiKeys: [] });
+        open.push(app);
+        const [compactBody] = encoder.encode(recs, true).bodies;
+        const res = await post(app, compactBody!.body.toString());
+        expect(res.json()).toMatchObject({ success: true, data: { accepted: recs.length, inserted: recs.length } });
+        const reference = server();
+        await post(reference.app, encoder.encode(recs, false).bodies[0]!.body.toString());
+        const stored = [];
+        for await (const e of store.allEvents()) stored.push(e);
+        expect(stored).toEqual([...reference.store.allEvents()]);
+        expect((await app.inject('/api/races')).json().data.races).toHaveLength(1);
+      } finally {
+        await store.close();
+        await schema.drop();
+      }
+    },
+  );
 
   it('come from the SDK once the server says it reads them, and the race is found', async () => {
     const { app, store } = server();
