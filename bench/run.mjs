@@ -2,6 +2,7 @@
 // smoke run (used by CI so the harness keeps working; it asserts nothing about speed).
 import os from 'node:os';
 import { analysisAdversarial, analysisScaling } from './analysis.mjs';
+import { compactReadback } from './compact-readback.mjs';
 import { promiseWorkload } from './promise-workload.mjs';
 import { httpOverhead } from './http-overhead.mjs';
 import { ingest } from './ingest.mjs';
@@ -20,6 +21,7 @@ const benchmarks = [
   longRunning,
   httpOverhead,
   ingest,
+  compactReadback,
   analysisScaling,
   analysisAdversarial,
   storedAnalysis,
