@@ -47,7 +47,8 @@ async function workload(): Promise<{ client: RacewayClient; records: EventRecord
   return { client, records };
 }
 
-const identity = { serviceName: 'compact', environment: 'test', instanceId: 'host-1', module: 'app' };
+/** The identity an in-memory client's standard events were made with. */
+type Identity = { serviceName: string; environment: string; instanceId: string; module: string };
 
 describe('the compact batch', () => {
   it('decodes to exactly the standard events of the same records', async () => {
@@ -58,7 +59,7 @@ describe('the compact batch', () => {
       ['Custom', 'FunctionCall', 'HttpResponse', 'LockAcquire', 'LockRelease', 'StateChange'].sort(),
     );
     // The identity the in-memory client used for its standard events.
-    const own = (client as unknown as { identity: typeof identity }).identity;
+    const own = (client as unknown as { identity: Identity }).identity;
     const { bodies, unencodable } = new BatchEncoder(own, new Redactor([/^secret.*$/])).encode(records, true);
     expect(unencodable).toBe(0);
     expect(bodies.map((b) => b.format)).toEqual(['compact']);
@@ -72,7 +73,7 @@ describe('the compact batch', () => {
 
   it('splits in halves that decode to the same events, and re-encodes as standard', async () => {
     const { client, records } = await workload();
-    const own = (client as unknown as { identity: typeof identity }).identity;
+    const own = (client as unknown as { identity: Identity }).identity;
     const encoder = new BatchEncoder(own, new Redactor([/^secret.*$/]));
     const [body] = encoder.encode(records, true).bodies;
     const halves = encoder.split(body!)!;
