@@ -2,6 +2,7 @@
 // array push and AsyncLocalStorage.getStore(). Target: tracked write <= 5x the array push.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
+import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT } from '@raceway/protocol';
 import { RacewayClient, replaceDefaultClient } from '@raceway/runtime';
 import * as rw from '@raceway/runtime/instrument';
 import { compare, printTable } from './lib/harness.mjs';
@@ -10,8 +11,13 @@ export async function runtimeHotPath({ quick = false } = {}) {
   const iterations = quick ? 20_000 : 200_000;
   const rounds = quick ? 3 : 21;
   // A real client with its real exporter, sending to a collector on loopback that accepts and
-  // discards; the queue is flushed between rounds, outside the timed loops.
-  const collector = http.createServer((req, res) => req.resume().on('end', () => res.end('{"success":true}')));
+  // discards, and says it reads compact batches as `raceway serve` does; the queue is flushed between
+  // rounds, outside the timed loops (the garbage a flush leaves is collected partly inside them).
+  const collector = http.createServer((req, res) =>
+    req
+      .resume()
+      .on('end', () => res.writeHead(200, { [BATCH_FORMATS_HEADER]: COMPACT_BATCH_FORMAT }).end('{"success":true}')),
+  );
   await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve));
   const client = new RacewayClient({
     endpoint: `http://127.0.0.1:${collector.address().port}`,
