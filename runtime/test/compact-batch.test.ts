@@ -93,6 +93,8 @@ class Collector {
   formats: string | undefined = COMPACT_BATCH_FORMAT;
   /** Refuse compact bodies with this status. */
   refuseCompact: number | undefined;
+  /** Says it reads compact batches on this many replies, then no more (another collector took its place). */
+  advertiseFor = Infinity;
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -105,7 +107,7 @@ class Collector {
       }
       this.bodies.push({ compact, events: body.events!.length });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (this.formats) headers['x-raceway-batch-formats'] = this.formats;
+      if (this.formats && this.bodies.length <= this.advertiseFor) headers['x-raceway-batch-formats'] = this.formats;
       res.writeHead(200, headers).end('{"success":true,"data":null,"error":null}');
     });
   });
@@ -172,5 +174,15 @@ describe('choosing the batch form', () => {
     const received = collector.bodies.reduce((n, b) => n + b.events, 0);
     expect(received).toBeGreaterThanOrEqual(4);
     expect(stats).toMatchObject({ sent: received, dropped: 0, queued: 0 });
+  });
+
+  it('sends the same events again as standard when a collector acknowledges a compact batch without reading it', async () => {
+    const collector = new Collector();
+    collector.advertiseFor = 1; // then it answers 200 to anything, and says nothing of compact batches
+    const stats = await send(collector, {}, 4);
+    // round 1 goes compact, is acknowledged without the header, and is sent again as standard.
+    expect(collector.bodies.map((b) => b.compact)).toEqual([false, true, false, false, false]);
+    const standard = collector.bodies.filter((b) => !b.compact).reduce((n, b) => n + b.events, 0);
+    expect(stats).toMatchObject({ sent: standard, dropped: 0, queued: 0 });
   });
 });

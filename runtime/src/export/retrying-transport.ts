@@ -68,6 +68,13 @@ export class RetryingTransport {
       const timeout = Math.max(1, Math.min(this.requestTimeoutMs, control.deadline() - this.clock.now()));
       const result = await this.transport.send(batch.body, timeout);
       if (control.abandoned()) return;
+      if (result.kind === 'ok' && batch.format === 'compact' && result.compact !== true) {
+        // Acknowledged by a collector that does not say it reads compact batches (another one now answers at
+        // this endpoint): it may have dropped them unread, so the same events go again as standard events.
+        outcome.compactRefused = true;
+        await this.sendAll(this.encoder.asStandard(batch), batch.count, control, outcome);
+        return;
+      }
       if (result.kind === 'ok') {
         outcome.sent += batch.count;
         outcome.compact = result.compact === true;
