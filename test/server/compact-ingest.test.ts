@@ -136,6 +136,7 @@ describe('compact batches at POST /events', () => {
 });
 
 describe('hostile compact batches', () => {
+  const DEEP = '<deeply nested>';
   /** A valid compact batch of the lost update, to break one part of. */
   async function valid(): Promise<CompactBatch> {
     const { client, records: recs } = await records();
@@ -145,6 +146,17 @@ describe('hostile compact batches', () => {
   it('refuses a batch whose header or tables are wrong, saying what is wrong, and stores nothing', async () => {
     const breakages: Array<[string, (b: CompactBatch) => void, RegExp]> = [
       ['an unknown version', (b) => ((b as { raceway_batch: unknown }).raceway_batch = 2), /version 2/],
+      [
+        'a version that is a long string',
+        (b) => ((b as { raceway_batch: unknown }).raceway_batch = 'v'.repeat(100_000)),
+        /version "v{40}" is not read/,
+      ],
+      // Too deep for JSON.stringify here: the text is spliced in below.
+      [
+        'a version that is a deeply nested array',
+        (b) => ((b as { raceway_batch: unknown }).raceway_batch = DEEP),
+        /version object/,
+      ],
       ['a bad id prefix', (b) => (b.id_prefix = 'x'), /id_prefix/],
       ['a long service name', (b) => (b.service_name = 's'.repeat(300)), /service_name/],
       ['a non-string in the strings', (b) => ((b.strings as unknown[])[0] = 5), /strings/],
@@ -160,7 +172,7 @@ describe('hostile compact batches', () => {
       const { app, store } = server();
       const batch = await valid();
       breakIt(batch);
-      const res = await post(app, JSON.stringify(batch));
+      const res = await post(app, JSON.stringify(batch).replace(`"${DEEP}"`, '['.repeat(5000) + ']'.repeat(5000)));
       expect(res.statusCode, what).toBe(400);
       expect(res.json(), what).toMatchObject({ success: false, code: 'RW_BAD_BATCH' });
       expect(res.json().error, what).toMatch(reason);

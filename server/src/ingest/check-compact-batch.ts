@@ -30,6 +30,14 @@ export class CompactBatchError extends Error {
   }
 }
 
+/** A value named in an error message: short, whatever was sent. */
+const describe = (v: unknown): string =>
+  typeof v === 'number' || typeof v === 'boolean' || v === null
+    ? String(v)
+    : typeof v === 'string'
+      ? JSON.stringify(v.slice(0, 40))
+      : typeof v;
+
 const isInt = (v: unknown, min = -Number.MAX_SAFE_INTEGER): v is number =>
   Number.isSafeInteger(v) && (v as number) >= min;
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
@@ -43,7 +51,7 @@ const isText = (v: unknown, max: number): v is string => typeof v === 'string' &
 export function checkCompactBatch(body: Record<string, unknown>): { rows: EventRow[]; rejected: Rejection[] } {
   if (body.raceway_batch !== COMPACT_BATCH_VERSION)
     throw new CompactBatchError(
-      `compact batch version ${JSON.stringify(body.raceway_batch)} is not read here (this server reads ${COMPACT_BATCH_VERSION})`,
+      `compact batch version ${describe(body.raceway_batch)} is not read here (this server reads ${COMPACT_BATCH_VERSION})`,
     );
   const batch = body as unknown as CompactBatch;
   const header: Array<[keyof CompactBatch, boolean]> = [
