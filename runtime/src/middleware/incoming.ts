@@ -70,7 +70,7 @@ export function recordRequestError(host: RequestHost, task: Task, error: unknown
   host.recorder.event('Error', 'request', describeError(error), '', undefined, task);
 }
 
-/** Responses whose headers get the handler's clock, and whose (kept beside them: see bind-emitter.ts). */
+/** Responses whose headers get a handler's clock, with the host and task it comes from (kept beside them: see bind-emitter.ts). */
 const responseTasks = new WeakMap<object, { host: RequestHost; task: Task }>();
 /** Prototypes whose `writeHead` adds the clock (patched once each). */
 const patchedWriteHeads = new WeakSet<object>();
