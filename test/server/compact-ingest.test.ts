@@ -98,6 +98,12 @@ describe('compact batches at POST /events', () => {
         const [compactBody] = encoder.encode(recs, true).bodies;
         const res = await post(app, compactBody!.body.toString());
         expect(res.json()).toMatchObject({ success: true, data: { accepted: recs.length, inserted: recs.length } });
+        // A retry, and the same events in the standard form: duplicates.
+        for (const again of [compactBody!, encoder.encode(recs, false).bodies[0]!])
+          expect((await post(app, again.body.toString())).json().data).toMatchObject({
+            inserted: 0,
+            duplicates: recs.length,
+          });
         const reference = server();
         await post(reference.app, encoder.encode(recs, false).bodies[0]!.body.toString());
         const stored = [];
@@ -211,5 +217,72 @@ describe('hostile compact batches', () => {
     const kept = [...store.allEvents()];
     expect(kept).toHaveLength(n - 4);
     expect(kept.every((e) => typeof e.id === 'string' && e.metadata.service_name === 'bank')).toBe(true);
+  });
+});
+
+describe('compact events sent again', () => {
+  const data = (res: { json(): { data: Record<string, unknown> } }) => res.json().data;
+  async function both(): Promise<{ compact: CompactBatch; standard: string; n: number }> {
+    const { client, records: recs } = await records();
+    const encoder = encoderOf(client);
+    const compact = JSON.parse(encoder.encode(recs, true).bodies[0]!.body.toString()) as CompactBatch;
+    return { compact, standard: encoder.encode(recs, false).bodies[0]!.body.toString(), n: recs.length };
+  }
+  const part = (batch: CompactBatch, from: number, to: number) =>
+    JSON.stringify({ ...batch, events: batch.events.slice(from, to) });
+
+  it('are duplicates however the batch is cut, and the new events beside them are stored', async () => {
+    const { compact, standard, n } = await both();
+    const half = Math.floor(n / 2);
+    const { app, store } = server();
+    expect(data(await post(app, part(compact, 0, half)))).toMatchObject({ inserted: half, duplicates: 0 });
+    expect(data(await post(app, JSON.stringify(compact)))).toMatchObject({ inserted: n - half, duplicates: half });
+    expect(data(await post(app, part(compact, 1, n - 1)))).toMatchObject({ inserted: 0, duplicates: n - 2 });
+    expect(store.counts().events).toBe(n);
+    const reference = server();
+    await post(reference.app, standard);
+    expect([...store.allEvents()]).toEqual([...reference.store.allEvents()]);
+  });
+
+  it('are duplicates when they come again in the standard form, and the other way round', async () => {
+    const { compact, standard, n } = await both();
+    const first = server();
+    await post(first.app, JSON.stringify(compact));
+    expect(data(await post(first.app, standard))).toMatchObject({ inserted: 0, duplicates: n });
+    const second = server();
+    await post(second.app, standard);
+    expect(data(await post(second.app, JSON.stringify(compact)))).toMatchObject({ inserted: 0, duplicates: n });
+    for (const { store } of [first, second]) expect(store.counts().events).toBe(n);
+    expect([...first.store.allEvents()]).toEqual([...second.store.allEvents()]);
+  });
+
+  it('refuses another event under a stored sequence number, in either form', async () => {
+    const { compact, standard, n } = await both();
+    const { app, store } = server();
+    await post(app, JSON.stringify(compact));
+    const later = structuredClone(compact);
+    later.events[0]![4] += 5_000; // the same number, five milliseconds later: another event
+    const res = data(await post(app, JSON.stringify(later)));
+    expect(res).toMatchObject({ inserted: 0, duplicates: n - 1, rejected: 1 });
+    expect(res.errors).toEqual([
+      { index: 0, reason: expect.stringMatching(/already used by another event \(different timestamp\)/) },
+    ]);
+    const moved = JSON.parse(standard) as { events: Array<{ trace_id: string }> };
+    moved.events[1]!.trace_id = '0'.repeat(32);
+    const res2 = data(await post(app, JSON.stringify(moved)));
+    expect(res2).toMatchObject({ inserted: 0, duplicates: n - 1, rejected: 1 });
+    expect(res2.errors).toEqual([{ index: 1, reason: expect.stringMatching(/different trace_id/) }]);
+    expect(store.counts().events).toBe(n);
+  });
+
+  it('refuses a sequence number used twice in one batch', async () => {
+    const { compact, n } = await both();
+    const twice = structuredClone(compact);
+    twice.events.push(structuredClone(twice.events[2]!));
+    const { app, store } = server();
+    const res = data(await post(app, JSON.stringify(twice)));
+    expect(res).toMatchObject({ inserted: n, rejected: 1 });
+    expect(res.errors).toEqual([{ index: n, reason: expect.stringMatching(/sequence number of an earlier event/) }]);
+    expect(store.counts().events).toBe(n);
   });
 });

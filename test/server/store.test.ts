@@ -83,6 +83,46 @@ describe('SQLite store', () => {
     expect(store.traceEvents(traceOf(2))).toEqual([event(2, 2), event(4, 2)]);
   });
 
+  it('converts a database of the second layout in place: events, trace index and the never-reused sequence kept', () => {
+    const file = dbFile();
+    const old = new Database(file);
+    old.exec(`
+      CREATE TABLE traces (key INTEGER PRIMARY KEY, trace_id TEXT NOT NULL UNIQUE);
+      CREATE TABLE batches (key INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, body BLOB NOT NULL);
+      CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, trace_key INTEGER NOT NULL,
+        kind TEXT NOT NULL, service TEXT NOT NULL, span TEXT, upstream_span TEXT, ts TEXT NOT NULL, batch INTEGER NOT NULL, position INTEGER NOT NULL);
+      CREATE TABLE trace_events (trace_key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (trace_key, seq)) WITHOUT ROWID;
+      CREATE TABLE trace_services (trace_key INTEGER NOT NULL, service TEXT NOT NULL, events INTEGER NOT NULL, first_ts TEXT NOT NULL,
+        last_ts TEXT NOT NULL, latest_seq INTEGER NOT NULL, latest_batch INTEGER NOT NULL, PRIMARY KEY (trace_key, service)) WITHOUT ROWID;
+      CREATE TABLE store_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT INTO store_state (name, value) VALUES ('indexed_through', 0), ('events', 2);
+      PRAGMA user_version = 2;`);
+    old.prepare('INSERT INTO traces (key, trace_id) VALUES (1, ?), (2, ?)').run(traceOf(1), traceOf(2));
+    const stored = [event(1, 1), event(2, 2)];
+    old
+      .prepare('INSERT INTO batches (key, received_at, body) VALUES (1, ?, ?)')
+      .run(Date.now(), JSON.stringify({ events: stored }));
+    const insert = old.prepare(
+      'INSERT INTO events (seq, id, trace_key, kind, service, ts, batch, position) VALUES (?, ?, ?, ?, ?, ?, 1, ?)',
+    );
+    stored.forEach((e, i) => insert.run(i + 1, e.id, i + 1, 'StateChange', 'svc', e.timestamp, i));
+    old.prepare("UPDATE sqlite_sequence SET seq = 40 WHERE name = 'events'").run(); // events 3..40 were pruned
+    old.close();
+
+    const store = open(file);
+    expect(store.counts()).toEqual({ events: 2, traces: 2 });
+    expect([...store.allEvents()]).toEqual(stored);
+    expect(store.position()).toEqual({ lastSeq: 40, events: 2 });
+    expect(store.insert([event(1, 1), event(3, 1)])).toEqual({ inserted: 1, duplicates: 1 });
+    expect(store.position().lastSeq).toBeGreaterThan(40); // the new event was not given a pruned event's number
+    expect([...store.eventsBetween(40, store.position().lastSeq)]).toEqual([event(3, 1)]);
+    expect(store.traceEvents(traceOf(1))).toEqual([event(1, 1), event(3, 1)]);
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(3);
+    expect(raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'events_v2'").pluck().get()).toBe(0);
+    raw.close();
+  });
+
   it('refuses a database written by a newer server', () => {
     const file = dbFile();
     const raw = new Database(file);

@@ -190,7 +190,12 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
       const { count } = parsed;
       let result: BatchResult;
       try {
-        result = await commits.submit({ body: parsed.packed ?? text, rows: parsed.rows, count });
+        result = await commits.submit({
+          body: parsed.packed ?? text,
+          rows: parsed.rows,
+          count,
+          idPrefix: parsed.idPrefix,
+        });
       } catch (error) {
         if (storage.failed(error)) return fail(reply, 'RW_STORAGE_UNAVAILABLE');
         throw error;

@@ -3,7 +3,6 @@ import type { CompactBatch } from '@raceway/protocol';
 import {
   ACCESS_TYPES,
   COMPACT_BATCH_VERSION,
-  eventIdOf,
   eventSchema,
   FIELD_LIMITS,
   MAX_VALUE_DEPTH,
@@ -48,7 +47,11 @@ const isText = (v: unknown, max: number): v is string => typeof v === 'string' &
  * header and tables are checked once (a fault there refuses the batch); each event alone (a fault refuses
  * that event by its index).
  */
-export function checkCompactBatch(body: Record<string, unknown>): { rows: EventRow[]; rejected: Rejection[] } {
+export function checkCompactBatch(body: Record<string, unknown>): {
+  rows: EventRow[];
+  rejected: Rejection[];
+  idPrefix: string;
+} {
   if (body.raceway_batch !== COMPACT_BATCH_VERSION)
     throw new CompactBatchError(
       `compact batch version ${describe(body.raceway_batch)} is not read here (this server reads ${COMPACT_BATCH_VERSION})`,
@@ -106,6 +109,10 @@ export function checkCompactBatch(body: Record<string, unknown>): { rows: EventR
 
   const rows: EventRow[] = [];
   const rejected: Rejection[] = [];
+  // An event is identified by the batch's id prefix and its sequence number: one number twice in a batch
+  // would be two events under one id. Our SDK's numbers rise within a batch, so the set is rarely built.
+  let highest = 0;
+  let taken: Set<unknown> | undefined;
   batch.events.forEach((event, index) => {
     const reason = checkEvent(event, batch, str);
     if (reason) {
@@ -113,9 +120,20 @@ export function checkCompactBatch(body: Record<string, unknown>): { rows: EventR
       return;
     }
     const [seq, task, , , dtUs, , , , kind] = event;
+    if (seq > highest) {
+      highest = seq;
+      taken?.add(seq);
+    } else {
+      taken ??= new Set(rows.map((r) => r[0]));
+      if (taken.has(seq)) {
+        rejected.push({ index, reason: `/seq ${seq} is the sequence number of an earlier event in this batch` });
+        return;
+      }
+      taken.add(seq);
+    }
     const trace = batch.traces[batch.tasks[task]![4]]!;
     rows.push([
-      eventIdOf(batch.id_prefix, seq),
+      seq,
       trace[0],
       Array.isArray(kind) ? 'StateChange' : rowKindOf(kind),
       batch.service_name,
@@ -125,7 +143,7 @@ export function checkCompactBatch(body: Record<string, unknown>): { rows: EventR
       index,
     ]);
   });
-  return { rows, rejected };
+  return { rows, rejected, idPrefix: batch.id_prefix };
 }
 
 function checkTags(tags: unknown): boolean {

@@ -33,12 +33,15 @@ if (parentPort) {
           kind: 'batch',
           count: parsed.count,
           rows: rowsJsonOf(parsed.rows),
+          ...(parsed.idPrefix !== undefined ? { idPrefix: parsed.idPrefix } : {}),
           ...(packed ? { packed } : {}),
           rejected: parsed.rejected,
         } satisfies ParsedBatch;
       }
       case 'write':
-        return writable().insertBatches(request.batches.map((b) => ({ body: b.body, rows: rowsOf(b.rows) })));
+        return writable().insertBatches(
+          request.batches.map((b) => ({ body: b.body, rows: rowsOf(b.rows), idPrefix: b.idPrefix })),
+        );
       case 'prune':
         return writable().prune(request.cutoffMs);
       case 'probe':

@@ -8,7 +8,7 @@ export class InlineWriter implements EventWriter {
   constructor(private readonly store: EventStore) {}
 
   async write(batches: AcceptedBatch[]): Promise<BatchResult[]> {
-    return this.store.insertBatches(batches.map((b) => ({ body: b.body, rows: rowsOf(b.rows) })));
+    return this.store.insertBatches(batches.map((b) => ({ body: b.body, rows: rowsOf(b.rows), idPrefix: b.idPrefix })));
   }
 
   async prune(cutoffMs: number): Promise<number> {

@@ -15,6 +15,8 @@ export type ParsedBatch =
       rows: BatchRows;
       /** the body compressed, when a parser thread did it */ packed?: Uint8Array;
       rejected: Rejection[];
+      /** A compact batch's id prefix: its rows are keyed by sequence number. */
+      idPrefix?: string;
     }
   | { kind: 'bad-json'; message: string }
   | { kind: 'bad-batch'; reason?: string };
@@ -35,8 +37,8 @@ export function parseBatch(text: string): ParsedBatch {
   }
   if (isCompactBatch(body)) {
     try {
-      const { rows, rejected } = checkCompactBatch(body as Record<string, unknown>);
-      return { kind: 'batch', count: rows.length, rows, rejected };
+      const { rows, rejected, idPrefix } = checkCompactBatch(body as Record<string, unknown>);
+      return { kind: 'batch', count: rows.length, rows, rejected, idPrefix };
     } catch (error) {
       if (error instanceof CompactBatchError) return { kind: 'bad-batch', reason: error.message };
       throw error;

@@ -8,6 +8,7 @@ import type { StoreLocation } from '../store/open-store.js';
 export interface PackedBatch {
   body: BatchBody;
   rows: string;
+  idPrefix?: string;
 }
 
 export type ThreadCall =

@@ -23,7 +23,11 @@ export class WorkerWriter implements EventWriter {
   write(batches: AcceptedBatch[]): Promise<BatchResult[]> {
     return this.thread.call({
       op: 'write',
-      batches: batches.map((b) => ({ body: b.body, rows: rowsJsonOf(b.rows) })),
+      batches: batches.map((b) => ({
+        body: b.body,
+        rows: rowsJsonOf(b.rows),
+        ...(b.idPrefix !== undefined ? { idPrefix: b.idPrefix } : {}),
+      })),
     }) as Promise<BatchResult[]>;
   }
 

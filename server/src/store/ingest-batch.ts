@@ -1,10 +1,14 @@
+import { eventIdOf } from '@raceway/protocol';
+
 /**
  * What the store needs of one validated event: the columns it indexes, and where the event sits in
- * the batch text. `[id, traceId, kind, service, span, upstreamSpan, timestamp, position]`.
+ * the batch text. `[key, traceId, kind, service, span, upstreamSpan, timestamp, position]`.
+ * The key is the event's id, or, in a compact batch, its sequence number: the id is then the batch's id
+ * prefix and that number (`eventIdOf`), and is never built on the way in.
  * A tuple (not an object) because batches cross to the writer thread by structured clone.
  */
 export type EventRow = [
-  id: string,
+  key: string | number,
   traceId: string,
   kind: string,
   service: string,
@@ -31,7 +35,13 @@ export const rowsJsonOf = (rows: BatchRows): string => (typeof rows === 'string'
 export interface IngestBatch {
   body: BatchBody;
   rows: EventRow[];
+  /** A compact batch's id prefix: its rows are keyed by sequence number. */
+  idPrefix?: string;
 }
+
+/** The id of a row's event: as sent, or made from a compact batch's prefix and the event's sequence number. */
+export const eventIdOfRow = (row: EventRow, idPrefix: string | undefined): string =>
+  typeof row[0] === 'number' ? eventIdOf(idPrefix ?? '', row[0]) : row[0];
 
 /** A batch on its way to the writer. */
 export interface AcceptedBatch {
@@ -39,6 +49,8 @@ export interface AcceptedBatch {
   rows: BatchRows;
   /** How many rows (valid events). */
   count: number;
+  /** A compact batch's id prefix (`IngestBatch.idPrefix`). */
+  idPrefix?: string;
 }
 
 /** An event refused by its position in the request body, and why. */

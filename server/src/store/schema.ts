@@ -1,8 +1,12 @@
 import type Database from 'better-sqlite3';
 
 /** The layout `SqliteStore` reads and writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
+// Events of standard batches keep their id in \`events.id\` (unique). Events of compact batches are identified by
+// their batch's id prefix and their sequence number: \`sequence_ranges\` holds each stored run of consecutive
+// numbers (one row per batch from our SDK), which is what makes a retried compact batch a duplicate, at one
+// row per batch instead of one index entry per event.
 // Sequence numbers and batch keys are never reused (AUTOINCREMENT), even after pruning empties a table:
 // the index watermark and "newest batch" comparisons rely on them only growing.
 const TABLES = `
@@ -17,7 +21,7 @@ CREATE TABLE IF NOT EXISTS batches (
 );
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
+  id TEXT,
   trace_key INTEGER NOT NULL,
   kind TEXT NOT NULL,
   service TEXT NOT NULL,
@@ -27,6 +31,14 @@ CREATE TABLE IF NOT EXISTS events (
   batch INTEGER NOT NULL,
   position INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events (id) WHERE id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS sequence_ranges (
+  prefix TEXT NOT NULL,
+  first INTEGER NOT NULL,
+  last INTEGER NOT NULL,
+  batch INTEGER NOT NULL,
+  PRIMARY KEY (prefix, first)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS trace_events (
   trace_key INTEGER NOT NULL,
   seq INTEGER NOT NULL,
@@ -50,9 +62,9 @@ INSERT OR IGNORE INTO store_state (name, value) VALUES ('indexed_through', 0), (
 `;
 
 /**
- * Brings a database file to SCHEMA_VERSION: creates a new one, or converts the first layout (one JSON
- * text per event, trace index kept on every insert) in place, keeping every event. A file written by a
- * newer server is refused rather than guessed at.
+ * Brings a database file to SCHEMA_VERSION: creates a new one, or converts an older layout in place, keeping
+ * every event: the first (one JSON text per event, trace index kept on every insert), or the second (every
+ * event with an id). A file written by a newer server is refused rather than guessed at.
  */
 export function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -68,7 +80,18 @@ export function migrate(db: Database.Database): void {
     if (firstLayout) {
       db.exec('DROP INDEX IF EXISTS events_trace; ALTER TABLE events RENAME TO events_v1;');
     }
+    const secondLayout = version === 2;
+    const counter = secondLayout
+      ? ((db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get() as number | undefined) ?? 0)
+      : 0;
+    if (secondLayout) db.exec('ALTER TABLE events RENAME TO events_v2;');
     db.exec(TABLES);
+    if (secondLayout) {
+      db.exec('INSERT INTO events SELECT * FROM events_v2; DROP TABLE events_v2;');
+      // The copy moved the counter to the largest kept number; numbers of pruned events stay used.
+      db.prepare("DELETE FROM sqlite_sequence WHERE name = 'events'").run();
+      db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(counter);
+    }
     if (firstLayout) {
       db.exec(`
         INSERT INTO batches (key, received_at, body) SELECT seq, received_at, '{"events":[' || body || ']}' FROM events_v1;

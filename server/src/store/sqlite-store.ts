@@ -1,7 +1,10 @@
 import { mkdirSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { eventIdOf } from '@raceway/protocol';
 import { toEventRow } from './event-row.js';
+import { conflictReason } from './repeated-event.js';
+import type { StoredId } from './repeated-event.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from './event-store.js';
 import { eventsOfBatchText, storedBody, unpackBatchText } from './batch-text.js';
 import type { BatchResult, EventRow, IngestBatch, Rejection } from './ingest-batch.js';
@@ -13,6 +16,10 @@ const INDEX_EVERY = 131_072;
 /** Rows per INSERT statement: one call per row costs more in binding overhead than SQLite's own work. */
 const ROWS_PER_INSERT = 32;
 const EVENT_COLUMNS = 9;
+/** The longest run of sequence numbers one \`sequence_ranges\` row holds: bounds the lookup of a number's run. */
+const MAX_RUN = 65_536;
+/** An SDK event id is its process's prefix (\`8-4-4-\`), then \`8\` and the sequence number (\`eventIdOf\`). */
+const ID_PREFIX_LENGTH = 19;
 /** With a WalCheckpointer running, the writer still checkpoints when the WAL reaches this many pages (64 MiB). */
 const BACKSTOP_CHECKPOINT_PAGES = 16_384;
 
@@ -65,6 +72,11 @@ export class SqliteStore implements EventStore {
   private readonly identity: { dev: number; ino: number } | undefined;
   private readonly touch: Database.Statement;
   private readonly storedIds: Map<number, Database.Statement>;
+  private readonly rangesNear: Database.Statement;
+  private readonly idsBetween: Database.Statement;
+  private readonly addRange: Database.Statement;
+  /** Id prefixes with stored compact events: only standard ids under these can repeat one. */
+  private readonly rangePrefixes: Set<string>;
 
   /** `checkpointElsewhere`: a WalCheckpointer runs beside this connection, which then checkpoints only as a backstop. */
   constructor(file: string, options: { checkpointElsewhere?: boolean } = {}) {
@@ -87,34 +99,27 @@ export class SqliteStore implements EventStore {
     this.findTrace = this.db.prepare('SELECT key FROM traces WHERE trace_id = ?').pluck();
     this.addTrace = this.db.prepare('INSERT INTO traces (trace_id) VALUES (?)');
     this.batchText = this.db.prepare('SELECT body FROM batches WHERE key = ?').pluck();
+    this.rangesNear = this.db.prepare(
+      'SELECT first, last, batch FROM sequence_ranges WHERE prefix = ? AND first BETWEEN ? AND ? ORDER BY first',
+    );
+    this.idsBetween = this.db.prepare(
+      'SELECT e.id, t.trace_id, e.kind, e.service, e.ts FROM events e JOIN traces t ON t.key = e.trace_key WHERE e.id BETWEEN ? AND ?',
+    );
+    this.addRange = this.db.prepare('INSERT INTO sequence_ranges (prefix, first, last, batch) VALUES (?, ?, ?, ?)');
+    this.rangePrefixes = new Set(
+      this.db.prepare('SELECT DISTINCT prefix FROM sequence_ranges').pluck().all() as string[],
+    );
     this.writeMany = this.db.transaction(
       (batches: IngestBatch[], bodies: Array<Buffer | null>, conflicts: Rejection[][]) => {
         const now = Date.now();
         let total = 0;
-        const counts = batches.map(({ rows }, b) => {
+        const counts = batches.map(({ rows, idPrefix }, b) => {
           if (rows.length === 0) return 0;
-          const batch = this.insertBatch.run(now, bodies[b]).lastInsertRowid;
-          let inserted = 0;
-          for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
-            const count = Math.min(ROWS_PER_INSERT, rows.length - from);
-            const values = new Array<unknown>(count * EVENT_COLUMNS);
-            for (let i = 0; i < count; i++) {
-              const [id, traceId, kind, service, span, upstream, ts, position] = rows[from + i]!;
-              const at = i * EVENT_COLUMNS;
-              values[at] = id;
-              values[at + 1] = this.traceKey(traceId);
-              values[at + 2] = kind;
-              values[at + 3] = service;
-              values[at + 4] = span;
-              values[at + 5] = upstream;
-              values[at + 6] = ts;
-              values[at + 7] = batch;
-              values[at + 8] = position;
-            }
-            const changes = this.insertEventsStatement(count).run(values).changes;
-            inserted += changes;
-            if (changes < count) this.findConflicts(rows, from, count, Number(batch), conflicts[b]!);
-          }
+          const batch = Number(this.insertBatch.run(now, bodies[b]).lastInsertRowid);
+          const inserted =
+            idPrefix === undefined
+              ? this.insertStandard(this.withoutCompactRepeats(rows, conflicts[b]!), batch, conflicts[b]!)
+              : this.insertCompact(rows, idPrefix, batch, conflicts[b]!);
           if (inserted === 0) this.dropBatch.run(batch); // every event was a repeat: keep no second copy of the text
           total += inserted;
           return inserted;
@@ -149,6 +154,124 @@ export class SqliteStore implements EventStore {
       .pluck()
       .get() as number;
     if (this.unindexed >= INDEX_EVERY) this.indexPending(); // e.g. a file converted from the first layout
+  }
+
+  /** Rows of a standard batch, by id: a repeated id is skipped by the unique index, then told apart here. */
+  private insertStandard(rows: EventRow[], batch: number, conflicts: Rejection[]): number {
+    let inserted = 0;
+    for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+      const count = Math.min(ROWS_PER_INSERT, rows.length - from);
+      const changes = this.insertRows(rows, from, count, batch, true);
+      inserted += changes;
+      if (changes < count) this.findConflicts(rows, from, count, batch, conflicts);
+    }
+    return inserted;
+  }
+
+  /**
+   * Rows of a compact batch, keyed by sequence number under \`prefix\`. Numbers inside a stored run, or whose
+   * id a standard event already has, are repeats (told apart from conflicts here); the rest are inserted
+   * without an id, and their runs of consecutive numbers recorded. A batch from our SDK is one run: one
+   * range lookup, one id-range lookup and one range row per batch.
+   */
+  private insertCompact(rows: EventRow[], prefix: string, batch: number, conflicts: Rejection[]): number {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const row of rows) {
+      const seq = row[0] as number;
+      if (seq < lo) lo = seq;
+      if (seq > hi) hi = seq;
+    }
+    const runs = (this.rangesNear.all(prefix, lo - MAX_RUN + 1, hi) as StoredRange[]).filter((r) => r.last >= lo);
+    const standard = this.idsBetween.all(eventIdOf(prefix, lo), eventIdOf(prefix, hi)) as StoredId[];
+    let fresh = rows;
+    if (runs.length > 0 || standard.length > 0) {
+      const byId = new Map(standard.map((r) => [r.id, r]));
+      const read = new Map<number, StoredEvent[]>();
+      fresh = rows.filter((row) => {
+        const seq = row[0] as number;
+        const id = eventIdOf(prefix, seq);
+        const run = runOf(runs, seq);
+        let prior: StoredId | undefined = byId.get(id);
+        if (run) prior = this.storedCompactRow(read, run.batch, id);
+        if (!prior) return run === undefined;
+        const reason = conflictReason(prior, normalizeTraceId(row[1]), row, id);
+        if (reason) conflicts.push({ index: row[7], reason });
+        return false;
+      });
+    }
+    let inserted = 0;
+    for (let from = 0; from < fresh.length; from += ROWS_PER_INSERT) {
+      inserted += this.insertRows(fresh, from, Math.min(ROWS_PER_INSERT, fresh.length - from), batch, false);
+    }
+    const seqs = fresh.map((row) => row[0] as number).sort((a, b) => a - b);
+    for (let i = 0; i < seqs.length;) {
+      let j = i;
+      while (j + 1 < seqs.length && seqs[j + 1] === seqs[j]! + 1 && j + 1 - i < MAX_RUN) j++;
+      this.addRange.run(prefix, seqs[i], seqs[j], batch);
+      this.rangePrefixes.add(prefix);
+      i = j + 1;
+    }
+    return inserted;
+  }
+
+  /**
+   * The stored columns of a compact batch's event, read back from its batch text (only when a repeat
+   * arrives); \`read\` keeps the batches decoded so far.
+   */
+  private storedCompactRow(read: Map<number, StoredEvent[]>, batch: number, id: string): StoredId | undefined {
+    let events = read.get(batch);
+    if (!events) {
+      const text = this.batchText.get(batch) as Buffer | string | undefined;
+      events = text === undefined ? [] : eventsOfBatchText<StoredEvent>(unpackBatchText(text));
+      read.set(batch, events);
+    }
+    const event = events.find((e) => e.id === id);
+    if (!event) return undefined;
+    const [, traceId, kind, service, , , ts] = toEventRow(event, 0);
+    return { id, trace_id: normalizeTraceId(traceId), kind, service, ts };
+  }
+
+  /**
+   * Standard events whose id is that of an event a compact batch stored (the same events sent again in the
+   * standard form): repeats or conflicts, told apart here, never stored twice.
+   */
+  private withoutCompactRepeats(rows: EventRow[], conflicts: Rejection[]): EventRow[] {
+    if (this.rangePrefixes.size === 0) return rows;
+    const read = new Map<number, StoredEvent[]>();
+    return rows.filter((row) => {
+      const id = row[0] as string;
+      const prefix = id.slice(0, ID_PREFIX_LENGTH);
+      if (id.length !== 36 || id[ID_PREFIX_LENGTH] !== '8' || !this.rangePrefixes.has(prefix)) return true;
+      const seq = Number.parseInt(id.slice(20, 23) + id.slice(24), 16);
+      if (!(seq > 0) || eventIdOf(prefix, seq) !== id) return true;
+      const run = (this.rangesNear.all(prefix, seq - MAX_RUN + 1, seq) as StoredRange[]).find((r) => r.last >= seq);
+      if (!run) return true;
+      const prior = this.storedCompactRow(read, run.batch, id);
+      if (!prior) return true;
+      const reason = conflictReason(prior, normalizeTraceId(row[1]), row, id);
+      if (reason) conflicts.push({ index: row[7], reason });
+      return false;
+    });
+  }
+
+  /** Inserts \`count\` rows from \`from\`; \`withId\`: the key is the event's id (else a compact sequence number). */
+  private insertRows(rows: EventRow[], from: number, count: number, batch: number, withId: boolean): number {
+    const values = new Array<unknown>(count * EVENT_COLUMNS);
+    for (let i = 0; i < count; i++) {
+      const [key, traceId, kind, service, span, upstream, ts, position] = rows[from + i]!;
+      const at = i * EVENT_COLUMNS;
+      values[at] = withId ? key : null;
+      values[at + 1] = this.traceKey(traceId);
+      values[at + 2] = kind;
+      values[at + 3] = service;
+      values[at + 4] = span;
+      values[at + 5] = upstream;
+      values[at + 6] = ts;
+      values[at + 7] = batch;
+      values[at + 8] = position;
+    }
+    return this.insertEventsStatement(count).run(values).changes;
   }
 
   private insertEventsStatement(rows: number): Database.Statement {
@@ -188,39 +311,22 @@ export class SqliteStore implements EventStore {
     let statement = this.storedIds.get(count);
     if (!statement) {
       statement = this.db.prepare(
-        `SELECT id, trace_key, kind, service, ts, batch, position FROM events WHERE id IN (${new Array(count).fill('?').join(', ')})`,
+        `SELECT e.id, t.trace_id, e.kind, e.service, e.ts, e.batch, e.position FROM events e JOIN traces t ON t.key = e.trace_key WHERE e.id IN (${new Array(count).fill('?').join(', ')})`,
       );
       this.storedIds.set(count, statement);
     }
-    const stored = new Map<
-      string,
-      { trace_key: number; kind: string; service: string; ts: string; batch: number; position: number }
-    >();
-    for (const row of statement.all(...rows.slice(from, from + count).map((r) => r[0])) as Array<{
-      id: string;
-      trace_key: number;
-      kind: string;
-      service: string;
-      ts: string;
-      batch: number;
-      position: number;
-    }>)
+    const stored = new Map<string, StoredId & { batch: number; position: number }>();
+    for (const row of statement.all(...rows.slice(from, from + count).map((r) => r[0])) as Array<
+      StoredId & { batch: number; position: number }
+    >)
       stored.set(row.id, row);
     for (let i = from; i < from + count; i++) {
-      const [id, traceId, kind, service, , , ts, position] = rows[i]!;
+      const row = rows[i]!;
+      const id = row[0] as string;
       const prior = stored.get(id);
-      if (!prior || (prior.batch === batch && prior.position === position)) continue; // this row was inserted
-      const differs = [
-        prior.trace_key !== this.traceKey(traceId) && 'trace_id',
-        prior.kind !== kind && 'kind',
-        prior.service !== service && 'service',
-        prior.ts !== ts && 'timestamp',
-      ].filter(Boolean);
-      if (differs.length)
-        out.push({
-          index: position,
-          reason: `/id "${id}" was already used by another event (different ${differs.join(', ')})`,
-        });
+      if (!prior || (prior.batch === batch && prior.position === row[7])) continue; // this row was inserted
+      const reason = conflictReason(prior, normalizeTraceId(row[1]), row, id);
+      if (reason) out.push({ index: row[7], reason });
     }
   }
 
@@ -450,7 +556,8 @@ export class SqliteStore implements EventStore {
           DELETE FROM trace_events WHERE trace_key IN (SELECT trace_key FROM pruned);
           DELETE FROM trace_services WHERE trace_key IN (SELECT trace_key FROM pruned);
           DELETE FROM traces WHERE key IN (SELECT trace_key FROM pruned);
-          DELETE FROM batches WHERE key NOT IN (SELECT batch FROM events);`);
+          DELETE FROM batches WHERE key NOT IN (SELECT batch FROM events);
+          DELETE FROM sequence_ranges WHERE batch NOT IN (SELECT key FROM batches);`);
         this.countEvents.run(-n);
       }
       this.db.exec('DELETE FROM pruned');
@@ -466,6 +573,27 @@ export class SqliteStore implements EventStore {
 }
 
 /** Trace ids are kept in lowercase UUID form, whatever form they arrived in. */
+/** A stored run of consecutive sequence numbers of one compact id prefix. */
+interface StoredRange {
+  first: number;
+  last: number;
+  batch: number;
+}
+
+/** The run among \`runs\` (sorted by first number, disjoint) that holds \`seq\`. */
+function runOf(runs: StoredRange[], seq: number): StoredRange | undefined {
+  let lo = 0;
+  let hi = runs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const run = runs[mid]!;
+    if (seq < run.first) hi = mid - 1;
+    else if (seq > run.last) lo = mid + 1;
+    else return run;
+  }
+  return undefined;
+}
+
 export function normalizeTraceId(traceId: string): string {
   const hex = traceId.replace(/-/g, '').toLowerCase();
   return hex.length === 32

@@ -4,7 +4,10 @@ import { eventsOfBatchText, storedBody, unpackBatchText } from '../batch-text.js
 import { toEventRow } from '../event-row.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from '../event-store.js';
 import type { BatchResult, EventRow, IngestBatch, Rejection } from '../ingest-batch.js';
+import { eventIdOfRow } from '../ingest-batch.js';
 import { normalizeTraceId } from '../sqlite-store.js';
+import { conflictReason } from '../repeated-event.js';
+import type { StoredId } from '../repeated-event.js';
 import { asStorageFault } from './faults.js';
 import {
   LOCK_SPACE,
@@ -69,14 +72,6 @@ function connectionConfig(
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-interface StoredId {
-  id: string;
-  trace_id: string;
-  kind: string;
-  service: string;
-  ts: string;
-}
 
 /**
  * PostgreSQL shared by several `raceway serve` instances. Each `insertBatches` call is one transaction,
@@ -202,7 +197,20 @@ export class PostgresStore implements EventStore {
     return this.insertBatches([{ body: JSON.stringify({ events }), rows: events.map(toEventRow) }]).then((r) => r[0]!);
   }
 
-  async insertBatches(batches: IngestBatch[]): Promise<BatchResult[]> {
+  async insertBatches(received: IngestBatch[]): Promise<BatchResult[]> {
+    // Every event here is stored under its id: a compact batch's rows get theirs from prefix and number.
+    const batches = received.map((batch) =>
+      batch.idPrefix === undefined
+        ? batch
+        : {
+            body: batch.body,
+            rows: batch.rows.map((row): EventRow => {
+              const withId: EventRow = [...row];
+              withId[0] = eventIdOfRow(row, batch.idPrefix);
+              return withId;
+            }),
+          },
+    );
     if (batches.every((b) => b.rows.length === 0)) return batches.map(() => ({ inserted: 0, duplicates: 0 }));
     const day = this.today();
     await this.ensureDays(day);
@@ -241,11 +249,12 @@ export class PostgresStore implements EventStore {
       const keys = batches.map(({ rows }) => (rows.length ? ++batchKey : 0));
       batches.forEach(({ rows }, b) => {
         for (const row of rows) {
-          const [id, traceId, kind, service, span, upstream, ts, position] = row;
+          const [, traceId, kind, service, span, upstream, ts, position] = row;
+          const id = row[0] as string; // every row has its id here (compact rows were given theirs above)
           const trace = normalizeTraceId(traceId);
           const prior = known.get(id);
           if (prior) {
-            const reason = conflictReason(prior, trace, row);
+            const reason = conflictReason(prior, trace, row, id);
             if (reason) conflicts[b]!.push({ index: position, reason });
             continue;
           }
@@ -309,7 +318,7 @@ export class PostgresStore implements EventStore {
         );
         const prior = new Map(found.rows.map((r) => [r.id, r]));
         for (const c of skipped) {
-          const reason = conflictReason(prior.get(c.row[0])!, c.trace, c.row);
+          const reason = conflictReason(prior.get(c.row[0] as string)!, c.trace, c.row, c.row[0] as string);
           if (reason) conflicts[c.batch]!.push({ index: c.row[7], reason });
         }
       }
@@ -535,13 +544,3 @@ export class PostgresStore implements EventStore {
 }
 
 /** Why a row whose id is already stored is refused, or undefined when it is a repeat of the same event. */
-function conflictReason(prior: StoredId, trace: string, row: EventRow): string | undefined {
-  const [id, , kind, service, , , ts] = row;
-  const differs = [
-    prior.trace_id !== trace && 'trace_id',
-    prior.kind !== kind && 'kind',
-    prior.service !== service && 'service',
-    prior.ts !== ts && 'timestamp',
-  ].filter(Boolean);
-  return differs.length ? `/id "${id}" was already used by another event (different ${differs.join(', ')})` : undefined;
-}
