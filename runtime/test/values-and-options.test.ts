@@ -149,8 +149,12 @@ describe('options', () => {
         RACEWAY_MODULE: 'm',
         RACEWAY_INSTANCE_ID: 'i',
         RACEWAY_ENABLED: 'false',
+        RACEWAY_FLUSH_INTERVAL_MS: '250',
+        RACEWAY_MAX_QUEUE: '50000',
       }),
     ).toEqual({
+      flushIntervalMs: 250,
+      maxQueue: 50_000,
       endpoint: 'http://c:1',
       serviceName: 's',
       apiKey: 'k',
@@ -159,6 +163,8 @@ describe('options', () => {
       enabled: false,
     });
     expect(() => optionsFromEnv({ RACEWAY_ENABLED: 'maybe' })).toThrow(/RACEWAY_ENABLED/);
+    expect(() => optionsFromEnv({ RACEWAY_MAX_QUEUE: '1e3x' })).toThrow(/RACEWAY_MAX_QUEUE must be a positive integer/);
+    expect(() => optionsFromEnv({ RACEWAY_MAX_QUEUE: '-5' })).toThrow(/RACEWAY_MAX_QUEUE/);
   });
 
   it("takes the endpoint as people write it: host:port means http, the /events path is the server's", () => {

@@ -14,7 +14,7 @@ export interface RacewayOptions {
   flushIntervalMs?: number;
   /** Events per POST (default 100). */
   batchSize?: number;
-  /** Events held while the collector is slow or down (default 10 000); beyond it new events are dropped. */
+  /** Events held while the collector is slow or down (default 50 000); beyond it new events are dropped. */
   maxQueue?: number;
   /** `false` turns every tracking call into a no-op. */
   enabled?: boolean;

@@ -79,7 +79,8 @@ export function resolveOptions(options: RacewayOptions = {}): ResolvedOptions {
     environment: options.environment ?? process.env.NODE_ENV ?? 'development',
     flushIntervalMs: options.flushIntervalMs ?? 1000,
     batchSize: options.batchSize ?? 100,
-    maxQueue: options.maxQueue ?? 10_000,
+    // Half a second of a busy service (~100k events/s): a collector pausing that long loses nothing.
+    maxQueue: options.maxQueue ?? 50_000,
     enabled: options.enabled ?? true,
     autoPropagate: options.autoPropagate ?? true,
     instrumentTimers: options.instrumentTimers ?? true,
@@ -145,14 +146,17 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RacewayOpt
       );
     options.compactBatches = value === 'true' || value === '1';
   }
-  if (env.RACEWAY_FLUSH_INTERVAL_MS) {
-    const n = Number(env.RACEWAY_FLUSH_INTERVAL_MS);
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new RacewayConfigError(
-        `RACEWAY_FLUSH_INTERVAL_MS must be a positive integer, got "${env.RACEWAY_FLUSH_INTERVAL_MS}"`,
-      );
-    }
-    options.flushIntervalMs = n;
-  }
+  const flushIntervalMs = positiveIntFromEnv(env, 'RACEWAY_FLUSH_INTERVAL_MS');
+  if (flushIntervalMs !== undefined) options.flushIntervalMs = flushIntervalMs;
+  const maxQueue = positiveIntFromEnv(env, 'RACEWAY_MAX_QUEUE');
+  if (maxQueue !== undefined) options.maxQueue = maxQueue;
   return options;
+}
+
+function positiveIntFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name];
+  if (!text) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new RacewayConfigError(`${name} must be a positive integer, got "${text}"`);
+  return n;
 }
