@@ -8,10 +8,18 @@ type Adder = (event: string | symbol, listener: Listener) => EventEmitter;
 const ADDERS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'] as const;
 const REMOVERS = ['off', 'removeListener'] as const;
 
-/** A bound emitter: the context its listeners run in, and each original listener's wrapper(s). */
+/**
+ * A bound emitter: the context its listeners run in, and each original listener's wrapper(s), made on the
+ * first listener (a plain map: it lives exactly as long as the emitter, which holds the listeners anyway).
+ */
 interface Binding {
   store: { task: Task };
-  wrappers: WeakMap<Listener, Listener[]>;
+  wrappers: Map<Listener, Listener[]> | undefined;
+}
+
+/** Runs a listener in its emitter's context (arguments passed through `run`: no closure per call). */
+function callListener(listener: Listener, self: unknown, args: unknown[]): unknown {
+  return listener.apply(self, args);
 }
 
 /**
@@ -27,13 +35,14 @@ let adding = 0;
 function wrap(binding: Binding, listener: Listener): Listener {
   const store = binding.store;
   const wrapped = function (this: unknown, ...args: unknown[]) {
-    return storage.run(store, () => listener.apply(this, args));
-  };
-  // EventEmitter.listeners() and rawListeners() then still name the original.
-  Object.defineProperty(wrapped, 'listener', { value: listener, configurable: true });
-  const list = binding.wrappers.get(listener);
+    return storage.run(store, callListener, listener, this, args);
+  } as Listener & { listener?: Listener };
+  // EventEmitter.listeners() and rawListeners() then still name the original (as Node's once-wrappers do).
+  wrapped.listener = listener;
+  const wrappers = (binding.wrappers ??= new Map());
+  const list = wrappers.get(listener);
   if (list) list.push(wrapped);
-  else binding.wrappers.set(listener, [wrapped]);
+  else wrappers.set(listener, [wrapped]);
   return wrapped;
 }
 
@@ -71,7 +80,7 @@ function patchPrototype(proto: Record<string, unknown>): void {
       (original) =>
         function (this: EventEmitter, event: string | symbol, listener: Listener) {
           const binding = bindings.get(this);
-          const list = binding && typeof listener === 'function' ? binding.wrappers.get(listener) : undefined;
+          const list = binding && typeof listener === 'function' ? binding.wrappers?.get(listener) : undefined;
           if (!list) return original.call(this, event, listener);
           const registered = this.rawListeners(event) as Listener[];
           // The wrapper that is still registered (once-wrappers name theirs through `.listener`).
@@ -99,7 +108,7 @@ export function bindEmitter(emitter: EventEmitter, task: Task): void {
     // An emitter with adders of its own would not reach the prototype's.
     for (const name of ADDERS) if (Object.hasOwn(emitter, name)) return;
     patchPrototype(proto);
-    bindings.set(emitter, { store: { task }, wrappers: new WeakMap() });
+    bindings.set(emitter, { store: { task }, wrappers: undefined });
   } catch {
     // A frozen or exotic emitter stays as it is.
   }
