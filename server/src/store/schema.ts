@@ -3,8 +3,8 @@ import type Database from 'better-sqlite3';
 /** The layout `SqliteStore` reads and writes (`PRAGMA user_version`). */
 export const SCHEMA_VERSION = 3;
 
-// Events of standard batches keep their id in \`events.id\` (unique). Events of compact batches are identified by
-// their batch's id prefix and their sequence number: \`sequence_ranges\` holds each stored run of consecutive
+// Events of standard batches keep their id in `events.id` (unique). Events of compact batches are identified by
+// their batch's id prefix and their sequence number: `sequence_ranges` holds each stored run of consecutive
 // numbers (one row per batch from our SDK), which is what makes a retried compact batch a duplicate, at one
 // row per batch instead of one index entry per event.
 // Sequence numbers and batch keys are never reused (AUTOINCREMENT), even after pruning empties a table:

@@ -16,9 +16,9 @@ const INDEX_EVERY = 131_072;
 /** Rows per INSERT statement: one call per row costs more in binding overhead than SQLite's own work. */
 const ROWS_PER_INSERT = 32;
 const EVENT_COLUMNS = 9;
-/** The longest run of sequence numbers one \`sequence_ranges\` row holds: bounds the lookup of a number's run. */
+/** The longest run of sequence numbers one `sequence_ranges` row holds: bounds the lookup of a number's run. */
 const MAX_RUN = 65_536;
-/** An SDK event id is its process's prefix (\`8-4-4-\`), then \`8\` and the sequence number (\`eventIdOf\`). */
+/** An SDK event id is its process's prefix (`8-4-4-`), then `8` and the sequence number (`eventIdOf`). */
 const ID_PREFIX_LENGTH = 19;
 /** With a WalCheckpointer running, the writer still checkpoints when the WAL reaches this many pages (64 MiB). */
 const BACKSTOP_CHECKPOINT_PAGES = 16_384;
@@ -169,7 +169,7 @@ export class SqliteStore implements EventStore {
   }
 
   /**
-   * Rows of a compact batch, keyed by sequence number under \`prefix\`. Numbers inside a stored run, or whose
+   * Rows of a compact batch, keyed by sequence number under `prefix`. Numbers inside a stored run, or whose
    * id a standard event already has, are repeats (told apart from conflicts here); the rest are inserted
    * without an id, and their runs of consecutive numbers recorded. A batch from our SDK is one run: one
    * range lookup, one id-range lookup and one range row per batch.
@@ -217,7 +217,7 @@ export class SqliteStore implements EventStore {
 
   /**
    * The stored columns of a compact batch's event, read back from its batch text (only when a repeat
-   * arrives); \`read\` keeps the batches decoded so far.
+   * arrives); `read` keeps the batches decoded so far.
    */
   private storedCompactRow(read: Map<number, StoredEvent[]>, batch: number, id: string): StoredId | undefined {
     let events = read.get(batch);
@@ -238,24 +238,40 @@ export class SqliteStore implements EventStore {
    */
   private withoutCompactRepeats(rows: EventRow[], conflicts: Rejection[]): EventRow[] {
     if (this.rangePrefixes.size === 0) return rows;
-    const read = new Map<number, StoredEvent[]>();
-    return rows.filter((row) => {
+    // Rows whose id is an SDK id under a prefix with compact events, by prefix: one range lookup each.
+    const candidates = new Map<string, Array<{ row: EventRow; seq: number }>>();
+    for (const row of rows) {
       const id = row[0] as string;
+      if (id.length !== 36 || id[ID_PREFIX_LENGTH] !== '8') continue;
       const prefix = id.slice(0, ID_PREFIX_LENGTH);
-      if (id.length !== 36 || id[ID_PREFIX_LENGTH] !== '8' || !this.rangePrefixes.has(prefix)) return true;
+      if (!this.rangePrefixes.has(prefix)) continue;
       const seq = Number.parseInt(id.slice(20, 23) + id.slice(24), 16);
-      if (!(seq > 0) || eventIdOf(prefix, seq) !== id) return true;
-      const run = (this.rangesNear.all(prefix, seq - MAX_RUN + 1, seq) as StoredRange[]).find((r) => r.last >= seq);
-      if (!run) return true;
-      const prior = this.storedCompactRow(read, run.batch, id);
-      if (!prior) return true;
-      const reason = conflictReason(prior, normalizeTraceId(row[1]), row, id);
-      if (reason) conflicts.push({ index: row[7], reason });
-      return false;
-    });
+      if (!(seq > 0) || eventIdOf(prefix, seq) !== id) continue;
+      let list = candidates.get(prefix);
+      if (!list) candidates.set(prefix, (list = []));
+      list.push({ row, seq });
+    }
+    if (candidates.size === 0) return rows;
+    const repeats = new Set<EventRow>();
+    const read = new Map<number, StoredEvent[]>();
+    for (const [prefix, list] of candidates) {
+      const lo = Math.min(...list.map((c) => c.seq));
+      const hi = Math.max(...list.map((c) => c.seq));
+      const runs = (this.rangesNear.all(prefix, lo - MAX_RUN + 1, hi) as StoredRange[]).filter((r) => r.last >= lo);
+      for (const { row, seq } of list) {
+        const run = runOf(runs, seq);
+        const id = row[0] as string;
+        const prior = run && this.storedCompactRow(read, run.batch, id);
+        if (!prior) continue;
+        repeats.add(row);
+        const reason = conflictReason(prior, normalizeTraceId(row[1]), row, id);
+        if (reason) conflicts.push({ index: row[7], reason });
+      }
+    }
+    return repeats.size === 0 ? rows : rows.filter((row) => !repeats.has(row));
   }
 
-  /** Inserts \`count\` rows from \`from\`; \`withId\`: the key is the event's id (else a compact sequence number). */
+  /** Inserts `count` rows from `from`; `withId`: the key is the event's id (else a compact sequence number). */
   private insertRows(rows: EventRow[], from: number, count: number, batch: number, withId: boolean): number {
     const values = new Array<unknown>(count * EVENT_COLUMNS);
     for (let i = 0; i < count; i++) {
@@ -580,7 +596,7 @@ interface StoredRange {
   batch: number;
 }
 
-/** The run among \`runs\` (sorted by first number, disjoint) that holds \`seq\`. */
+/** The run among `runs` (sorted by first number, disjoint) that holds `seq`. */
 function runOf(runs: StoredRange[], seq: number): StoredRange | undefined {
   let lo = 0;
   let hi = runs.length - 1;
