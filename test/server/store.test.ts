@@ -123,6 +123,34 @@ describe('SQLite store', () => {
     raw.close();
   });
 
+  it('indexes a little more than each write adds once the tail is long, and every query sees every event', () => {
+    const file = dbFile();
+    const store = new SqliteStore(file, { indexEvery: 100, indexStep: 10 });
+    stores.push(store);
+    const raw = new Database(file, { readonly: true });
+    const indexedThrough = () =>
+      raw.prepare("SELECT value FROM store_state WHERE name = 'indexed_through'").pluck().get() as number;
+    const all: ReturnType<typeof event>[] = [];
+    for (let b = 0; b < 12; b++) {
+      const batch = Array.from({ length: 30 }, (_, i) => event(b * 30 + i + 1, (b * 30 + i) % 7));
+      all.push(...batch);
+      store.insert(batch);
+      const tail = store.position().lastSeq - indexedThrough();
+      // The tail never builds up past the threshold and one write's worth; no write indexes it all at once.
+      expect(tail).toBeLessThan(100 + 30);
+      if (b >= 4) expect(tail).toBeGreaterThan(30);
+    }
+    expect(indexedThrough()).toBeGreaterThan(0);
+    raw.close();
+    expect(store.counts().events).toBe(360);
+    for (let t = 0; t < 7; t++)
+      expect(store.traceEvents(traceOf(t))).toEqual(all.filter((e) => e.trace_id === traceOf(t)));
+    const { traces, total } = store.traces(1, 10);
+    expect(total).toBe(7);
+    expect(traces.reduce((n, tr) => n + tr.events, 0)).toBe(360);
+    expect(store.services()).toEqual([{ name: 'svc', events: 360, traces: 7 }]);
+  });
+
   it('refuses a database written by a newer server', () => {
     const file = dbFile();
     const raw = new Database(file);

@@ -11,8 +11,13 @@ import type { BatchResult, EventRow, IngestBatch, Rejection } from './ingest-bat
 import { migrate } from './schema.js';
 import { codedError, STORE_FILE_GONE } from './storage-fault.js';
 
-/** Events appended since the last indexing run before the next one is due (a few ms of work each). */
+/**
+ * The unindexed tail the per-trace index lets build up: beyond it, each write also indexes as many events as
+ * it wrote, and INDEX_STEP more, so the tail stays near this size and no write waits for a whole run (one run
+ * of 131 072 events held the writer ~0.1 s, which a busy SDK's queue had to absorb).
+ */
 const INDEX_EVERY = 131_072;
+const INDEX_STEP = 8_192;
 /** Rows per INSERT statement: one call per row costs more in binding overhead than SQLite's own work. */
 const ROWS_PER_INSERT = 32;
 const EVENT_COLUMNS = 9;
@@ -42,12 +47,13 @@ const TRACE_ROWS = `
  * Layout (schema.ts), chosen for ingest speed:
  * - `batches` keeps each request's JSON text as it arrived, compressed (batch-text.ts); an event is read back
  *   from its batch by position, so nothing is serialised again on the way in.
- * - `events` has one narrow row per event for the columns queries filter on. Ids are unique (a repeated
- *   event is ignored); our SDK's ids are time-ordered, which keeps that index appending.
+ * - `events` has one narrow row per event for the columns queries filter on. Standard events' ids are unique
+ *   (a repeated event is ignored); our SDK's ids are time-ordered, which keeps that index appending. Events
+ *   of compact batches have no id there: `sequence_ranges` tells their repeats (insertCompact).
  * - Trace ids (random) are stored once in `traces`; events refer to a trace by an integer key.
- * - The per-trace index (`trace_events`) and summary (`trace_services`) are filled behind ingest, every
- *   INDEX_EVERY events, in sorted runs: indexing each event as it arrives would scatter one write per event
- *   across the index. Queries read the indexed part plus the short tail (`seq > indexed_through`), so they
+ * - The per-trace index (`trace_events`) and summary (`trace_services`) are filled behind ingest in sorted
+ *   runs, once INDEX_EVERY events are waiting, a little more than each write adds: indexing each event as it
+ *   arrives would scatter one write per event across the index. Queries read the indexed part plus the short tail (`seq > indexed_through`), so they
  *   always see every committed event.
  */
 export class SqliteStore implements EventStore {
@@ -64,9 +70,11 @@ export class SqliteStore implements EventStore {
     bodies: Array<Buffer | null>,
     conflicts: Rejection[][],
   ) => number[];
-  private readonly indexTail: () => number;
+  private readonly indexTail: (limit: number) => number;
   private readonly traceKeys = new Map<string, number>();
   private unindexed: number;
+  private readonly indexEvery: number;
+  private readonly indexStep: number;
   private readonly file: string;
   /** The database file's identity when opened: a file deleted or replaced since cannot keep what is written. */
   private readonly identity: { dev: number; ino: number } | undefined;
@@ -78,9 +86,14 @@ export class SqliteStore implements EventStore {
   /** Id prefixes with stored compact events: only standard ids under these can repeat one. */
   private readonly rangePrefixes: Set<string>;
 
-  /** `checkpointElsewhere`: a WalCheckpointer runs beside this connection, which then checkpoints only as a backstop. */
-  constructor(file: string, options: { checkpointElsewhere?: boolean } = {}) {
+  /**
+   * `checkpointElsewhere`: a WalCheckpointer runs beside this connection, which then checkpoints only as a
+   * backstop. `indexEvery`, `indexStep`: the unindexed tail allowed and the extra indexed per write (tests).
+   */
+  constructor(file: string, options: { checkpointElsewhere?: boolean; indexEvery?: number; indexStep?: number } = {}) {
     this.file = file;
+    this.indexEvery = options.indexEvery ?? INDEX_EVERY;
+    this.indexStep = options.indexStep ?? INDEX_STEP;
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     this.db = new Database(file);
     const opened = file === ':memory:' ? undefined : statSync(file);
@@ -140,9 +153,9 @@ export class SqliteStore implements EventStore {
         events = events + excluded.events, first_ts = min(first_ts, excluded.first_ts), last_ts = max(last_ts, excluded.last_ts),
         latest_seq = max(latest_seq, excluded.latest_seq), latest_batch = max(latest_batch, excluded.latest_batch)`);
     const setIndexed = this.db.prepare("UPDATE store_state SET value = ? WHERE name = 'indexed_through'");
-    this.indexTail = this.db.transaction(() => {
+    this.indexTail = this.db.transaction((limit: number) => {
       const from = stateOf.get('indexed_through') as number;
-      const to = lastSeq.get() as number;
+      const to = Math.min(lastSeq.get() as number, from + limit);
       if (to <= from) return 0;
       indexEvents.run(from, to);
       summarise.run(from, to);
@@ -153,7 +166,7 @@ export class SqliteStore implements EventStore {
       .prepare("SELECT count(*) FROM events WHERE seq > (SELECT value FROM store_state WHERE name = 'indexed_through')")
       .pluck()
       .get() as number;
-    if (this.unindexed >= INDEX_EVERY) this.indexPending(); // e.g. a file converted from the first layout
+    if (this.unindexed >= this.indexEvery) this.indexPending(); // e.g. a file converted from the first layout
   }
 
   /** Rows of a standard batch, by id: a repeated id is skipped by the unique index, then told apart here. */
@@ -392,8 +405,13 @@ export class SqliteStore implements EventStore {
       this.traceKeys.clear(); // the transaction rolled back: cached keys may name uncommitted traces
       throw error;
     }
-    for (const n of counts) this.unindexed += n;
-    if (this.unindexed >= INDEX_EVERY) this.indexPending();
+    let written = 0;
+    for (const n of counts) written += n;
+    this.unindexed += written;
+    if (this.unindexed >= this.indexEvery) {
+      const indexed = this.indexTail(written + this.indexStep);
+      this.unindexed = Math.max(0, this.unindexed - indexed);
+    }
     return counts.map((inserted, i) => ({
       inserted,
       duplicates: batches[i]!.rows.length - inserted - conflicts[i]!.length,
@@ -403,7 +421,7 @@ export class SqliteStore implements EventStore {
 
   /** Moves the tail into the per-trace index and summary now (the writer also calls this before closing). */
   indexPending(): void {
-    this.indexTail();
+    this.indexTail(Number.MAX_SAFE_INTEGER);
     this.unindexed = 0;
   }
 
