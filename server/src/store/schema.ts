@@ -74,7 +74,10 @@ export function migrate(db: Database.Database): void {
       `this database was written by a newer Raceway server (store layout ${version}, this server reads ${SCHEMA_VERSION}); upgrade the server or use another --db`,
     );
   }
+  // IMMEDIATE: a second connection opening the same file at once (the writer thread beside the HTTP thread)
+  // waits for this one, then finds the layout current.
   db.transaction(() => {
+    if ((db.pragma('user_version', { simple: true }) as number) === SCHEMA_VERSION) return;
     const columns = db.prepare("SELECT name FROM pragma_table_info('events')").pluck().all() as string[];
     const firstLayout = columns.includes('body');
     if (firstLayout) {
@@ -101,5 +104,5 @@ export function migrate(db: Database.Database): void {
         UPDATE store_state SET value = (SELECT count(*) FROM events) WHERE name = 'events';`);
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
+  }).immediate();
 }
