@@ -275,6 +275,15 @@ describe('compact events sent again', () => {
     expect(store.counts().events).toBe(n);
   });
 
+  it('are new again once retention pruned the first copy (its runs go with its batch)', async () => {
+    const { compact, n } = await both();
+    const { app, store } = server();
+    await post(app, JSON.stringify(compact));
+    expect(store.prune(Date.now() + 60_000)).toBe(n);
+    expect(data(await post(app, JSON.stringify(compact)))).toMatchObject({ inserted: n, duplicates: 0 });
+    expect(store.counts().events).toBe(n);
+  });
+
   it('refuses a sequence number used twice in one batch', async () => {
     const { compact, n } = await both();
     const twice = structuredClone(compact);
