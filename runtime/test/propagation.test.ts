@@ -166,6 +166,34 @@ describe('raceway-clock', () => {
     expect(decodeRacewayClock(encoded)).toEqual(header);
   });
 
+  it('writes exactly the JSON of the header object, whatever the strings hold and whichever fields are missing', () => {
+    const cases = [
+      header,
+      { ...header, parentSpanId: undefined, service: undefined },
+      {
+        ...header,
+        spanId: undefined,
+        instance: 'i "quoted" \\ \u2028 é \u0000',
+        clock: [['a"b', 1]] as Array<[string, number]>,
+      },
+      { ...header, clock: [] },
+    ];
+    for (const h of cases) {
+      const text = Buffer.from(encodeRacewayClock(h).slice(3), 'base64url').toString();
+      expect(text).toBe(
+        JSON.stringify({
+          trace_id: '0af76519-16cd-43dd-8448-eb211c80319c',
+          span_id: h.spanId,
+          parent_span_id: h.parentSpanId,
+          service: h.service,
+          instance: h.instance,
+          clock: h.clock,
+        }),
+      );
+      expect(decodeRacewayClock(encodeRacewayClock(h))?.clock).toEqual(h.clock);
+    }
+  });
+
   it('reads a header written by another SDK (hand-built JSON, padded base64 too)', () => {
     const json = JSON.stringify({
       trace_id: '0AF76519-16CD-43DD-8448-EB211C80319C',

@@ -62,14 +62,17 @@ export function encodeClockWithinBudget(
 ): string {
   let current = clock;
   for (;;) {
-    const header = encodeRacewayClock({
-      traceId: trace.traceId,
-      spanId: trace.spanId,
-      parentSpanId: trace.parentSpanId,
-      service,
-      instance,
-      clock: current.toPairs(),
-    });
+    const header = encodeRacewayClock(
+      {
+        traceId: trace.traceId,
+        spanId: trace.spanId,
+        parentSpanId: trace.parentSpanId,
+        service,
+        instance,
+        clock: [],
+      },
+      current.toWireJson(),
+    );
     if (header.length <= CLOCK_HEADER_BUDGET || current.size <= 1) return header;
     current = current.prune(Math.floor(current.size * 0.75), keep);
   }
