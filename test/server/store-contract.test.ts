@@ -214,6 +214,18 @@ describe.each(kinds)('$name store', (kind) => {
   });
 });
 
+describe.skipIf(!POSTGRES_URL)('PostgreSQL stores opening together', () => {
+  it('create a new schema once when several servers start on it at the same moment', async () => {
+    for (let round = 0; round < 3; round++) {
+      const schema = freshSchema();
+      cleanups.push(() => schema.drop());
+      const opened = await Promise.allSettled(Array.from({ length: 6 }, () => PostgresStore.open(schema.url)));
+      for (const o of opened) if (o.status === 'fulfilled') cleanups.push(() => o.value.close());
+      expect(opened.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok'))).toEqual(Array(6).fill('ok'));
+    }
+  });
+});
+
 describe.skipIf(!POSTGRES_URL)('PostgreSQL store across days', () => {
   const DAY = 86_400_000;
   it('recognises a retry that crosses midnight, and keeps each day in a partition retention drops whole', async () => {

@@ -74,6 +74,22 @@ function connectionConfig(
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
+ * Creates `schema` unless it exists, under the migration lock: `CREATE SCHEMA IF NOT EXISTS` alone is not
+ * safe against another server creating it at the same moment (one of them fails on the catalog's index).
+ */
+async function createSchema(client: PoolClient, schema: string): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, LOCKS.migrate]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
  * PostgreSQL shared by several `raceway serve` instances. Each `insertBatches` call is one transaction,
  * committed before it returns. Writers take the lock of the one `raceway_state` row first: sequence numbers
  * are then committed in order on every instance (what the incremental analysis reads by), and the check for
@@ -114,7 +130,7 @@ export class PostgresStore implements EventStore {
   private async prepare(schema: string | undefined, migrateLayout: boolean): Promise<void> {
     const client = await this.connect();
     try {
-      if (schema && migrateLayout) await client.query(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+      if (schema && migrateLayout) await createSchema(client, schema);
       if (migrateLayout) await migrate(client);
       else {
         const version = await schemaVersion(client);
