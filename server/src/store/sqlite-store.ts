@@ -53,8 +53,8 @@ const TRACE_ROWS = `
  * - Trace ids (random) are stored once in `traces`; events refer to a trace by an integer key.
  * - The per-trace index (`trace_events`) and summary (`trace_services`) are filled behind ingest in sorted
  *   runs, once INDEX_EVERY events are waiting, a little more than each write adds: indexing each event as it
- *   arrives would scatter one write per event across the index. Queries read the indexed part plus the short tail (`seq > indexed_through`), so they
- *   always see every committed event.
+ *   arrives would scatter one write per event across the index. Queries read the indexed part plus the short
+ *   tail (`seq > indexed_through`), so they always see every committed event.
  */
 export class SqliteStore implements EventStore {
   private readonly db: Database.Database;
@@ -188,19 +188,13 @@ export class SqliteStore implements EventStore {
    * range lookup, one id-range lookup and one range row per batch.
    */
   private insertCompact(rows: EventRow[], prefix: string, batch: number, conflicts: Rejection[]): number {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const row of rows) {
-      const seq = row[0] as number;
-      if (seq < lo) lo = seq;
-      if (seq > hi) hi = seq;
-    }
-    const runs = (this.rangesNear.all(prefix, lo - MAX_RUN + 1, hi) as StoredRange[]).filter((r) => r.last >= lo);
+    const [lo, hi] = bounds(rows.map((row) => row[0] as number));
+    const runs = this.runsBetween(prefix, lo, hi);
     const standard = this.idsBetween.all(eventIdOf(prefix, lo), eventIdOf(prefix, hi)) as StoredId[];
     let fresh = rows;
     if (runs.length > 0 || standard.length > 0) {
       const byId = new Map(standard.map((r) => [r.id, r]));
-      const read = new Map<number, StoredEvent[]>();
+      const read = new Map<number, Map<string, StoredEvent>>();
       fresh = rows.filter((row) => {
         const seq = row[0] as number;
         const id = eventIdOf(prefix, seq);
@@ -232,14 +226,19 @@ export class SqliteStore implements EventStore {
    * The stored columns of a compact batch's event, read back from its batch text (only when a repeat
    * arrives); `read` keeps the batches decoded so far.
    */
-  private storedCompactRow(read: Map<number, StoredEvent[]>, batch: number, id: string): StoredId | undefined {
+  private storedCompactRow(
+    read: Map<number, Map<string, StoredEvent>>,
+    batch: number,
+    id: string,
+  ): StoredId | undefined {
     let events = read.get(batch);
     if (!events) {
       const text = this.batchText.get(batch) as Buffer | string | undefined;
-      events = text === undefined ? [] : eventsOfBatchText<StoredEvent>(unpackBatchText(text));
+      const decoded = text === undefined ? [] : eventsOfBatchText<StoredEvent>(unpackBatchText(text));
+      events = new Map(decoded.map((e) => [e.id, e]));
       read.set(batch, events);
     }
-    const event = events.find((e) => e.id === id);
+    const event = events.get(id);
     if (!event) return undefined;
     const [, traceId, kind, service, , , ts] = toEventRow(event, 0);
     return { id, trace_id: normalizeTraceId(traceId), kind, service, ts };
@@ -266,11 +265,10 @@ export class SqliteStore implements EventStore {
     }
     if (candidates.size === 0) return rows;
     const repeats = new Set<EventRow>();
-    const read = new Map<number, StoredEvent[]>();
+    const read = new Map<number, Map<string, StoredEvent>>();
     for (const [prefix, list] of candidates) {
-      const lo = Math.min(...list.map((c) => c.seq));
-      const hi = Math.max(...list.map((c) => c.seq));
-      const runs = (this.rangesNear.all(prefix, lo - MAX_RUN + 1, hi) as StoredRange[]).filter((r) => r.last >= lo);
+      const [lo, hi] = bounds(list.map((c) => c.seq));
+      const runs = this.runsBetween(prefix, lo, hi);
       for (const { row, seq } of list) {
         const run = runOf(runs, seq);
         const id = row[0] as string;
@@ -282,6 +280,12 @@ export class SqliteStore implements EventStore {
       }
     }
     return repeats.size === 0 ? rows : rows.filter((row) => !repeats.has(row));
+  }
+
+  /** The stored runs of `prefix` that hold any number in [lo, hi], by first number (runs are disjoint). */
+  private runsBetween(prefix: string, lo: number, hi: number): StoredRange[] {
+    // A run is at most MAX_RUN long, so one that reaches `lo` starts no earlier than this.
+    return (this.rangesNear.all(prefix, lo - MAX_RUN + 1, hi) as StoredRange[]).filter((r) => r.last >= lo);
   }
 
   /** Inserts `count` rows from `from`; `withId`: the key is the event's id (else a compact sequence number). */
@@ -606,12 +610,22 @@ export class SqliteStore implements EventStore {
   }
 }
 
-/** Trace ids are kept in lowercase UUID form, whatever form they arrived in. */
 /** A stored run of consecutive sequence numbers of one compact id prefix. */
 interface StoredRange {
   first: number;
   last: number;
   batch: number;
+}
+
+/** The smallest and largest of `numbers` (a loop: spreading a large batch into Math.min overflows the stack). */
+function bounds(numbers: number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const n of numbers) {
+    if (n < lo) lo = n;
+    if (n > hi) hi = n;
+  }
+  return [lo, hi];
 }
 
 /** The run among `runs` (sorted by first number, disjoint) that holds `seq`. */
@@ -628,6 +642,7 @@ function runOf(runs: StoredRange[], seq: number): StoredRange | undefined {
   return undefined;
 }
 
+/** Trace ids are kept in lowercase UUID form, whatever form they arrived in. */
 export function normalizeTraceId(traceId: string): string {
   const hex = traceId.replace(/-/g, '').toLowerCase();
   return hex.length === 32

@@ -558,5 +558,3 @@ export class PostgresStore implements EventStore {
     await this.pool.end();
   }
 }
-
-/** Why a row whose id is already stored is refused, or undefined when it is a repeat of the same event. */
