@@ -8,6 +8,7 @@ import * as rw from '../src/instrument/index.js';
 import { concurrent, happensBefore, stateChanges, taskOf } from './helpers/causality.js';
 import type { WireEvent } from './helpers/causality.js';
 import { TestCollector } from './helpers/collector.js';
+import { decodeRacewayClock, encodeRacewayClock } from '../src/propagation/raceway-clock.js';
 
 let collector: TestCollector;
 let gateway: RacewayClient; // Express
@@ -257,7 +258,20 @@ describe('middlewares', () => {
 });
 
 describe('the response clock', () => {
-  it('is on every response (implicit headers, writeHead, a writeHead wrapped by another module) without changing the response object', async () => {
+  // What our SDK's outbound calls carry (any value: the callee answers a caller that speaks raceway-clock).
+  const callerHeaders = {
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    'raceway-clock': encodeRacewayClock({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      parentSpanId: '00f067aa0ba902b7',
+      service: 'caller',
+      instance: 'c1',
+      clock: [['caller#c1', 3]],
+    }),
+  };
+
+  it('is on every response to a caller that sent one (implicit headers, writeHead, a writeHead wrapped by another module) without changing the response object', async () => {
     const client = RacewayClient.inMemory({ serviceName: 'clocked' });
     const owned: string[][] = [];
     const app = express();
@@ -285,17 +299,50 @@ describe('the response clock', () => {
     const url = await listen(http.createServer(app));
     const plainUrl = await listen(plain);
     for (const path of ['/implicit', '/explicit', '/json', '/wrapped']) {
-      const res = await fetch(`${url}${path}`);
+      const res = await fetch(`${url}${path}`, { headers: callerHeaders });
       await res.text();
-      expect(res.headers.get('raceway-clock'), path).toMatch(/^v1;[A-Za-z0-9_-]+$/);
+      const clock = decodeRacewayClock(res.headers.get('raceway-clock') ?? undefined);
+      // The handler's clock: it has seen the caller's component, and it is in the caller's trace.
+      expect(clock, path).toBeDefined();
+      expect(new Map(clock!.clock).get('caller#c1'), path).toBe(3);
+      expect(clock!.traceId, path).toBe('0af7651916cd43dd8448eb211c80319c');
       if (path === '/wrapped') expect(res.headers.get('x-wrapped')).toBe('yes');
       if (path === '/explicit') expect(res.status).toBe(201);
     }
     // Responses of the same process that no middleware saw get nothing.
-    const other = await fetch(plainUrl);
+    const other = await fetch(plainUrl, { headers: callerHeaders });
     expect(await other.text()).toBe('plain');
     expect(other.headers.get('raceway-clock')).toBeNull();
     // Our middleware gave no response an own writeHead (only the wrapping module did, on /wrapped).
     expect(owned).toEqual([[], [], [], ['writeHead']]);
+  });
+
+  it('is left off responses to callers that sent no raceway-clock (browsers, load balancers, other SDKs), by every middleware', async () => {
+    const client = RacewayClient.inMemory({ serviceName: 'unclocked' });
+    const app = express();
+    app.use(client.middleware());
+    app.get('/json', (_req, res) => void res.json({ ok: true }));
+    const expressUrl = await listen(http.createServer(app));
+    const nodeUrl = await listen(http.createServer(client.wrapHandler((_req, res) => res.end('ok'))));
+    const fastify = Fastify();
+    await fastify.register(client.fastifyPlugin());
+    fastify.get('/json', async () => ({ ok: true }));
+    await fastify.listen({ port: 0, host: '127.0.0.1' });
+    fastifyApps.push(fastify);
+    const fastifyUrl = `http://127.0.0.1:${(fastify.server.address() as AddressInfo).port}`;
+    for (const url of [`${expressUrl}/json`, nodeUrl, `${fastifyUrl}/json`]) {
+      // A W3C caller without our header: the trace continues, the response is as it would be without us.
+      const bare = await fetch(url, { headers: { traceparent: callerHeaders.traceparent } });
+      await bare.text();
+      expect(bare.status, url).toBe(200);
+      expect(bare.headers.get('raceway-clock'), url).toBeNull();
+      const clocked = await fetch(url, { headers: callerHeaders });
+      await clocked.text();
+      expect(clocked.headers.get('raceway-clock'), url).toMatch(/^v1;[A-Za-z0-9_-]+$/);
+    }
+    // Both kinds of request were recorded as requests of the caller's trace.
+    const requests = (client.memoryEvents() as WireEvent[]).filter((e) => e.kind.HttpRequest);
+    expect(requests).toHaveLength(6);
+    for (const r of requests) expect(r.trace_id).toBe('0af76519-16cd-43dd-8448-eb211c80319c');
   });
 });

@@ -27,8 +27,8 @@ function callListener(listener: Listener, self: unknown, args: unknown[]): unkno
  * objects Node's HTTP code works with on every request).
  */
 const bindings = new WeakMap<object, Binding>();
-/** Prototypes whose adders and removers look bindings up (patched once, on the first bound emitter). */
-const patched = new WeakSet<object>();
+/** Prototypes whose adders and removers look bindings up (patched once, on the first bound emitter); false: frozen. */
+const patched = new WeakMap<object, boolean>();
 /** `once` adds through `on`: only the outermost call wraps. */
 let adding = 0;
 
@@ -54,9 +54,14 @@ function override(proto: Record<string, unknown>, name: string, make: (original:
 }
 
 /** Gives the emitter's prototype adders and removers that consult `bindings` (the inherited ones do the work). */
-function patchPrototype(proto: Record<string, unknown>): void {
-  if (patched.has(proto)) return;
-  patched.add(proto);
+function patchPrototype(proto: Record<string, unknown>): boolean {
+  const known = patched.get(proto);
+  if (known !== undefined) return known;
+  if (Object.isFrozen(proto)) {
+    patched.set(proto, false);
+    return false;
+  }
+  patched.set(proto, true);
   for (const name of ADDERS)
     override(
       proto,
@@ -90,6 +95,7 @@ function patchPrototype(proto: Record<string, unknown>): void {
           return original.call(this, event, wrapped ?? listener);
         },
     );
+  return true;
 }
 
 /**
@@ -104,10 +110,7 @@ export function bindEmitter(emitter: EventEmitter, task: Task): void {
   try {
     if (bindings.has(emitter)) return;
     const proto = Object.getPrototypeOf(emitter) as Record<string, unknown> | null;
-    if (!proto || Object.isFrozen(proto)) return;
-    // An emitter with adders of its own would not reach the prototype's.
-    for (const name of ADDERS) if (Object.hasOwn(emitter, name)) return;
-    patchPrototype(proto);
+    if (!proto || !patchPrototype(proto)) return;
     bindings.set(emitter, { store: { task }, wrappers: undefined });
   } catch {
     // A frozen or exotic emitter stays as it is.

@@ -19,7 +19,7 @@ export function expressMiddleware(host: RequestHost) {
     let task;
     try {
       task = beginRequest(host, req.method, req.originalUrl ?? req.url, req.headers);
-      attachResponseClock(host, res, task);
+      attachResponseClock(host, req.headers, res, task);
       const t = task;
       res.once('finish', () => endRequest(host, t, res.statusCode, startedAt));
       bindEmitter(req, t);

@@ -44,7 +44,7 @@ export function fastifyPlugin(host: RequestHost) {
         request[kStarted] = performance.now();
         task = beginRequest(host, request.method, request.url, request.headers);
         request[kTask] = task;
-        attachResponseClock(host, reply.raw, task);
+        attachResponseClock(host, request.headers, reply.raw, task);
         bindEmitter(request.raw, task);
         bindEmitter(reply.raw, task);
       } catch {

@@ -105,29 +105,48 @@ function clockingWriteHead(original: WriteHead): WriteHead {
   };
 }
 
+/** How a response class's `writeHead` gets the clock: through its prototype (patched once), or per response. */
+const writeHeadRoutes = new WeakMap<object, 'prototype' | 'own'>();
+
+/** Patches the prototype that holds `res`'s `writeHead`, when it can be; says which way the clock goes. */
+function routeOf(res: ServerResponse): 'prototype' | 'own' {
+  const start = Object.getPrototypeOf(res) as object | null;
+  if (!start) return 'own';
+  let route = writeHeadRoutes.get(start);
+  if (route) return route;
+  let proto: object | null = start;
+  while (proto && !Object.hasOwn(proto, 'writeHead')) proto = Object.getPrototypeOf(proto) as object | null;
+  const own = proto ? Object.getOwnPropertyDescriptor(proto, 'writeHead') : undefined;
+  if (!proto || Object.isFrozen(proto) || !own || typeof own.value !== 'function' || !own.configurable) route = 'own';
+  else {
+    if (!patchedWriteHeads.has(proto)) {
+      patchedWriteHeads.add(proto);
+      Object.defineProperty(proto, 'writeHead', { ...own, value: clockingWriteHead(own.value as WriteHead) });
+    }
+    route = 'prototype';
+  }
+  writeHeadRoutes.set(start, route);
+  return route;
+}
+
 /**
  * Puts the handler's clock on the response (`raceway-clock`) when its headers are written, so the
- * caller's code after the response is ordered after what the handler did. Other SDKs ignore it. The
- * response object is not changed: the prototype that holds its `writeHead` (Node's own, which also writes
- * implicit headers through it) looks the response up, patched once; a wrapper installed on the response
- * later by another module calls through to it.
+ * caller's code after the response is ordered after what the handler did. Only a caller that sent a
+ * `raceway-clock` of its own reads it (our SDK's outbound calls; other SDKs ignore it), so other
+ * requests' responses are left as they are. The response object is not changed: the prototype that
+ * holds its `writeHead` (Node's own, which also writes implicit headers through it) looks the response
+ * up, patched once per class; a wrapper installed on the response later by another module calls
+ * through to it.
  */
-export function attachResponseClock(host: RequestHost, res: ServerResponse, task: Task): void {
-  let proto = Object.getPrototypeOf(res) as object | null;
-  while (proto && !Object.hasOwn(proto, 'writeHead')) proto = Object.getPrototypeOf(proto) as object | null;
+export function attachResponseClock(
+  host: RequestHost,
+  requestHeaders: IncomingHttpHeaders,
+  res: ServerResponse,
+  task: Task,
+): void {
+  if (requestHeaders[RACEWAY_CLOCK] === undefined) return;
   responseTasks.set(res, { host, task });
-  if (Object.hasOwn(res, 'writeHead') || !proto || Object.isFrozen(proto)) {
-    // Someone already wrapped this response's own writeHead, or the prototype cannot be patched.
+  // Someone already wrapped this response's own writeHead, or its class's cannot be patched.
+  if (Object.hasOwn(res, 'writeHead') || routeOf(res) === 'own')
     res.writeHead = clockingWriteHead(res.writeHead as WriteHead) as typeof res.writeHead;
-    return;
-  }
-  if (patchedWriteHeads.has(proto)) return;
-  patchedWriteHeads.add(proto);
-  const own = Object.getOwnPropertyDescriptor(proto, 'writeHead');
-  if (!own || typeof own.value !== 'function' || !own.configurable) {
-    res.writeHead = clockingWriteHead(res.writeHead as WriteHead) as typeof res.writeHead;
-    patchedWriteHeads.delete(proto);
-    return;
-  }
-  Object.defineProperty(proto, 'writeHead', { ...own, value: clockingWriteHead(own.value as WriteHead) });
 }

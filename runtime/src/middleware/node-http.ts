@@ -19,7 +19,7 @@ export function wrapHttpListener<Req extends IncomingMessage, Res extends Server
     let task: Task;
     try {
       task = beginRequest(host, req.method, req.url, req.headers);
-      attachResponseClock(host, res, task);
+      attachResponseClock(host, req.headers, res, task);
       res.once('finish', () => endRequest(host, task, res.statusCode, startedAt));
       bindEmitter(req, task);
       bindEmitter(res, task);
