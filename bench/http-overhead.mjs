@@ -5,67 +5,15 @@
 // (recording, serialising, sending) apart from the collector's, which shares this machine's cores; a fourth
 // sends them to it as standard events instead of compact batches.
 import { spawn } from 'node:child_process';
-import http from 'node:http';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import ts from 'typescript';
-import racewayTransformer from '@raceway/transformer';
-import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT } from '@raceway/protocol';
+import { compileService, startDiscardingCollector } from './lib/express-service.mjs';
 import { median } from './lib/harness.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(repo, 'test-output', 'bench-http');
-
-const SOURCE = `import express from 'express';
-import { RacewayClient } from '@raceway/runtime';
-const raceway = RacewayClient.fromEnv({ serviceName: 'bench-http' });
-/** @tracked */
-const accounts: Record<string, { balance: number; history: number[] }> = { alice: { balance: 1_000_000, history: [] }, bob: { balance: 0, history: [] } };
-/** @tracked */
-let requests = 0;
-const app = express();
-if (process.env.INSTRUMENTED === '1') app.use(raceway.middleware());
-app.get('/transfer', (_req, res) => {
-  requests++;
-  for (let i = 0; i < 3; i++) {
-    accounts.alice.balance -= 1;
-    accounts.bob.balance += 1;
-    if (accounts.alice.history.length > 100) accounts.alice.history.length = 0;
-    accounts.alice.history.push(accounts.alice.balance);
-  }
-  res.json({ alice: accounts.alice.balance, bob: accounts.bob.balance, requests });
-});
-const server = app.listen(0, '127.0.0.1', () => process.stdout.write('port ' + (server.address() as any).port + '\\n'));
-process.on('SIGTERM', async () => { server.close(); await raceway.shutdown(); process.stdout.write('stats ' + JSON.stringify(raceway.stats()) + '\\n'); process.exit(0); });
-`;
-
-function compile(instrument) {
-  const file = path.join(dir, 'app.ts');
-  writeFileSync(file, SOURCE);
-  const program = ts.createProgram([file], {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    esModuleInterop: true,
-    types: [],
-    skipLibCheck: true,
-  });
-  let js = '';
-  program.emit(
-    program.getSourceFile(file),
-    (n, text) => {
-      if (n.endsWith('.js')) js = text;
-    },
-    undefined,
-    false,
-    { before: instrument ? [racewayTransformer(program, { root: dir }, { ts })] : [] },
-  );
-  const target = path.join(dir, instrument ? 'instrumented.mjs' : 'plain.mjs');
-  writeFileSync(target, js);
-  return target;
-}
 
 function start(file, env) {
   // The SDK's own notices (queue full) go to stderr, ignored here: the counters are printed instead.
@@ -104,8 +52,8 @@ const load = (url, seconds) =>
 export async function httpOverhead({ quick = false } = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const plain = compile(false);
-  const instrumented = compile(true);
+  const plain = compileService(dir, 'plain', { instrument: false });
+  const instrumented = compileService(dir, 'instrumented', { instrument: true });
   const collector = spawn(
     process.execPath,
     [path.join(repo, 'server', 'bin', 'raceway.mjs'), 'serve', '--port', '0', '--db', path.join(dir, 'events.db')],
@@ -117,17 +65,7 @@ export async function httpOverhead({ quick = false } = {}) {
       if (m) resolve(m[1]);
     }),
   );
-  // Reads each batch to its end and acknowledges it, nothing more; it says it reads compact batches, as
-  // `raceway serve` does (the standard case turns them off in the SDK).
-  const discard = http.createServer((req, res) => {
-    req.on('data', () => {});
-    req.on('end', () =>
-      res
-        .writeHead(200, { 'content-type': 'application/json', [BATCH_FORMATS_HEADER]: COMPACT_BATCH_FORMAT })
-        .end('{"success":true,"data":null,"error":null}'),
-    );
-  });
-  await new Promise((resolve) => discard.listen(0, '127.0.0.1', resolve));
+  const discard = await startDiscardingCollector();
   const apps = {
     plain: await start(plain, { RACEWAY_ENABLED: 'false' }),
     instrumented: await start(instrumented, { INSTRUMENTED: '1', RACEWAY_ENDPOINT: endpoint }),

@@ -5,6 +5,7 @@ import { analysisAdversarial, analysisScaling } from './analysis.mjs';
 import { compactReadback } from './compact-readback.mjs';
 import { promiseWorkload } from './promise-workload.mjs';
 import { httpOverhead } from './http-overhead.mjs';
+import { httpInstructions } from './http-instructions.mjs';
 import { ingest } from './ingest.mjs';
 import { longRunning } from './long-running.mjs';
 import { instrumentation } from './instrumentation.mjs';
@@ -20,6 +21,7 @@ const benchmarks = [
   promiseWorkload,
   longRunning,
   httpOverhead,
+  httpInstructions,
   ingest,
   compactReadback,
   analysisScaling,

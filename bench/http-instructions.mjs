@@ -1,0 +1,129 @@
+// Machine instructions per request of the Express service of http-overhead.mjs, counted by valgrind's
+// callgrind after a warm-up: uninstrumented, with only the middleware (no tracked access), and fully
+// instrumented with its events sent to a collector that discards them. Unlike requests/s, an instruction
+// count does not move with what else the machine runs, so one run tells whether a change made the
+// per-request cost smaller. plain / instrumented approximates the requests/s ratio of a CPU-bound service
+// (it leaves out cache misses and the collector's share of the cores). Skipped where valgrind is missing.
+import { execFileSync, spawn } from 'node:child_process';
+import http from 'node:http';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileService, startDiscardingCollector } from './lib/express-service.mjs';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dir = path.join(repo, 'test-output', 'bench-http-instructions');
+
+function hasValgrind() {
+  try {
+    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends `count` GET requests, 20 at a time on keep-alive connections, as a load generator would. */
+async function drive(port, count) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+  const get = () =>
+    new Promise((resolve, reject) =>
+      http
+        .get({ host: '127.0.0.1', port, path: '/transfer', agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject),
+    );
+  let left = count;
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (left-- > 0) await get();
+    }),
+  );
+  agent.destroy();
+}
+
+/** Instructions per request of `file` (under `env`), counted over `measured` requests after `warm`. */
+async function instructionsPerRequest(name, file, env, warm, measured) {
+  const out = path.join(dir, `${name}.callgrind`);
+  const child = spawn(
+    'valgrind',
+    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, file],
+    { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let printed = '';
+  const port = await new Promise((resolve, reject) => {
+    child.on('exit', () => reject(new Error(`${name}: the service exited before listening`)));
+    child.stdout.on('data', (chunk) => {
+      printed += String(chunk);
+      const m = /port (\d+)/.exec(printed);
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  await drive(port, warm);
+  const control = (...args) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
+  control('-i', 'on');
+  await drive(port, measured);
+  control('-i', 'off');
+  control('-d');
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.on('close', resolve));
+  // The dump on request is written beside the final one, with a numbered suffix.
+  const dump = readdirSync(dir).find((f) => f.startsWith(`${name}.callgrind.`));
+  const totals = /^totals: (\d+)/m.exec(readFileSync(path.join(dir, dump), 'utf8'));
+  if (!totals) throw new Error(`${name}: no totals in the callgrind dump`);
+  return Number(totals[1]) / measured;
+}
+
+export async function httpInstructions({ quick = false } = {}) {
+  if (!hasValgrind()) {
+    process.stdout.write('\nHTTP instructions: skipped (valgrind is not installed)\n');
+    return [];
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const plain = compileService(dir, 'plain', { instrument: false });
+  const instrumented = compileService(dir, 'instrumented', { instrument: true });
+  const middleware = compileService(dir, 'middleware', { instrument: true, tracked: false });
+  const discard = await startDiscardingCollector();
+  const endpoint = `http://127.0.0.1:${discard.address().port}`;
+  const warm = quick ? 1_500 : 8_000;
+  const measured = quick ? 300 : 4_000;
+  const cases = [
+    ['plain', plain, { RACEWAY_ENABLED: 'false' }],
+    ['middleware', middleware, { INSTRUMENTED: '1', RACEWAY_ENDPOINT: endpoint }],
+    ['instrumented', instrumented, { INSTRUMENTED: '1', RACEWAY_ENDPOINT: endpoint }],
+  ];
+  const per = {};
+  try {
+    for (const [name, file, env] of cases) per[name] = await instructionsPerRequest(name, file, env, warm, measured);
+  } finally {
+    discard.close();
+  }
+  const k = (n) => `${(n / 1000).toFixed(0).padStart(6)}k`;
+  process.stdout.write(
+    `\nHTTP instructions per request (callgrind, ${measured} requests after ${warm}, 20 in flight; events to a discarding collector)\n` +
+      `  uninstrumented               ${k(per.plain)}   1.00x\n` +
+      `  middleware only (2 events)   ${k(per.middleware)}   ${(per.middleware / per.plain).toFixed(2)}x   (+${k(per.middleware - per.plain).trim()})\n` +
+      `  instrumented (28 events)     ${k(per.instrumented)}   ${(per.instrumented / per.plain).toFixed(2)}x   (+${k(per.instrumented - per.plain).trim()}; plain / instrumented ${(per.plain / per.instrumented).toFixed(2)}x)\n`,
+  );
+  return [
+    {
+      benchmark: 'HTTP instructions',
+      metric: 'plain / instrumented instr/req',
+      ratio: per.plain / per.instrumented,
+      target: '>= 0.90x',
+    },
+    {
+      benchmark: 'HTTP instructions',
+      metric: 'plain / middleware-only instr/req',
+      ratio: per.plain / per.middleware,
+      target: 'info',
+    },
+  ];
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url))
+  await httpInstructions({ quick: process.argv.includes('--quick') });
