@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { VectorClock } from '../src/clock/vector-clock.js';
 import { newRootTask, newTrace } from '../src/context/storage.js';
 import { buildOutgoing, extractIncoming } from '../src/propagation/headers.js';
-import { traceIdToUuid, uuidToTraceId } from '../src/propagation/ids.js';
+import { newSpanId, newTraceId, traceIdToUuid, uuidToTraceId } from '../src/propagation/ids.js';
 import { CLOCK_HEADER_BUDGET, decodeRacewayClock, encodeRacewayClock } from '../src/propagation/raceway-clock.js';
 import { formatTraceparent, parseTraceparent } from '../src/propagation/traceparent.js';
 import { parseTracestate } from '../src/propagation/tracestate.js';
@@ -62,6 +62,30 @@ describe('traceparent', () => {
         expect(parsed === undefined).toBe(zero.test(traceId) || zero.test(spanId));
       }),
     );
+  });
+});
+
+describe('trace and span ids', () => {
+  it('are lowercase hex of the right length, non-zero and distinct across many refills of the random pool', () => {
+    // 3 000 trace ids and 3 000 span ids, drawn alternately as requests do, take 72 000 random bytes: the
+    // 4 KiB pool is refilled ~17 times, at offsets that a trace id does not fit exactly.
+    const traces: string[] = [];
+    const spans: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      traces.push(newTraceId());
+      spans.push(newSpanId());
+    }
+    for (const id of traces) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    for (const id of spans) expect(id).toMatch(/^[0-9a-f]{16}$/);
+    expect(new Set(traces).size).toBe(traces.length);
+    expect(new Set(spans).size).toBe(spans.length);
+    expect(traces).not.toContain('0'.repeat(32));
+    // A traceparent made of them is valid W3C.
+    expect(parseTraceparent(formatTraceparent(traces[0]!, spans[0]!))).toEqual({
+      traceId: traces[0],
+      spanId: spans[0],
+      flags: '01',
+    });
   });
 });
 

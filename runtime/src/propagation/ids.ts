@@ -2,19 +2,22 @@ import { randomBytes } from 'node:crypto';
 
 const HEX32 = /^[0-9a-f]{32}$/;
 
-// Random bytes are drawn 4 KiB at a time: one call per request to the system generator costs more
-// than the rest of a request's bookkeeping.
-const POOL_SIZE = 4096;
-let pool = randomBytes(POOL_SIZE);
+// Random bytes are drawn 4 KiB at a time and kept as hex text: one call per request to the system
+// generator, or a hex conversion per id, costs more than the rest of a request's bookkeeping.
+const POOL_BYTES = 4096;
+let pool = randomBytes(POOL_BYTES).toString('hex');
 let offset = 0;
+const ZERO_TRACE = '0'.repeat(32);
+const ZERO_SPAN = '0'.repeat(16);
 
 function randomHex(bytes: number): string {
-  if (offset + bytes > POOL_SIZE) {
-    pool = randomBytes(POOL_SIZE);
+  const chars = bytes * 2;
+  if (offset + chars > pool.length) {
+    pool = randomBytes(POOL_BYTES).toString('hex');
     offset = 0;
   }
-  const hex = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
+  const hex = pool.slice(offset, offset + chars);
+  offset += chars;
   return hex;
 }
 
@@ -22,7 +25,7 @@ function randomHex(bytes: number): string {
 export function newTraceId(): string {
   for (;;) {
     const id = randomHex(16);
-    if (id !== '0'.repeat(32)) return id;
+    if (id !== ZERO_TRACE) return id;
   }
 }
 
@@ -30,7 +33,7 @@ export function newTraceId(): string {
 export function newSpanId(): string {
   for (;;) {
     const id = randomHex(8);
-    if (id !== '0'.repeat(16)) return id;
+    if (id !== ZERO_SPAN) return id;
   }
 }
 
@@ -42,6 +45,6 @@ export function traceIdToUuid(hex32: string): string {
 /** UUID form (any case, with or without dashes) → 32 lowercase hex, or undefined. */
 export function uuidToTraceId(uuid: string): string | undefined {
   const hex = uuid.replace(/-/g, '').toLowerCase();
-  if (!HEX32.test(hex) || hex === '0'.repeat(32)) return undefined;
+  if (!HEX32.test(hex) || hex === ZERO_TRACE) return undefined;
   return hex;
 }
