@@ -109,12 +109,13 @@ export async function httpInstructions({ quick = false } = {}) {
       `  middleware only (2 events)   ${k(per.middleware)}   ${(per.middleware / per.plain).toFixed(2)}x   (+${k(per.middleware - per.plain).trim()})\n` +
       `  instrumented (28 events)     ${k(per.instrumented)}   ${(per.instrumented / per.plain).toFixed(2)}x   (+${k(per.instrumented - per.plain).trim()}; plain / instrumented ${(per.plain / per.instrumented).toFixed(2)}x)\n`,
   );
+  // A quick run measures before the compiler is done with the service: its ratio says nothing about the target.
   return [
     {
       benchmark: 'HTTP instructions',
       metric: 'plain / instrumented instr/req',
       ratio: per.plain / per.instrumented,
-      target: '>= 0.90x',
+      target: quick ? 'none (quick run: still warming up)' : '>= 0.90x',
     },
     {
       benchmark: 'HTTP instructions',
