@@ -87,3 +87,5 @@ export async function outage({ quick = false } = {}) {
     },
   ];
 }
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await outage({ quick: process.argv.includes('--quick') });
