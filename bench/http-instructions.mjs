@@ -14,14 +14,24 @@ import { compileService, startDiscardingCollector } from './lib/express-service.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(repo, 'test-output', 'bench-http-instructions');
 
-function hasValgrind() {
+/** Why the benchmark cannot run here, or undefined when valgrind can run this Node. */
+function whyNotHere() {
   try {
-    execFileSync('valgrind', ['--version'], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['--version'], { stdio: 'ignore' });
-    return true;
   } catch {
-    return false;
+    return 'valgrind is not installed';
   }
+  try {
+    // Some CPUs or Node builds use instructions valgrind does not know: then nothing here can be counted.
+    execFileSync('valgrind', ['--tool=none', '--error-exitcode=1', process.execPath, '-e', '0'], { stdio: 'pipe' });
+  } catch (error) {
+    const said = String(error.stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-1)[0];
+    return `valgrind cannot run ${process.execPath}${said ? ` (${said})` : ''}`;
+  }
+  return undefined;
 }
 
 /** Sends `count` GET requests, 20 at a time on keep-alive connections, as a load generator would. */
@@ -51,25 +61,34 @@ async function instructionsPerRequest(name, file, env, warm, measured) {
   const child = spawn(
     'valgrind',
     ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, file],
-    { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] },
+    { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let printed = '';
-  const port = await new Promise((resolve, reject) => {
-    child.on('exit', () => reject(new Error(`${name}: the service exited before listening`)));
-    child.stdout.on('data', (chunk) => {
-      printed += String(chunk);
-      const m = /port (\d+)/.exec(printed);
-      if (m) resolve(Number(m[1]));
+  let said = '';
+  child.stderr.on('data', (chunk) => (said = (said + String(chunk)).slice(-2000)));
+  try {
+    const port = await new Promise((resolve, reject) => {
+      child.on('exit', () =>
+        reject(new Error(`${name}: the service exited before listening under valgrind: ${said.trim().slice(-500)}`)),
+      );
+      child.stdout.on('data', (chunk) => {
+        printed += String(chunk);
+        const m = /port (\d+)/.exec(printed);
+        if (m) resolve(Number(m[1]));
+      });
     });
-  });
-  await drive(port, warm);
-  const control = (...args) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
-  control('-i', 'on');
-  await drive(port, measured);
-  control('-i', 'off');
-  control('-d');
-  child.kill('SIGKILL');
-  await new Promise((resolve) => child.on('close', resolve));
+    await drive(port, warm);
+    const control = (...args) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' });
+    control('-i', 'on');
+    await drive(port, measured);
+    control('-i', 'off');
+    control('-d');
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.on('close', resolve));
+    }
+  }
   // The dump on request is written beside the final one, with a numbered suffix.
   const dump = readdirSync(dir).find((f) => f.startsWith(`${name}.callgrind.`));
   const totals = /^totals: (\d+)/m.exec(readFileSync(path.join(dir, dump), 'utf8'));
@@ -78,8 +97,9 @@ async function instructionsPerRequest(name, file, env, warm, measured) {
 }
 
 export async function httpInstructions({ quick = false } = {}) {
-  if (!hasValgrind()) {
-    process.stdout.write('\nHTTP instructions: skipped (valgrind is not installed)\n');
+  const why = whyNotHere();
+  if (why) {
+    process.stdout.write(`\nHTTP instructions: skipped (${why})\n`);
     return [];
   }
   rmSync(dir, { recursive: true, force: true });
