@@ -125,6 +125,69 @@ export function compactBody(sender, n, size = BATCH) {
   });
 }
 
+/** Events per request in `runsBody`: the HTTP benchmark's handler records 28. */
+const PER_REQUEST = 28;
+
+/**
+ * Request-shaped compact batches: each request's events come from a handler without an await (one task,
+ * one segment, consecutive sequence numbers): version 2 puts them in one run, as our SDK sends them to this
+ * server; version 1 writes each event out. Traces stay spread as in `body` (5 000 open at once); reads and
+ * writes alternate over 50 variables.
+ */
+export function requestsBody(sender, n, size, version) {
+  const strings = [];
+  const index = new Map();
+  const str = (s) => {
+    if (!index.has(s)) index.set(s, strings.push(s) - 1);
+    return index.get(s);
+  };
+  const traces = [];
+  const tasks = [];
+  const clocks = [];
+  const runs = [];
+  const events = [];
+  let run;
+  for (let i = 0; i < size; i++) {
+    const seq = n * size + i + 1;
+    const request = Math.floor((seq - 1) / PER_REQUEST);
+    if (!run || (seq - 1) % PER_REQUEST === 0) {
+      const trace = request % 5000;
+      const t =
+        traces.push([
+          `${String(trace).padStart(8, '0')}-0000-4000-8000-${String(request).padStart(12, '0')}`,
+          `${String(request).padStart(16, '0')}`,
+          null,
+        ]) - 1;
+      const task = tasks.push([str(`p.${request}`), -1, str(`p.${request}`), 0, t]) - 1;
+      const clock = clocks.push([str(`p.${request}`), 1, str('p.0'), 3]) - 1;
+      run = [seq, task, 0, request, i, clock, [], -1];
+      runs.push(run);
+    }
+    const write = seq % 2;
+    const change = write
+      ? [1, str(`accounts.u${seq % 50}.balance`), str('src/bank.ts:12:5'), 100, 90]
+      : [0, str(`accounts.u${seq % 50}.balance`), str('src/bank.ts:11:5'), 100];
+    if (version === 2) run.push(change[0] * 2 + write, ...change.slice(1));
+    else events.push([seq, run[1], seq === run[0] ? 0 : seq - 1, run[3], run[4], run[5], [], -1, change]);
+  }
+  return JSON.stringify({
+    raceway_batch: version,
+    id_prefix: `${String(sender).padStart(8, '0')}-0000-8000-`,
+    process: `p${sender}`,
+    process_id: 1,
+    service_name: 'bench',
+    environment: 'bench',
+    instance_id: 'bench-1',
+    tags: { sdk_language: 'typescript' },
+    strings,
+    traces,
+    tasks,
+    clocks,
+    t0: 1_796_000_000_000_000 + n,
+    ...(version === 2 ? { runs } : { events }),
+  });
+}
+
 const machineTicks = () =>
   os.cpus().reduce(
     (t, c) => ({
@@ -184,10 +247,14 @@ async function measure(label, store, instances, { quick, form = 'standard' }) {
   for (let i = 0; i < instances; i++) servers.push(await startServe(store));
   const warmup = quick ? 50 : 500;
   const measured = quick ? 200 : 6000;
-  const size = form === 'compact-1000' ? 10 * BATCH : BATCH;
+  const size = form.endsWith('-1000') ? 10 * BATCH : BATCH;
   const count = Math.ceil(((warmup + measured) * BATCH) / size);
   const bodies = Array.from({ length: count }, (_, n) =>
-    form === 'standard' ? body(n % 4, n) : compactBody(n % 4, n, size),
+    form === 'standard'
+      ? body(n % 4, n)
+      : form.startsWith('requests')
+        ? requestsBody(n % 4, n, size, form.startsWith('requests-v2') ? 2 : 1)
+        : compactBody(n % 4, n, size),
   );
   const warm = Math.ceil((warmup * BATCH) / size);
   const share = (list) => servers.map((_, i) => list.filter((__, k) => k % instances === i));
@@ -249,8 +316,9 @@ export async function ingest({ quick = false } = {}) {
   const rows = [];
   const sqlite = await measure('SQLite, 1 instance', path.join(dir, 'bench.db'), 1, { quick });
   rows.push({ benchmark: 'ingest', metric: 'SQLite events/s vs 100k target', ratio: sqlite / 100000, target: '>= 1x' });
-  // The compact form our SDK sends to this server: per-batch tables, numbers as numbers.
-  for (const form of ['compact-100', 'compact-1000']) {
+  // The compact forms: per-batch tables, numbers as numbers (version 1, one array per event), and version 2,
+  // what our SDK sends this server (a request's events in one run).
+  for (const form of ['compact-100', 'compact-1000', 'requests-v1-1000', 'requests-v2-1000']) {
     const rate = await measure(`SQLite, ${form}`, path.join(dir, `${form}.db`), 1, { quick, form });
     rows.push({
       benchmark: 'ingest',

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import racewayTransformer from '@raceway/transformer';
-import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT } from '@raceway/protocol';
+import { BATCH_FORMATS_HEADER, COMPACT_FORMATS } from '@raceway/protocol';
 
 const SOURCE = `import express from 'express';
 import { RacewayClient } from '@raceway/runtime';
@@ -68,7 +68,7 @@ export async function startDiscardingCollector() {
     req.on('data', () => {});
     req.on('end', () =>
       res
-        .writeHead(200, { 'content-type': 'application/json', [BATCH_FORMATS_HEADER]: COMPACT_BATCH_FORMAT })
+        .writeHead(200, { 'content-type': 'application/json', [BATCH_FORMATS_HEADER]: COMPACT_FORMATS })
         .end('{"success":true,"data":null,"error":null}'),
     );
   });

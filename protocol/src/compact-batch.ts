@@ -10,18 +10,44 @@ import { ACCESS_TYPES, RACEWAY_BLOCK_VERSION } from './event.js';
  *   number (as the SDK makes them);
  * - tables, per batch, of the strings events repeat (variables, locations, task ids, lock ids, clock
  *   components), the traces, the tasks and the clock snapshots; events refer to rows by index;
- * - per event: `[seq, task, prev_seq, segment, dt_us, clock, locks, component, kind]`, where `kind` is
- *   `[access, variable, location, old_value, new_value?]` for a state change (no `new_value`: the same as
- *   the old, as reads are) and the standard `{ "Variant": {...} }` object for every other event.
+ * - version 1 (`events`), per event: `[seq, task, prev_seq, segment, dt_us, clock, locks, component, kind]`,
+ *   where `kind` is `[access, variable, location, old_value, new_value?]` for a state change (no
+ *   `new_value`: the same as the old, as reads are) and the standard `{ "Variant": {...} }` object for
+ *   every other event;
+ * - version 2 (`runs`): the events one task recorded back to back (consecutive sequence numbers, each the
+ *   previous one's successor, one segment, time, clock, lock set and component) share those fields once:
+ *   `[seq, task, prev_seq, segment, dt_us, clock, locks, component, item, item, ...]`, where each item is
+ *   one event, a state change written flat as `code, variable, location, old_value[, new_value]`
+ *   (`code` = access × 2, + 1 when `new_value` follows) and any other event as its `{ "Variant": {...} }`
+ *   object. Event k of a run has sequence number `seq + k`, and `prev_seq` from the second on is the event
+ *   before it. A server-side request handler with no `await` records all of its events as one run.
  *
  * `decodeCompactBatch` gives back exactly the standard events the SDK would have sent.
  */
 export const COMPACT_BATCH_VERSION = 1;
+/** The compact form whose events go in runs (see above). */
+export const COMPACT_RUNS_VERSION = 2;
+/** The compact versions this package reads and writes, newest first. */
+export const COMPACT_VERSIONS = [COMPACT_RUNS_VERSION, COMPACT_BATCH_VERSION] as const;
+export type CompactVersion = (typeof COMPACT_VERSIONS)[number];
 
 /** The reply header by which a collector says which batch forms it reads besides standard events. */
 export const BATCH_FORMATS_HEADER = 'x-raceway-batch-formats';
-/** The value naming this compact form in `BATCH_FORMATS_HEADER`. */
-export const COMPACT_BATCH_FORMAT = `compact-${COMPACT_BATCH_VERSION}`;
+/** The value naming a compact form in `BATCH_FORMATS_HEADER`. */
+export const compactFormat = (version: CompactVersion): string => `compact-${version}`;
+/** The value naming the first compact form in `BATCH_FORMATS_HEADER`. */
+export const COMPACT_BATCH_FORMAT = compactFormat(COMPACT_BATCH_VERSION);
+/** What a server that reads every compact form of this package says in `BATCH_FORMATS_HEADER`. */
+export const COMPACT_FORMATS = COMPACT_VERSIONS.map(compactFormat).join(', ');
+
+/**
+ * The newest compact version a `BATCH_FORMATS_HEADER` value (a comma-separated list) names that this
+ * package writes; undefined when it names none.
+ */
+export function newestCompactVersion(formats: string): CompactVersion | undefined {
+  const named = new Set(formats.split(',').map((f) => f.trim().toLowerCase()));
+  return COMPACT_VERSIONS.find((v) => named.has(compactFormat(v)));
+}
 
 /** `[trace_uuid, span_id, upstream_span_id]` */
 export type CompactTrace = [trace: string, span: string, upstream: string | null];
@@ -48,8 +74,27 @@ export type CompactEvent = [
   kind: CompactStateChange | Record<string, unknown>,
 ];
 
-export interface CompactBatch {
-  raceway_batch: typeof COMPACT_BATCH_VERSION;
+/**
+ * A run of events (version 2): the first event's `[seq, task, prev_seq, segment, dt_us, clock, locks,
+ * component]`, then each event's items (see above).
+ */
+export type CompactRun = [
+  seq: number,
+  task: number,
+  prevSeq: number,
+  segment: number,
+  dtUs: number,
+  clock: number,
+  locks: number[],
+  component: number,
+  ...items: unknown[],
+];
+
+/** The fields a run's events share: its length before the first item. */
+export const RUN_HEADER_LENGTH = 8;
+
+/** A batch's header and tables, the same in every version. */
+interface CompactBatchBase {
   /** The fixed first part of the process's event ids, `xxxxxxxx-xxxx-8xxx-`. */
   id_prefix: string;
   process: string;
@@ -65,7 +110,69 @@ export interface CompactBatch {
   clocks: number[][];
   /** The first event's `time_us`; events carry the difference. */
   t0: number;
+}
+
+export interface CompactBatch extends CompactBatchBase {
+  raceway_batch: typeof COMPACT_BATCH_VERSION;
   events: CompactEvent[];
+}
+
+export interface CompactRunsBatch extends CompactBatchBase {
+  raceway_batch: typeof COMPACT_RUNS_VERSION;
+  runs: CompactRun[];
+}
+
+/** Why a version 2 batch's runs cannot be read as events (its items no longer say where an event ends). */
+export class CompactRunsError extends Error {}
+
+/**
+ * The events of a version 2 batch in the version 1 form, in order: what the checks and the decoder read.
+ * Only the layout is checked here (a run must be an array of its header and whole items); the fields are
+ * copied as they came, for the same checks as version 1 events. Throws CompactRunsError.
+ */
+export function eventsOfRuns(runs: unknown): CompactEvent[] {
+  if (!Array.isArray(runs)) throw new CompactRunsError('/runs must be an array');
+  const events: CompactEvent[] = [];
+  for (let r = 0; r < runs.length; r++) {
+    const run: unknown = runs[r];
+    if (!Array.isArray(run) || run.length <= RUN_HEADER_LENGTH)
+      throw new CompactRunsError(
+        `/runs/${r} must be [seq, task, prev_seq, segment, dt_us, clock, locks, component, event, ...]`,
+      );
+    const [seq, task, prevSeq, segment, dtUs, clock, locks, component] = run as CompactEvent;
+    let k = 0;
+    for (let i = RUN_HEADER_LENGTH; i < run.length; k++) {
+      const item: unknown = run[i];
+      let kind: CompactEvent[8];
+      if (typeof item === 'number') {
+        const withNew = (item & 1) === 1;
+        const end = i + (withNew ? 5 : 4);
+        if (!Number.isInteger(item) || item < 0 || item >= 2 * ACCESS_TYPES.length || end > run.length)
+          throw new CompactRunsError(
+            `/runs/${r}/${i} must be a state change: code (access × 2, + 1 with a new value), variable, location, old value[, new value]`,
+          );
+        kind = withNew
+          ? [item >> 1, run[i + 1], run[i + 2], run[i + 3], run[i + 4]]
+          : [item >> 1, run[i + 1], run[i + 2], run[i + 3]];
+        i = end;
+      } else if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+        kind = item as Record<string, unknown>;
+        i++;
+      } else throw new CompactRunsError(`/runs/${r}/${i} must be a state change code or an event kind object`);
+      events.push([
+        typeof seq === 'number' ? seq + k : seq,
+        task,
+        k === 0 ? prevSeq : typeof seq === 'number' ? seq + k - 1 : prevSeq,
+        segment,
+        dtUs,
+        clock,
+        locks,
+        component,
+        kind,
+      ]);
+    }
+  }
+  return events;
 }
 
 /** Whether a parsed body is a compact batch (of any version: the reader refuses versions it does not know). */
@@ -101,8 +208,9 @@ export function timestampOf(timeUs: number): string {
  * server refused at ingest (a bad index, say) may not decode: its position holds undefined. Objects are
  * made fresh for each event except values, which events of one batch may share.
  */
-export function decodeCompactBatch(batch: CompactBatch): Array<WireEvent | undefined> {
+export function decodeCompactBatch(batch: CompactBatch | CompactRunsBatch): Array<WireEvent | undefined> {
   const { strings } = batch;
+  const events = batch.raceway_batch === COMPACT_RUNS_VERSION ? eventsOfRuns(batch.runs) : batch.events;
   const metadata = batch.tasks.map(([id, , , , trace]) => {
     const [, span, upstream] = batch.traces[trace]!;
     return {
@@ -121,7 +229,7 @@ export function decodeCompactBatch(batch: CompactBatch): Array<WireEvent | undef
     for (let i = 0; i < flat.length; i += 2) pairs.push([strings[flat[i]!]!, flat[i + 1]!]);
     return pairs;
   });
-  return batch.events.map((event) => {
+  return events.map((event) => {
     try {
       return decodeEvent(event);
     } catch {

@@ -6,12 +6,29 @@ export { EVENT_LEVELS, eventSchema, FIELD_LIMITS, MAX_VALUE_DEPTH } from './sche
 export { ARRAY_MUTATORS, MAP_READS, MAP_WRITES, MUTATING_METHODS, SET_WRITES } from './collections.js';
 export type { Hold, Schedule } from './explore-schedule.js';
 export { checkSchedule, EXPLORE_ENV, MAX_HOLD_MS } from './explore-schedule.js';
-export type { CompactBatch, CompactEvent, CompactStateChange, CompactTask, CompactTrace } from './compact-batch.js';
+export type {
+  CompactBatch,
+  CompactEvent,
+  CompactRun,
+  CompactRunsBatch,
+  CompactStateChange,
+  CompactTask,
+  CompactTrace,
+  CompactVersion,
+} from './compact-batch.js';
 export {
   BATCH_FORMATS_HEADER,
   COMPACT_BATCH_FORMAT,
   COMPACT_BATCH_VERSION,
+  COMPACT_FORMATS,
+  COMPACT_RUNS_VERSION,
+  COMPACT_VERSIONS,
+  compactFormat,
+  CompactRunsError,
   decodeCompactBatch,
+  eventsOfRuns,
+  newestCompactVersion,
+  RUN_HEADER_LENGTH,
   eventIdOf,
   isCompactBatch,
   timestampOf,

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CompactBatch } from '@raceway/protocol';
-import { COMPACT_BATCH_FORMAT, decodeCompactBatch } from '@raceway/protocol';
+import type { CompactBatch, CompactRunsBatch, CompactVersion } from '@raceway/protocol';
+import { COMPACT_FORMATS, decodeCompactBatch, eventsOfRuns } from '@raceway/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RacewayClient } from '../src/index.js';
 import { BatchEncoder } from '../src/export/batch-body.js';
@@ -50,7 +50,10 @@ async function workload(): Promise<{ client: RacewayClient; records: EventRecord
 /** The identity an in-memory client's standard events were made with. */
 type Identity = { serviceName: string; environment: string; instanceId: string; module: string };
 
-describe('the compact batch', () => {
+/** A compact body as parsed JSON. */
+const parsed = (body: Buffer) => JSON.parse(body.toString('utf8')) as CompactBatch | CompactRunsBatch;
+
+describe.each([1, 2] as CompactVersion[])('the compact batch, version %i', (version) => {
   it('decodes to exactly the standard events of the same records', async () => {
     const { client, records } = await workload();
     const standard = client.memoryEvents();
@@ -60,13 +63,14 @@ describe('the compact batch', () => {
     );
     // The identity the in-memory client used for its standard events.
     const own = (client as unknown as { identity: Identity }).identity;
-    const { bodies, unencodable } = new BatchEncoder(own, new Redactor([/^secret.*$/])).encode(records, true);
+    const { bodies, unencodable } = new BatchEncoder(own, new Redactor([/^secret.*$/])).encode(records, version);
     expect(unencodable).toBe(0);
     expect(bodies.map((b) => b.format)).toEqual(['compact']);
-    const decoded = decodeCompactBatch(JSON.parse(bodies[0]!.body.toString('utf8')) as CompactBatch);
-    expect(decoded).toEqual(standard);
+    const batch = parsed(bodies[0]!.body);
+    expect(batch.raceway_batch).toBe(version);
+    expect(decodeCompactBatch(batch)).toEqual(standard);
     // And smaller: the point of it.
-    const standardBytes = new BatchEncoder(own, new Redactor([/^secret.*$/])).encode(records, false).bodies[0]!.body
+    const standardBytes = new BatchEncoder(own, new Redactor([/^secret.*$/])).encode(records, undefined).bodies[0]!.body
       .length;
     expect(bodies[0]!.body.length).toBeLessThan(standardBytes / 2);
   });
@@ -75,10 +79,11 @@ describe('the compact batch', () => {
     const { client, records } = await workload();
     const own = (client as unknown as { identity: Identity }).identity;
     const encoder = new BatchEncoder(own, new Redactor([/^secret.*$/]));
-    const [body] = encoder.encode(records, true).bodies;
+    const [body] = encoder.encode(records, version).bodies;
     const halves = encoder.split(body!)!;
     expect(halves.map((h) => h.count)).toEqual([Math.ceil(records.length / 2), Math.floor(records.length / 2)]);
-    const decoded = halves.flatMap((h) => decodeCompactBatch(JSON.parse(h.body.toString()) as CompactBatch));
+    expect(halves.map((h) => parsed(h.body).raceway_batch)).toEqual([version, version]);
+    const decoded = halves.flatMap((h) => decodeCompactBatch(parsed(h.body)));
     expect(decoded).toEqual(client.memoryEvents());
     const standard = encoder.asStandard(body!);
     expect(standard.map((b) => b.format)).toEqual(['standard']);
@@ -86,11 +91,65 @@ describe('the compact batch', () => {
   });
 });
 
+describe('the runs of a version 2 batch', () => {
+  it('hold what a task recorded back to back, and break where a shared field changes', async () => {
+    const client = RacewayClient.inMemory({ serviceName: 'runs' });
+    let balance = 100;
+    const handler = () => {
+      for (let i = 0; i < 5; i++) {
+        client.trackStateChange('balance', balance, balance, 'Read', 'src/a.ts:1:1');
+        client.trackStateChange('balance', balance, --balance, 'Write', 'src/a.ts:1:1');
+      }
+    };
+    // Two requests without an await: one run each. Then one with an await between two accesses: the
+    // access after it starts a run of its own (a new segment), and so does a lock's inside.
+    await client.startTrace('a', async () => handler());
+    await client.startTrace('b', async () => handler());
+    await client.startTrace('c', async () => {
+      client.trackStateChange('balance', balance, balance, 'Read', 'src/a.ts:2:1');
+      await new Promise((r) => setTimeout(r, 1));
+      client.trackStateChange('balance', balance, --balance, 'Write', 'src/a.ts:3:1');
+      await client.withLock('account', async () => {
+        client.trackStateChange('balance', balance, --balance, 'Write', 'src/a.ts:4:1');
+      });
+    });
+    // Without an await, the run still breaks where the lock set or the clock changes: a lock taken and
+    // given back, a timer forked between two accesses.
+    await client.startTrace('d', async () => {
+      client.trackStateChange('balance', balance, balance, 'Read', 'src/a.ts:5:1');
+      client.trackLockAcquire('ledger');
+      client.trackStateChange('balance', balance, --balance, 'Write', 'src/a.ts:6:1');
+      client.trackLockRelease('ledger');
+      client.trackStateChange('balance', balance, balance, 'Read', 'src/a.ts:7:1');
+      setTimeout(() => undefined, 0);
+      client.trackStateChange('balance', balance, balance, 'Read', 'src/a.ts:8:1');
+    });
+    const records = (client as unknown as { memory: { records: EventRecord[] } }).memory.records;
+    const own = (client as unknown as { identity: Identity }).identity;
+    const batch = parsed(
+      new BatchEncoder(own, new Redactor([])).encode(records, 2).bodies[0]!.body,
+    ) as CompactRunsBatch;
+    const sizes = batch.runs.map((run) => eventsOfRuns([run]).length);
+    // Each: the traced call startTrace records, then the ten accesses.
+    expect(sizes.slice(0, 2)).toEqual([11, 11]);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(records.length);
+    // Every run's events really share the run's fields: decoded, they equal the standard events.
+    expect(decodeCompactBatch(batch)).toEqual(client.memoryEvents());
+    // Trace d's run broke at the lock, at its release and at the timer: three runs at least.
+    const d = client.memoryEvents().at(-1)!.trace_id;
+    const traceOf = (run: (typeof batch.runs)[number]) => batch.traces[batch.tasks[run[1]]![4]]![0];
+    expect(batch.runs.filter((run) => traceOf(run) === d).length).toBeGreaterThanOrEqual(3);
+  });
+});
+
 /** A collector that records each body's form and answers as told. */
 class Collector {
-  readonly bodies: Array<{ compact: boolean; events: number }> = [];
+  /** Each body's form (0: standard, else the compact version) and how many events it carried. */
+  readonly bodies: Array<{ compact: number; events: number }> = [];
   /** The formats header it sends back (undefined: none, like other collectors). */
-  formats: string | undefined = COMPACT_BATCH_FORMAT;
+  formats: string | undefined = COMPACT_FORMATS;
+  /** The formats header it sends back after `advertiseFor` replies. */
+  laterFormats: string | undefined;
   /** Refuse compact bodies with this status. */
   refuseCompact: number | undefined;
   /** Says it reads compact batches on this many replies, then no more (another collector took its place). */
@@ -99,15 +158,19 @@ class Collector {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { events?: unknown[] } & Partial<CompactBatch>;
-      const compact = 'raceway_batch' in body;
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { events?: unknown[] } & Partial<
+        CompactBatch | CompactRunsBatch
+      >;
+      const compact = body.raceway_batch ?? 0;
       if (compact && this.refuseCompact) {
         res.writeHead(this.refuseCompact).end('{"success":false}');
         return;
       }
-      this.bodies.push({ compact, events: body.events!.length });
+      const runs = (body as Partial<CompactRunsBatch>).runs;
+      this.bodies.push({ compact, events: compact === 2 ? eventsOfRuns(runs).length : body.events!.length });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (this.formats && this.bodies.length <= this.advertiseFor) headers['x-raceway-batch-formats'] = this.formats;
+      const formats = this.bodies.length <= this.advertiseFor ? this.formats : this.laterFormats;
+      if (formats) headers['x-raceway-batch-formats'] = formats;
       res.writeHead(200, headers).end('{"success":true,"data":null,"error":null}');
     });
   });
@@ -143,26 +206,40 @@ describe('choosing the batch form', () => {
   it('sends standard events first, then compact batches once the collector says it reads them', async () => {
     const collector = new Collector();
     const stats = await send(collector);
-    expect(collector.bodies.map((b) => b.compact)).toEqual([false, true, true]);
+    expect(collector.bodies.map((b) => b.compact)).toEqual([0, 2, 2]);
     const received = collector.bodies.reduce((n, b) => n + b.events, 0);
     expect(stats).toMatchObject({ sent: received, dropped: 0, queued: 0 });
   });
 
-  it('keeps standard events for a collector that does not say so, or names another form', async () => {
+  it('sends the newest compact version the collector names', async () => {
+    for (const [formats, sent] of [
+      ['compact-1', 1],
+      ['Compact-2', 2],
+      ['compact-1,compact-2', 2],
+      ['columnar, compact-1 ', 1],
+    ] as const) {
+      const collector = new Collector();
+      collector.formats = formats;
+      await send(collector);
+      expect(collector.bodies.map((b) => b.compact)).toEqual([0, sent, sent]);
+    }
+  });
+
+  it('keeps standard events for a collector that does not say so, or names other forms only', async () => {
     const silent = new Collector();
     silent.formats = undefined;
     await send(silent);
-    expect(silent.bodies.map((b) => b.compact)).toEqual([false, false, false]);
+    expect(silent.bodies.map((b) => b.compact)).toEqual([0, 0, 0]);
     const other = new Collector();
-    other.formats = 'compact-2, columnar';
+    other.formats = 'compact-3, columnar, compact-20';
     await send(other);
-    expect(other.bodies.map((b) => b.compact)).toEqual([false, false, false]);
+    expect(other.bodies.map((b) => b.compact)).toEqual([0, 0, 0]);
   });
 
   it('never sends compact batches with compactBatches: false', async () => {
     const collector = new Collector();
     await send(collector, { compactBatches: false });
-    expect(collector.bodies.map((b) => b.compact)).toEqual([false, false, false]);
+    expect(collector.bodies.map((b) => b.compact)).toEqual([0, 0, 0]);
   });
 
   it('sends the same events as standard when a compact batch is not understood, and stays standard', async () => {
@@ -170,7 +247,7 @@ describe('choosing the batch form', () => {
     collector.refuseCompact = 415;
     const stats = await send(collector, {}, 4);
     // round 1's compact body is refused, sent again as standard; later rounds stay standard.
-    expect(collector.bodies.map((b) => b.compact)).toEqual([false, false, false, false]);
+    expect(collector.bodies.map((b) => b.compact)).toEqual([0, 0, 0, 0]);
     const received = collector.bodies.reduce((n, b) => n + b.events, 0);
     expect(received).toBeGreaterThanOrEqual(4);
     expect(stats).toMatchObject({ sent: received, dropped: 0, queued: 0 });
@@ -181,7 +258,19 @@ describe('choosing the batch form', () => {
     collector.advertiseFor = 1; // then it answers 200 to anything, and says nothing of compact batches
     const stats = await send(collector, {}, 4);
     // round 1 goes compact, is acknowledged without the header, and is sent again as standard.
-    expect(collector.bodies.map((b) => b.compact)).toEqual([false, true, false, false, false]);
+    expect(collector.bodies.map((b) => b.compact)).toEqual([0, 2, 0, 0, 0]);
+    const standard = collector.bodies.filter((b) => !b.compact).reduce((n, b) => n + b.events, 0);
+    expect(stats).toMatchObject({ sent: standard, dropped: 0, queued: 0 });
+  });
+
+  it('sends the same events again as standard when a compact batch is acknowledged by a collector that reads only an older version', async () => {
+    const collector = new Collector();
+    collector.advertiseFor = 1;
+    collector.laterFormats = 'compact-1';
+    const stats = await send(collector, {}, 4);
+    // round 1 goes in version 2; the acknowledgement names version 1 only: sent again as standard; later
+    // rounds go in version 1 once the collector's word is taken again (ten minutes later: not here).
+    expect(collector.bodies.map((b) => b.compact)).toEqual([0, 2, 0, 0, 0]);
     const standard = collector.bodies.filter((b) => !b.compact).reduce((n, b) => n + b.events, 0);
     expect(stats).toMatchObject({ sent: standard, dropped: 0, queued: 0 });
   });

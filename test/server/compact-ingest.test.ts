@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import type { CompactBatch } from '@raceway/protocol';
-import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT } from '@raceway/protocol';
+import type { CompactBatch, CompactRunsBatch, CompactVersion } from '@raceway/protocol';
+import { BATCH_FORMATS_HEADER, COMPACT_FORMATS } from '@raceway/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, PostgresStore, SqliteStore } from '@raceway/server';
 import { freshSchema, POSTGRES_URL, sayPostgresSkipped } from './helpers/postgres.js';
 import { RacewayClient } from '../../runtime/src/index.js';
+import { eventsOfRuns } from '@raceway/protocol';
 import { BatchEncoder } from '../../runtime/src/export/batch-body.js';
 import { Redactor } from '../../runtime/src/export/wire-event.js';
 import type { EventRecord } from '../../runtime/src/record/event-record.js';
@@ -56,34 +57,39 @@ const post = (app: ReturnType<typeof server>['app'], payload: string) =>
 sayPostgresSkipped();
 
 describe('compact batches at POST /events', () => {
-  it('are stored and analysed exactly as the same events sent as standard JSON', async () => {
-    const { client, records: recs } = await records();
-    const encoder = encoderOf(client);
-    const standard = server();
-    const compact = server();
-    const [standardBody] = encoder.encode(recs, false).bodies;
-    const [compactBody] = encoder.encode(recs, true).bodies;
-    const a = await post(standard.app, standardBody!.body.toString());
-    const b = await post(compact.app, compactBody!.body.toString());
-    expect(a.json()).toMatchObject({ success: true, data: { accepted: recs.length, inserted: recs.length } });
-    expect(b.json()).toEqual(a.json());
-    expect(b.headers[BATCH_FORMATS_HEADER]).toBe(COMPACT_BATCH_FORMAT);
-    expect([...compact.store.allEvents()]).toEqual([...standard.store.allEvents()]);
-    const traces = (await standard.app.inject('/api/traces')).json();
-    expect((await compact.app.inject('/api/traces')).json()).toEqual(traces);
-    const id = traces.data.traces[0].traceId as string;
-    expect((await compact.app.inject(`/api/traces/${id}`)).json()).toEqual(
-      (await standard.app.inject(`/api/traces/${id}`)).json(),
-    );
-    const races = (await compact.app.inject('/api/races')).json();
-    expect(races.data.races).toHaveLength(1);
-    expect(races).toEqual((await standard.app.inject('/api/races')).json());
-    // A retry of the same compact batch is acknowledged as duplicates.
-    expect((await post(compact.app, compactBody!.body.toString())).json().data).toMatchObject({
-      inserted: 0,
-      duplicates: recs.length,
-    });
-  });
+  it.each([1, 2] as CompactVersion[])(
+    'are stored and analysed exactly as the same events sent as standard JSON (version %i)',
+    async (version) => {
+      const { client, records: recs } = await records();
+      const encoder = encoderOf(client);
+      const standard = server();
+      const compact = server();
+      const [standardBody] = encoder.encode(recs, undefined).bodies;
+      const [compactBody] = encoder.encode(recs, version).bodies;
+      expect(JSON.parse(compactBody!.body.toString()).raceway_batch).toBe(version);
+      const a = await post(standard.app, standardBody!.body.toString());
+      const b = await post(compact.app, compactBody!.body.toString());
+      expect(a.json()).toMatchObject({ success: true, data: { accepted: recs.length, inserted: recs.length } });
+      expect(b.json()).toEqual(a.json());
+      expect(b.headers[BATCH_FORMATS_HEADER]).toBe(COMPACT_FORMATS);
+      expect(COMPACT_FORMATS).toBe('compact-2, compact-1');
+      expect([...compact.store.allEvents()]).toEqual([...standard.store.allEvents()]);
+      const traces = (await standard.app.inject('/api/traces')).json();
+      expect((await compact.app.inject('/api/traces')).json()).toEqual(traces);
+      const id = traces.data.traces[0].traceId as string;
+      expect((await compact.app.inject(`/api/traces/${id}`)).json()).toEqual(
+        (await standard.app.inject(`/api/traces/${id}`)).json(),
+      );
+      const races = (await compact.app.inject('/api/races')).json();
+      expect(races.data.races).toHaveLength(1);
+      expect(races).toEqual((await standard.app.inject('/api/races')).json());
+      // A retry of the same compact batch is acknowledged as duplicates.
+      expect((await post(compact.app, compactBody!.body.toString())).json().data).toMatchObject({
+        inserted: 0,
+        duplicates: recs.length,
+      });
+    },
+  );
 
   it.skipIf(!POSTGRES_URL)(
     'are stored in PostgreSQL as received and read back as the same standard events',
@@ -95,17 +101,21 @@ describe('compact batches at POST /events', () => {
       try {
         const { app } = buildApp({ store, apiKeys: [] });
         open.push(app);
-        const [compactBody] = encoder.encode(recs, true).bodies;
+        const [compactBody] = encoder.encode(recs, 2).bodies;
         const res = await post(app, compactBody!.body.toString());
         expect(res.json()).toMatchObject({ success: true, data: { accepted: recs.length, inserted: recs.length } });
         // A retry, and the same events in the standard form: duplicates.
-        for (const again of [compactBody!, encoder.encode(recs, false).bodies[0]!])
+        for (const again of [
+          compactBody!,
+          encoder.encode(recs, 1).bodies[0]!,
+          encoder.encode(recs, undefined).bodies[0]!,
+        ])
           expect((await post(app, again.body.toString())).json().data).toMatchObject({
             inserted: 0,
             duplicates: recs.length,
           });
         const reference = server();
-        await post(reference.app, encoder.encode(recs, false).bodies[0]!.body.toString());
+        await post(reference.app, encoder.encode(recs, undefined).bodies[0]!.body.toString());
         const stored = [];
         for await (const e of store.allEvents()) stored.push(e);
         expect(stored).toEqual([...reference.store.allEvents()]);
@@ -132,9 +142,11 @@ describe('compact batches at POST /events', () => {
       .pluck()
       .all();
     const { unpackBatchText } = await import('../../server/src/store/batch-text.js');
-    const forms = stored.map((body) => ('raceway_batch' in JSON.parse(unpackBatchText(body)) ? 'compact' : 'standard'));
-    expect(forms[0]).toBe('standard');
-    expect(forms.slice(1)).toContain('compact');
+    const forms = stored.map(
+      (body) => (JSON.parse(unpackBatchText(body)) as { raceway_batch?: number }).raceway_batch ?? 0,
+    );
+    expect(forms[0]).toBe(0);
+    expect(forms.slice(1)).toContain(2);
     expect(store.counts().events).toBe(client.stats().sent);
     const races = (await app.inject('/api/races')).json();
     expect(races.data.races.map((r: { variable: string }) => r.variable)).toEqual(['balance']);
@@ -143,15 +155,22 @@ describe('compact batches at POST /events', () => {
 
 describe('hostile compact batches', () => {
   const DEEP = '<deeply nested>';
-  /** A valid compact batch of the lost update, to break one part of. */
-  async function valid(): Promise<CompactBatch> {
+  /** A valid compact batch of the lost update (version 1 unless told), to break one part of. */
+  async function valid(): Promise<CompactBatch>;
+  async function valid(version: 2): Promise<CompactRunsBatch>;
+  async function valid(version: CompactVersion = 1): Promise<CompactBatch | CompactRunsBatch> {
     const { client, records: recs } = await records();
-    return JSON.parse(encoderOf(client).encode(recs, true).bodies[0]!.body.toString()) as CompactBatch;
+    return JSON.parse(encoderOf(client).encode(recs, version).bodies[0]!.body.toString()) as CompactBatch;
   }
 
   it('refuses a batch whose header or tables are wrong, saying what is wrong, and stores nothing', async () => {
     const breakages: Array<[string, (b: CompactBatch) => void, RegExp]> = [
-      ['an unknown version', (b) => ((b as { raceway_batch: unknown }).raceway_batch = 2), /version 2/],
+      ['an unknown version', (b) => ((b as { raceway_batch: unknown }).raceway_batch = 3), /version 3 .*reads 2 and 1/],
+      [
+        'version 2 without runs',
+        (b) => ((b as { raceway_batch: unknown }).raceway_batch = 2),
+        /\/runs must be an array/,
+      ],
       [
         'a version that is a long string',
         (b) => ((b as { raceway_batch: unknown }).raceway_batch = 'v'.repeat(100_000)),
@@ -184,6 +203,69 @@ describe('hostile compact batches', () => {
       expect(res.json().error, what).toMatch(reason);
       expect(store.counts().events, what).toBe(0);
     }
+  });
+
+  it('refuses a version 2 batch whose runs do not say where each event ends, naming the run', async () => {
+    const breakages: Array<[string, (b: CompactRunsBatch) => void, RegExp]> = [
+      ['runs that are not an array', (b) => ((b as { runs: unknown }).runs = {}), /\/runs must be an array/],
+      ['a run that is not an array', (b) => ((b.runs as unknown[])[1] = 'run'), /\/runs\/1 must be/],
+      ['a run with no event', (b) => (b.runs[0]!.length = 8), /\/runs\/0 must be/],
+      ['a state change code out of range', (b) => (b.runs[0]![8] = 10), /\/runs\/0\/8 must be a state change/],
+      ['a negative code', (b) => (b.runs[0]![8] = -2), /\/runs\/0\/8/],
+      ['a fractional code', (b) => (b.runs[0]![8] = 0.5), /\/runs\/0\/8/],
+      [
+        'a state change cut short',
+        (b) => b.runs[0]!.splice(b.runs[0]!.length - 1),
+        /\/runs\/0\/\d+ must be a state change/,
+      ],
+      [
+        'an item that is an array',
+        (b) => (b.runs[0]![8] = [0, 1, 2, 3]),
+        /\/runs\/0\/8 must be a state change code or an event kind/,
+      ],
+      ['an item that is null', (b) => (b.runs[0]![8] = null), /\/runs\/0\/8/],
+      ['an item that is a string', (b) => (b.runs[0]![8] = 'Read'), /\/runs\/0\/8/],
+    ];
+    for (const [what, breakIt, reason] of breakages) {
+      const { app, store } = server();
+      const batch = await valid(2);
+      // The first run ends with a state change (a read or a write), as the test cuts it.
+      expect(typeof batch.runs[0]![8], what).toBe('object');
+      batch.runs[0]!.splice(8, 1, 0, 0, 0, 1); // the trace's first event made a read, to break
+      breakIt(batch);
+      const res = await post(app, JSON.stringify(batch));
+      expect(res.statusCode, what).toBe(400);
+      expect(res.json(), what).toMatchObject({ success: false, code: 'RW_BAD_BATCH' });
+      expect(res.json().error, what).toMatch(reason);
+      expect(store.counts().events, what).toBe(0);
+    }
+  });
+
+  it('refuses bad events of a version 2 batch one by one, by their place among all its events', async () => {
+    const batch = await valid(2);
+    const n = batch.runs.reduce((k, run) => k + eventsOfRuns([run]).length, 0);
+    // The last run: a write of the lost update (one state change), then the audit write.
+    const last = batch.runs.at(-1)!;
+    const first = n - eventsOfRuns([last]).length;
+    expect(typeof last[8]).toBe('number');
+    last[9] = 9_999; // its first event's variable
+    // A run whose sequence number is not a number: each of its events is refused.
+    const bad = structuredClone(batch.runs[0]!);
+    const badCount = eventsOfRuns([bad]).length;
+    bad[0] = 'one' as unknown as number;
+    batch.runs.push(bad);
+    const { app, store } = server();
+    const res = await post(app, JSON.stringify(batch));
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.data).toMatchObject({ accepted: n - 1, rejected: 1 + badCount });
+    expect(body.data.errors.map((e: { index: number }) => e.index)).toEqual([
+      first,
+      ...Array.from({ length: badCount }, (_, k) => n + k),
+    ]);
+    expect(body.data.errors[0].reason).toMatch(/kind\/1/);
+    expect(body.data.errors[1].reason).toMatch(/seq/);
+    expect(store.counts().events).toBe(n - 1);
   });
 
   it('refuses bad events one by one by index, and keeps the rest', async () => {
@@ -222,11 +304,12 @@ describe('hostile compact batches', () => {
 
 describe('compact events sent again', () => {
   const data = (res: { json(): { data: Record<string, unknown> } }) => res.json().data;
-  async function both(): Promise<{ compact: CompactBatch; standard: string; n: number }> {
+  async function both(): Promise<{ compact: CompactBatch; runs: string; standard: string; n: number }> {
     const { client, records: recs } = await records();
     const encoder = encoderOf(client);
-    const compact = JSON.parse(encoder.encode(recs, true).bodies[0]!.body.toString()) as CompactBatch;
-    return { compact, standard: encoder.encode(recs, false).bodies[0]!.body.toString(), n: recs.length };
+    const compact = JSON.parse(encoder.encode(recs, 1).bodies[0]!.body.toString()) as CompactBatch;
+    const runs = encoder.encode(recs, 2).bodies[0]!.body.toString();
+    return { compact, runs, standard: encoder.encode(recs, undefined).bodies[0]!.body.toString(), n: recs.length };
   }
   const part = (batch: CompactBatch, from: number, to: number) =>
     JSON.stringify({ ...batch, events: batch.events.slice(from, to) });
@@ -244,8 +327,19 @@ describe('compact events sent again', () => {
     expect([...store.allEvents()]).toEqual([...reference.store.allEvents()]);
   });
 
-  it('are duplicates when they come again in the standard form, and the other way round', async () => {
-    const { compact, standard, n } = await both();
+  it('are duplicates when they come again in another form, and the other way round', async () => {
+    const { compact, runs, standard, n } = await both();
+    for (const [a, b] of [
+      [runs, JSON.stringify(compact)],
+      [JSON.stringify(compact), runs],
+      [runs, standard],
+      [standard, runs],
+    ]) {
+      const { app, store } = server();
+      await post(app, a!);
+      expect(data(await post(app, b!))).toMatchObject({ inserted: 0, duplicates: n });
+      expect(store.counts().events).toBe(n);
+    }
     const first = server();
     await post(first.app, JSON.stringify(compact));
     expect(data(await post(first.app, standard))).toMatchObject({ inserted: 0, duplicates: n });

@@ -1,3 +1,4 @@
+import type { CompactVersion } from '@raceway/protocol';
 import type { EventRecord } from '../record/event-record.js';
 import { encodeCompactBatch } from './compact-batch.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
@@ -17,7 +18,7 @@ const COMMA = 0x2c;
  */
 export type BatchBody =
   | { format: 'standard'; body: Buffer; count: number; events: string[] }
-  | { format: 'compact'; body: Buffer; count: number; records: EventRecord[] };
+  | { format: 'compact'; version: CompactVersion; body: Buffer; count: number; records: EventRecord[] };
 
 /** Serialises records into POST bodies under MAX_BODY_BYTES, in either form. */
 export class BatchEncoder {
@@ -27,11 +28,11 @@ export class BatchEncoder {
   ) {}
 
   /**
-   * Records → bodies. A record that cannot be encoded is skipped and counted in `unencodable` (a compact
-   * batch with one is encoded again without it).
+   * Records → bodies, standard or in the compact version given. A record that cannot be encoded is
+   * skipped and counted in `unencodable` (a compact batch with one is encoded again without it).
    */
-  encode(records: EventRecord[], compact: boolean): { bodies: BatchBody[]; unencodable: number } {
-    return compact ? this.compact(records) : this.standard(records);
+  encode(records: EventRecord[], compact: CompactVersion | undefined): { bodies: BatchBody[]; unencodable: number } {
+    return compact ? this.compact(records, compact) : this.standard(records);
   }
 
   /** The halves of a body, encoded alike; undefined for a single event. */
@@ -45,7 +46,9 @@ export class BatchEncoder {
         count: events.length,
         events,
       }));
-    return [batch.records.slice(0, half), batch.records.slice(half)].flatMap((part) => this.compact(part).bodies);
+    return [batch.records.slice(0, half), batch.records.slice(half)].flatMap(
+      (part) => this.compact(part, batch.version).bodies,
+    );
   }
 
   /** A compact body's records as standard bodies (for a collector that refused the compact form). */
@@ -83,32 +86,32 @@ export class BatchEncoder {
     return { bodies, unencodable };
   }
 
-  private compact(records: EventRecord[]): { bodies: BatchBody[]; unencodable: number } {
+  private compact(records: EventRecord[], version: CompactVersion): { bodies: BatchBody[]; unencodable: number } {
     if (records.length === 0) return { bodies: [], unencodable: 0 };
     let text: string;
     try {
-      text = encodeCompactBatch(records, this.identity, this.redactor);
+      text = encodeCompactBatch(records, this.identity, this.redactor, version);
     } catch {
       // Which record failed is found by encoding each alone (rare: a value's own toJSON cannot run here).
       const good = records.filter((r) => {
         try {
-          encodeCompactBatch([r], this.identity, this.redactor);
+          encodeCompactBatch([r], this.identity, this.redactor, version);
           return true;
         } catch {
           return false;
         }
       });
-      const rest = good.length < records.length ? this.compact(good) : { bodies: [], unencodable: 0 };
+      const rest = good.length < records.length ? this.compact(good, version) : { bodies: [], unencodable: 0 };
       return { bodies: rest.bodies, unencodable: records.length - good.length + rest.unencodable };
     }
     const body = Buffer.from(text, 'utf8');
     if (body.length > MAX_BODY_BYTES && records.length > 1) {
       const half = Math.ceil(records.length / 2);
-      const a = this.compact(records.slice(0, half));
-      const b = this.compact(records.slice(half));
+      const a = this.compact(records.slice(0, half), version);
+      const b = this.compact(records.slice(half), version);
       return { bodies: [...a.bodies, ...b.bodies], unencodable: a.unencodable + b.unencodable };
     }
-    return { bodies: [{ format: 'compact', body, count: records.length, records }], unencodable: 0 };
+    return { bodies: [{ format: 'compact', version, body, count: records.length, records }], unencodable: 0 };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { CompactVersion } from '@raceway/protocol';
 import { DROPPED_EVENT } from '@raceway/protocol';
 import { currentSegment } from '../clock/segments.js';
 import { state } from '../context/process-state.js';
@@ -83,8 +84,8 @@ export class BatchExporter implements EventSink {
   private readonly interval: unknown;
   private readonly sender: RetryingTransport;
   private readonly encoder: BatchEncoder;
-  /** The collector said it reads compact batches (on its last acknowledgement). */
-  private compact = false;
+  /** The compact batch version the next batches go in: the newest the collector said it reads (on its last acknowledgement). */
+  private compact: CompactVersion | undefined;
   /** When a compact batch was last refused as not understood. */
   private compactRefusedAt = -Infinity;
   private deadline = Infinity;
@@ -381,13 +382,13 @@ export class BatchExporter implements EventSink {
   }
 
   /** Whether the next batches go compact: the collector says it reads them and has not refused one lately. */
-  private noteFormats(outcome: { compact?: boolean; compactRefused?: boolean; sent: number }): void {
+  private noteFormats(outcome: { compact?: CompactVersion; compactRefused?: boolean; sent: number }): void {
     if (outcome.compactRefused) {
       this.compactRefusedAt = this.clock.now();
-      this.compact = false;
+      this.compact = undefined;
     }
     if (this.config.compactBatches === false || outcome.sent === 0) return;
-    this.compact = outcome.compact === true && this.clock.now() - this.compactRefusedAt >= COMPACT_DISTRUST_MS;
+    this.compact = this.clock.now() - this.compactRefusedAt >= COMPACT_DISTRUST_MS ? outcome.compact : undefined;
   }
 
   /** Takes up to batchSize records and serialises them into bodies under the size limit. */

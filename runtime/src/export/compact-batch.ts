@@ -1,5 +1,13 @@
-import type { CompactBatch, CompactEvent, CompactTask, CompactTrace } from '@raceway/protocol';
-import { ACCESS_TYPES, COMPACT_BATCH_VERSION } from '@raceway/protocol';
+import type {
+  CompactBatch,
+  CompactEvent,
+  CompactRun,
+  CompactRunsBatch,
+  CompactTask,
+  CompactTrace,
+  CompactVersion,
+} from '@raceway/protocol';
+import { ACCESS_TYPES, COMPACT_BATCH_VERSION, COMPACT_RUNS_VERSION } from '@raceway/protocol';
 import type { VectorClock } from '../clock/vector-clock.js';
 import { processTag } from '../context/process-identity.js';
 import { state } from '../context/process-state.js';
@@ -17,13 +25,15 @@ const ACCESS_INDEX = new Map<string, number>(ACCESS_TYPES.map((a, i) => [a, i]))
 
 /**
  * Records → one compact batch (`@raceway/protocol`'s compact-batch): per-batch tables of the strings,
- * traces, tasks and clock snapshots the events share, and a short array per event. Sent only to a
- * collector that said it reads it; the server decodes it to exactly the events `toWireEventJson` makes.
+ * traces, tasks and clock snapshots the events share, and the events, one short array each (version 1) or
+ * in runs that state what consecutive events of a task share once (version 2). Sent only to a collector
+ * that said it reads that version; the server decodes it to exactly the events `toWireEventJson` makes.
  */
 export function encodeCompactBatch(
   records: readonly EventRecord[],
   identity: ServiceIdentity,
   redactor: Redactor,
+  version: CompactVersion = COMPACT_RUNS_VERSION,
 ): string {
   const strings: string[] = [];
   const stringIndex = new Map<string, number>();
@@ -41,10 +51,10 @@ export function encodeCompactBatch(
   const taskIndex = new Map<Task, number>();
   const clocks: number[][] = [];
   const clockIndex = new Map<VectorClock, number>();
-  const events: CompactEvent[] = [];
   const t0 = records.length > 0 ? Math.round(records[0]!.time * 1000) : 0;
 
-  for (const r of records) {
+  /** The fields an event shares with the others of its run: `[seq, task, prev_seq, segment, dt_us, clock, locks, component]`. */
+  const header = (r: EventRecord): CompactRun => {
     let task = taskIndex.get(r.task);
     if (task === undefined) {
       const trace = r.task.trace;
@@ -64,22 +74,19 @@ export function encodeCompactBatch(
       clock = clocks.push(flat) - 1;
       clockIndex.set(r.clock, clock);
     }
-    const locks = r.locks.length === 0 ? NO_LOCKS : r.locks.map(str);
-    const component = r.component === r.task.id ? -1 : str(r.component);
-    events.push([
+    return [
       r.seq,
       task,
       r.prevSeq,
       r.segment,
       Math.round(r.time * 1000) - t0,
       clock,
-      locks,
-      component,
-      (r.kind === 'StateChange' && stateChange(r, redactor, str)) || kindPayload(r, redactor),
-    ]);
-  }
-  const batch: CompactBatch = {
-    raceway_batch: COMPACT_BATCH_VERSION,
+      r.locks.length === 0 ? NO_LOCKS : r.locks.map(str),
+      r.component === r.task.id ? -1 : str(r.component),
+    ];
+  };
+
+  const base = {
     id_prefix: state.eventIdPrefix,
     process: processTag,
     process_id: process.pid,
@@ -92,9 +99,73 @@ export function encodeCompactBatch(
     tasks,
     clocks,
     t0,
-    events,
   };
+  if (version === COMPACT_BATCH_VERSION) {
+    const events: CompactEvent[] = [];
+    for (const r of records)
+      events.push([
+        ...(header(r) as [number, number, number, number, number, number, number[], number]),
+        (r.kind === 'StateChange' && stateChange(r, redactor, str)) || kindPayload(r, redactor),
+      ]);
+    const batch: CompactBatch = { raceway_batch: COMPACT_BATCH_VERSION, ...base, events };
+    return JSON.stringify(batch);
+  }
+
+  const runs: CompactRun[] = [];
+  let run: CompactRun | undefined;
+  let last: EventRecord | undefined;
+  for (const r of records) {
+    if (run === undefined || !continuesRun(last!, r)) {
+      run = header(r);
+      runs.push(run);
+    }
+    if (r.kind !== 'StateChange' || !flatStateChange(r, redactor, str, run)) run.push(kindPayload(r, redactor));
+    last = r;
+  }
+  const batch: CompactRunsBatch = { raceway_batch: COMPACT_RUNS_VERSION, ...base, runs };
   return JSON.stringify(batch);
+}
+
+/** Whether `r` is the next event of `last`'s run: the one the same task recorded next, sharing every header field. */
+function continuesRun(last: EventRecord, r: EventRecord): boolean {
+  return (
+    r.task === last.task &&
+    r.seq === last.seq + 1 &&
+    r.prevSeq === last.seq &&
+    r.clock === last.clock &&
+    r.segment === last.segment &&
+    r.time === last.time &&
+    r.component === last.component &&
+    sameLocks(r.locks, last.locks)
+  );
+}
+
+function sameLocks(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Appends a state change to a run as `code, variable, location, old[, new]` (code: access × 2, + 1 when
+ * the new value follows); false for an access type not in the list (it goes as a standard object).
+ */
+function flatStateChange(r: EventRecord, redactor: Redactor, str: (text: string) => number, run: unknown[]): boolean {
+  const access = ACCESS_INDEX.get(r.detail as string);
+  if (access === undefined) return false;
+  const name = str(r.name);
+  const location = str(r.location);
+  if (redactor.redacts(r.name)) {
+    run.push(access * 2, name, location, REDACTED);
+    return true;
+  }
+  const oldValue = capturedToJson(r.oldValue);
+  const newValue = capturedToJson(r.newValue);
+  // A read carries one value: written once. `undefined` is sent as null, as in standard events.
+  if (newValue === oldValue) run.push(access * 2, name, location, oldValue ?? null);
+  else run.push(access * 2 + 1, name, location, oldValue ?? null, newValue ?? null);
+  return true;
 }
 
 /** A state change as `[access, variable, location, old, new?]`; undefined for an access type not in the list. */

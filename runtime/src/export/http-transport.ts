@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT, RACEWAY_INTERNAL } from '@raceway/protocol';
+import { BATCH_FORMATS_HEADER, newestCompactVersion, RACEWAY_INTERNAL } from '@raceway/protocol';
 import { storage } from '../context/storage.js';
 import { isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 import type { SendResult, Transport } from './transport.js';
@@ -8,11 +8,6 @@ import type { SendResult, Transport } from './transport.js';
 // Captured at load so later wrapping of http.request by anyone cannot route our traffic through it.
 const httpRequest = http.request;
 const httpsRequest = https.request;
-
-/** Whether a `x-raceway-batch-formats` value (a comma-separated list) names the compact form this SDK writes. */
-export function speaksCompact(formats: string): boolean {
-  return formats.split(',').some((f) => f.trim().toLowerCase() === COMPACT_BATCH_FORMAT);
-}
 
 /** POSTs batches to `${endpoint}/events` with keep-alive, a timeout, and the internal-traffic marker. */
 export class HttpTransport implements Transport {
@@ -63,7 +58,8 @@ export class HttpTransport implements Transport {
         response.on('error', () => undefined);
         if (status >= 200 && status < 300) {
           const formats = response.headers[BATCH_FORMATS_HEADER];
-          return done({ kind: 'ok', compact: typeof formats === 'string' && speaksCompact(formats) });
+          const compact = typeof formats === 'string' ? newestCompactVersion(formats) : undefined;
+          return done(compact ? { kind: 'ok', compact } : { kind: 'ok' });
         }
         if (status === 413) return done({ kind: 'too-large' });
         if (isRetryableStatus(status)) {

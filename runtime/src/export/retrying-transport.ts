@@ -1,3 +1,4 @@
+import type { CompactVersion } from '@raceway/protocol';
 import { reportOnce } from '../diag/diagnostics.js';
 import type { BatchBody, BatchEncoder } from './batch-body.js';
 import type { Clock } from './clock.js';
@@ -12,8 +13,8 @@ export interface DeliveryOutcome {
   retried: number;
   /** Why events were not delivered, for the line printed at exit. */
   failure?: string;
-  /** The collector's last acknowledgement said it reads compact batches. */
-  compact?: boolean;
+  /** The newest compact batch version the collector's last acknowledgement said it reads. */
+  compact?: CompactVersion;
   /** A compact body was refused as not understood (and sent again as standard events). */
   compactRefused?: boolean;
 }
@@ -68,16 +69,16 @@ export class RetryingTransport {
       const timeout = Math.max(1, Math.min(this.requestTimeoutMs, control.deadline() - this.clock.now()));
       const result = await this.transport.send(batch.body, timeout);
       if (control.abandoned()) return;
-      if (result.kind === 'ok' && batch.format === 'compact' && result.compact !== true) {
-        // Acknowledged by a collector that does not say it reads compact batches (another one now answers at
-        // this endpoint): it may have dropped them unread, so the same events go again as standard events.
+      if (result.kind === 'ok' && batch.format === 'compact' && (result.compact ?? 0) < batch.version) {
+        // Acknowledged by a collector that does not say it reads this compact version (another one now answers
+        // at this endpoint): it may have dropped them unread, so the same events go again as standard events.
         outcome.compactRefused = true;
         await this.sendAll(this.encoder.asStandard(batch), batch.count, control, outcome);
         return;
       }
       if (result.kind === 'ok') {
         outcome.sent += batch.count;
-        outcome.compact = result.compact === true;
+        outcome.compact = result.compact;
         return;
       }
       if (result.kind === 'too-large') {

@@ -1,8 +1,10 @@
 /// <reference types="node" preserve="true" />
+import type { CompactVersion } from '@raceway/protocol';
+
 /** The result of one POST of a batch. */
 export type SendResult =
-  /** `compact`: the collector said it reads compact batches (`x-raceway-batch-formats`). */
-  | { readonly kind: 'ok'; readonly compact?: boolean }
+  /** `compact`: the newest compact batch version the collector said it reads (`x-raceway-batch-formats`). */
+  | { readonly kind: 'ok'; readonly compact?: CompactVersion }
   | { readonly kind: 'retryable'; readonly reason: string; readonly retryAfterMs?: number }
   | { readonly kind: 'too-large' }
   | { readonly kind: 'rejected'; readonly reason: string; readonly status?: number };

@@ -1,7 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT } from '@raceway/protocol';
+import { BATCH_FORMATS_HEADER, COMPACT_FORMATS } from '@raceway/protocol';
 import { AnalysisService } from '../analysis/service.js';
 import type { Analyser } from '../analysis/service.js';
 import { toReport } from '../analysis/report.js';
@@ -181,7 +181,7 @@ export function buildApp(options: AppOptions): { app: FastifyInstance; analysis:
     ingest.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     ingest.post('/events', async (request, reply) => {
       // Our SDK sends compact batches to a collector that says it reads them (others get standard events).
-      reply.header(BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT);
+      reply.header(BATCH_FORMATS_HEADER, COMPACT_FORMATS);
       let text = String(request.body ?? '');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark, as JSON parsers skip it
       const parsed = await parser.parse(text);

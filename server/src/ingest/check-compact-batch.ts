@@ -1,9 +1,13 @@
 import { Ajv } from 'ajv';
-import type { CompactBatch } from '@raceway/protocol';
+import type { CompactBatch, CompactEvent } from '@raceway/protocol';
 import {
   ACCESS_TYPES,
   COMPACT_BATCH_VERSION,
+  COMPACT_RUNS_VERSION,
+  COMPACT_VERSIONS,
+  CompactRunsError,
   eventSchema,
+  eventsOfRuns,
   FIELD_LIMITS,
   MAX_VALUE_DEPTH,
   timestampOf,
@@ -52,11 +56,22 @@ export function checkCompactBatch(body: Record<string, unknown>): {
   rejected: Rejection[];
   idPrefix: string;
 } {
-  if (body.raceway_batch !== COMPACT_BATCH_VERSION)
+  const version = body.raceway_batch;
+  if (version !== COMPACT_BATCH_VERSION && version !== COMPACT_RUNS_VERSION)
     throw new CompactBatchError(
-      `compact batch version ${describe(body.raceway_batch)} is not read here (this server reads ${COMPACT_BATCH_VERSION})`,
+      `compact batch version ${describe(version)} is not read here (this server reads ${COMPACT_VERSIONS.join(' and ')})`,
     );
   const batch = body as unknown as CompactBatch;
+  // Version 2 carries its events in runs: read as the version 1 events they stand for, checked alike.
+  let events: CompactEvent[] | undefined = batch.events;
+  if (version === COMPACT_RUNS_VERSION) {
+    try {
+      events = eventsOfRuns(body.runs);
+    } catch (error) {
+      if (error instanceof CompactRunsError) throw new CompactBatchError(error.message);
+      throw error;
+    }
+  }
   const header: Array<[keyof CompactBatch, boolean]> = [
     ['id_prefix', typeof batch.id_prefix === 'string' && ID_PREFIX.test(batch.id_prefix)],
     ['process', isText(batch.process, FIELD_LIMITS.label)],
@@ -67,7 +82,7 @@ export function checkCompactBatch(body: Record<string, unknown>): {
     ['tags', checkTags(batch.tags)],
     ['strings', Array.isArray(batch.strings) && batch.strings.every((s) => isText(s, FIELD_LIMITS.location))],
     ['t0', typeof batch.t0 === 'number' && Number.isFinite(batch.t0)],
-    ['events', Array.isArray(batch.events)],
+    [version === COMPACT_RUNS_VERSION ? ('runs' as keyof CompactBatch) : 'events', Array.isArray(events)],
   ];
   for (const [field, ok] of header) if (!ok) throw new CompactBatchError(`/${field} is invalid`);
   const { strings } = batch;
@@ -113,7 +128,7 @@ export function checkCompactBatch(body: Record<string, unknown>): {
   // would be two events under one id. Our SDK's numbers rise within a batch, so the set is rarely built.
   let highest = 0;
   let taken: Set<unknown> | undefined;
-  batch.events.forEach((event, index) => {
+  events!.forEach((event, index) => {
     const reason = checkEvent(event, batch, str);
     if (reason) {
       rejected.push({ index, reason });

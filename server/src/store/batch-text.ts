@@ -1,4 +1,4 @@
-import type { CompactBatch } from '@raceway/protocol';
+import type { CompactBatch, CompactRunsBatch } from '@raceway/protocol';
 import { decodeCompactBatch, isCompactBatch } from '@raceway/protocol';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 
@@ -27,6 +27,8 @@ export function storedBody(body: string | Uint8Array): Buffer {
  * to the same standard events.
  */
 export function eventsOfBatchText<E>(text: string): E[] {
-  const body = JSON.parse(text) as { events: E[] } | CompactBatch;
-  return isCompactBatch(body) ? (decodeCompactBatch(body as CompactBatch) as E[]) : (body as { events: E[] }).events;
+  const body = JSON.parse(text) as { events: E[] } | CompactBatch | CompactRunsBatch;
+  return isCompactBatch(body)
+    ? (decodeCompactBatch(body as CompactBatch | CompactRunsBatch) as E[])
+    : (body as { events: E[] }).events;
 }
