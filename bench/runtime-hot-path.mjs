@@ -2,7 +2,7 @@
 // array push and AsyncLocalStorage.getStore(). Target: tracked write <= 5x the array push.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
-import { BATCH_FORMATS_HEADER, COMPACT_BATCH_FORMAT } from '@raceway/protocol';
+import { BATCH_FORMATS_HEADER, COMPACT_FORMATS } from '@raceway/protocol';
 import { RacewayClient, replaceDefaultClient } from '@raceway/runtime';
 import * as rw from '@raceway/runtime/instrument';
 import { compare, printTable } from './lib/harness.mjs';
@@ -16,7 +16,7 @@ export async function runtimeHotPath({ quick = false } = {}) {
   const collector = http.createServer((req, res) =>
     req
       .resume()
-      .on('end', () => res.writeHead(200, { [BATCH_FORMATS_HEADER]: COMPACT_BATCH_FORMAT }).end('{"success":true}')),
+      .on('end', () => res.writeHead(200, { [BATCH_FORMATS_HEADER]: COMPACT_FORMATS }).end('{"success":true}')),
   );
   await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve));
   const client = new RacewayClient({

@@ -1,7 +1,7 @@
 import { eventSchema } from '@raceway/protocol';
 import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RacewayClient, replaceDefaultClient } from '../src/index.js';
+import { captureContext, RacewayClient, replaceDefaultClient } from '../src/index.js';
 import { resetDiagnostics } from '../src/diag/diagnostics.js';
 import { deadEndpoint, TestCollector } from './helpers/collector.js';
 
@@ -316,6 +316,28 @@ describe('batched sender', () => {
     expect(stats.sent + stats.dropped).toBe(
       100 * perTrace + 100 + col.events.filter((e) => e.kind.Custom?.name === 'RacewayDropped').length,
     );
+  });
+
+  it("keeps each client's own decision for a trace that two clients record into", async () => {
+    // A's queue is over its high-water mark (its collector is not asked yet): A drops the trace it starts.
+    // B, with room, records into the same trace and sends all of its own events of it.
+    const a = client(await deadEndpoint(), { maxQueue: 100, batchSize: 1000 });
+    const colB = await collector();
+    const b = new RacewayClient({ endpoint: colB.url, serviceName: 'second', onDiagnostic: quiet });
+    clients.push(b);
+    emit(a, 90);
+    let traceId: string | undefined;
+    await a.startTrace('both', async () => {
+      for (let k = 0; k < 3; k++) b.trackStateChange('shared', k, k + 1, 'Write', 'a.ts:2:1');
+      a.trackStateChange('shared', 3, 4, 'Write', 'a.ts:3:1');
+      traceId = captureContext()?.traceId;
+    });
+    expect(a.stats()).toMatchObject({ droppedTraces: 1 });
+    await b.flush();
+    const fromB = colB.events.filter((e) => e.kind.StateChange?.variable === 'shared');
+    expect(fromB).toHaveLength(3);
+    expect(new Set(fromB.map((e) => e.trace_id.replaceAll('-', '')))).toEqual(new Set([traceId]));
+    expect(b.stats()).toMatchObject({ droppedTraces: 0, dropped: 0 });
   });
 
   it('says at exit, in one line, how many events were not delivered and why', async () => {

@@ -48,6 +48,8 @@ export function newTrace(upstream?: Partial<TraceInfo>, origin?: TraceOrigin): T
     upstreamSpanId: upstream?.upstreamSpanId,
     tracestate: upstream?.tracestate,
     origin,
+    admittedBy: undefined,
+    admitted: false,
   };
 }
 

@@ -12,6 +12,12 @@ export interface TraceInfo {
   readonly tracestate: string | undefined;
   /** The client that started the trace in this process; outbound calls speak in its name. */
   readonly origin?: TraceOrigin | undefined;
+  /**
+   * Kept by the exporter that first saw the trace: whether it sends the trace (it admits or drops a trace
+   * whole at its first event). A slot here rather than a map entry per trace; see batch-exporter.ts.
+   */
+  admittedBy?: object | undefined;
+  admitted?: boolean;
 }
 
 /** The identity a trace's outbound calls carry. */

@@ -5,6 +5,7 @@ import { state } from '../context/process-state.js';
 import { getMainTask } from '../context/storage.js';
 import { reportOnce } from '../diag/diagnostics.js';
 import { traceIdToUuid } from '../propagation/ids.js';
+import type { TraceInfo } from '../context/task.js';
 import type { EventRecord, EventSink, RecordFields } from '../record/event-record.js';
 import { CLOCK_FOLD_EVENT } from '../record/event-record.js';
 import type { BatchBody } from './batch-body.js';
@@ -95,7 +96,10 @@ export class BatchExporter implements EventSink {
   private readonly inFlight = new Set<{ count: number; abandoned: boolean }>();
   private readonly onBeforeExit = () => this.exitFlush();
   private readonly onExit = () => this.sayUndelivered();
-  /** Each trace is admitted or dropped whole at its first event (keyed by the trace's object). */
+  /**
+   * Each trace is admitted or dropped whole at its first event: the decision is kept on the trace
+   * (`admittedBy`), or here for a trace another exporter saw first (a client that took over from another).
+   */
   private readonly admitted = new WeakMap<object, boolean>();
   private lastTrace: object | undefined;
   private lastAdmitted = true;
@@ -152,10 +156,12 @@ export class BatchExporter implements EventSink {
     else if (name === CLOCK_FOLD_EVENT)
       admitted = true; // a fold orders events of every trace that saw it
     else {
-      const known = this.admitted.get(trace);
+      let known: boolean | undefined;
+      if (trace.admittedBy === this) known = trace.admitted;
+      else if (trace.admittedBy !== undefined) known = this.admitted.get(trace); // another exporter's trace too
       if (known === undefined) {
         admitted = this.queue.size < this.config.maxQueue * HIGH_WATER;
-        this.admitted.set(trace, admitted);
+        this.noteAdmission(trace, admitted);
         if (!admitted) {
           this.droppedTraces++;
           reportOnce(
@@ -198,7 +204,7 @@ export class BatchExporter implements EventSink {
         return;
       }
       // Full even for traces already under way: this one can no longer be complete; the server is told.
-      this.admitted.set(trace, false);
+      this.noteAdmission(trace, false);
       this.lastAdmitted = false;
       this.truncatedCount++;
       if (this.truncated.size < MAX_TRUNCATED_IDS) this.truncated.add(trace.traceId);
@@ -215,6 +221,14 @@ export class BatchExporter implements EventSink {
         void this.pump();
       }, 0);
     }
+  }
+
+  /** Records whether `trace` is sent: on the trace itself when no other exporter has, else in this one's map. */
+  private noteAdmission(trace: TraceInfo, admitted: boolean): void {
+    if (trace.admittedBy === undefined || trace.admittedBy === this) {
+      trace.admittedBy = this;
+      trace.admitted = admitted;
+    } else this.admitted.set(trace, admitted);
   }
 
   stats(): ExporterStats {

@@ -23,6 +23,9 @@ const NO_LOCKS: number[] = [];
 
 const ACCESS_INDEX = new Map<string, number>(ACCESS_TYPES.map((a, i) => [a, i]));
 
+/** Where version 2 runs are written before being copied out at their length (reused by every batch). */
+const RUN_SCRATCH: unknown[] = [];
+
 /**
  * Records → one compact batch (`@raceway/protocol`'s compact-batch): per-batch tables of the strings,
  * traces, tasks and clock snapshots the events share, and the events, one short array each (version 1) or
@@ -111,16 +114,30 @@ export function encodeCompactBatch(
     return JSON.stringify(batch);
   }
 
+  // Each run is written into one scratch array and copied out at its exact length when it ends: pushing
+  // onto the run itself reallocated it as it grew, most of the encoder's garbage.
   const runs: CompactRun[] = [];
-  let run: CompactRun | undefined;
+  const run = RUN_SCRATCH;
+  let k = 0;
+  let used = 0;
   let last: EventRecord | undefined;
-  for (const r of records) {
-    if (run === undefined || !continuesRun(last!, r)) {
-      run = header(r);
-      runs.push(run);
+  try {
+    for (const r of records) {
+      if (k === 0 || !continuesRun(last!, r)) {
+        if (k > 0) runs.push(run.slice(0, k) as CompactRun);
+        if (k > used) used = k;
+        const fields = header(r);
+        for (k = 0; k < fields.length; k++) run[k] = fields[k];
+      }
+      const end = r.kind === 'StateChange' ? flatStateChange(r, redactor, str, run, k) : k;
+      if (end === k) run[k++] = kindPayload(r, redactor);
+      else k = end;
+      last = r;
     }
-    if (r.kind !== 'StateChange' || !flatStateChange(r, redactor, str, run)) run.push(kindPayload(r, redactor));
-    last = r;
+    if (k > 0) runs.push(run.slice(0, k) as CompactRun);
+  } finally {
+    // The scratch must not keep this batch's values alive.
+    run.fill(undefined, 0, Math.max(used, k));
   }
   const batch: CompactRunsBatch = { raceway_batch: COMPACT_RUNS_VERSION, ...base, runs };
   return JSON.stringify(batch);
@@ -148,24 +165,37 @@ function sameLocks(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * Appends a state change to a run as `code, variable, location, old[, new]` (code: access × 2, + 1 when
- * the new value follows); false for an access type not in the list (it goes as a standard object).
+ * Writes a state change into a run at `at` as `code, variable, location, old[, new]` (code: access × 2,
+ * + 1 when the new value follows); returns where the next item goes, or `at` for an access type not in
+ * the list (it goes as a standard object).
  */
-function flatStateChange(r: EventRecord, redactor: Redactor, str: (text: string) => number, run: unknown[]): boolean {
+function flatStateChange(
+  r: EventRecord,
+  redactor: Redactor,
+  str: (text: string) => number,
+  run: unknown[],
+  at: number,
+): number {
   const access = ACCESS_INDEX.get(r.detail as string);
-  if (access === undefined) return false;
-  const name = str(r.name);
-  const location = str(r.location);
+  if (access === undefined) return at;
+  run[at + 1] = str(r.name);
+  run[at + 2] = str(r.location);
   if (redactor.redacts(r.name)) {
-    run.push(access * 2, name, location, REDACTED);
-    return true;
+    run[at] = access * 2;
+    run[at + 3] = REDACTED;
+    return at + 4;
   }
   const oldValue = capturedToJson(r.oldValue);
   const newValue = capturedToJson(r.newValue);
   // A read carries one value: written once. `undefined` is sent as null, as in standard events.
-  if (newValue === oldValue) run.push(access * 2, name, location, oldValue ?? null);
-  else run.push(access * 2 + 1, name, location, oldValue ?? null, newValue ?? null);
-  return true;
+  run[at + 3] = oldValue ?? null;
+  if (newValue === oldValue) {
+    run[at] = access * 2;
+    return at + 4;
+  }
+  run[at] = access * 2 + 1;
+  run[at + 4] = newValue ?? null;
+  return at + 5;
 }
 
 /** A state change as `[access, variable, location, old, new?]`; undefined for an access type not in the list. */

@@ -127,27 +127,26 @@ export class RecordRing {
 
   /** Removes up to `n` of the oldest records and returns them as objects. */
   shift(n: number): EventRecord[] {
-    const out: EventRecord[] = [];
     const take = Math.min(n, this.count);
+    // Sized once: pushing one by one reallocates the array as it grows (garbage on every batch).
+    const out = new Array<EventRecord>(take);
     for (let k = 0; k < take; k++) {
       const i = this.head;
-      out.push(
-        new EventRecord(
-          this.seq[i]!,
-          this.kind[i]!,
-          this.task[i]!,
-          this.clock[i]!,
-          this.component[i]!,
-          this.segment[i]!,
-          this.time[i]!,
-          this.prevSeq[i]!,
-          this.locks[i]!,
-          this.name[i]!,
-          this.oldValue[i],
-          this.newValue[i],
-          this.location[i]!,
-          this.detail[i],
-        ),
+      out[k] = new EventRecord(
+        this.seq[i]!,
+        this.kind[i]!,
+        this.task[i]!,
+        this.clock[i]!,
+        this.component[i]!,
+        this.segment[i]!,
+        this.time[i]!,
+        this.prevSeq[i]!,
+        this.locks[i]!,
+        this.name[i]!,
+        this.oldValue[i],
+        this.newValue[i],
+        this.location[i]!,
+        this.detail[i],
       );
       // Let the garbage collector have what the record pointed to.
       this.task[i] = this.clock[i] = this.locks[i] = this.oldValue[i] = this.newValue[i] = this.detail[i] = undefined;
