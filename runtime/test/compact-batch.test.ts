@@ -7,6 +7,7 @@ import { RacewayClient } from '../src/index.js';
 import { BatchEncoder } from '../src/export/batch-body.js';
 import type { EventRecord } from '../src/record/event-record.js';
 import { Redactor } from '../src/export/wire-event.js';
+import { RecordRing } from '../src/export/record-ring.js';
 
 /** Records of a workload that touches every kind of event the SDK sends, in one in-memory client. */
 async function workload(): Promise<{ client: RacewayClient; records: EventRecord[] }> {
@@ -82,7 +83,8 @@ describe.each([1, 2] as CompactVersion[])('the compact batch, version %i', (vers
     const [body] = encoder.encode(records, version).bodies;
     const halves = encoder.split(body!)!;
     expect(halves.map((h) => h.count)).toEqual([Math.ceil(records.length / 2), Math.floor(records.length / 2)]);
-    expect(halves.map((h) => parsed(h.body).raceway_batch)).toEqual([version, version]);
+    // Halves go as version 1 batches with the whole tables: every server that reads version 2 reads 1.
+    expect(halves.map((h) => parsed(h.body).raceway_batch)).toEqual([1, 1]);
     const decoded = halves.flatMap((h) => decodeCompactBatch(parsed(h.body)));
     expect(decoded).toEqual(client.memoryEvents());
     const standard = encoder.asStandard(body!);
@@ -90,6 +92,62 @@ describe.each([1, 2] as CompactVersion[])('the compact batch, version %i', (vers
     expect((JSON.parse(standard[0]!.body.toString()) as { events: unknown[] }).events).toEqual(client.memoryEvents());
   });
 });
+
+describe('encoding from the queue in place', () => {
+  it('gives the same bodies as the same records as objects, wherever the queue wraps', async () => {
+    const { client, records } = await workload();
+    const own = (client as unknown as { identity: Identity }).identity;
+    const encoder = new BatchEncoder(own, new Redactor([/^secret.*$/]));
+    for (const offset of [0, 5, 250]) {
+      // A queue of 256 slots whose oldest record sits at `offset`: the window wraps past its end.
+      const ring = new RecordRing(256);
+      for (let i = 0; i < 256; i++) ring.push(...fieldsOf(records[i % records.length]!));
+      ring.drop(256);
+      for (let i = 0; i < offset; i++) ring.push(...fieldsOf(records[0]!));
+      ring.drop(offset);
+      for (const r of records) ring.push(...fieldsOf(r));
+      for (const version of [1, 2] as CompactVersion[]) {
+        const fromQueue = encoder.encode(ring.window(records.length), version).bodies;
+        const fromObjects = encoder.encode(records, version).bodies;
+        expect(
+          fromQueue.map((b) => b.body.toString()),
+          `offset ${offset}`,
+        ).toEqual(fromObjects.map((b) => b.body.toString()));
+        // Halves of a window, as the encoder takes them when a body is over the size limit.
+        const half = Math.ceil(records.length / 2);
+        const window = ring.window(records.length);
+        const halves = [window.slice(0, half), window.slice(half, records.length)].map((part) =>
+          encoder.encode(part, version).bodies[0]!.body.toString(),
+        );
+        expect(halves).toEqual(
+          [records.slice(0, half), records.slice(half)].map((part) =>
+            encoder.encode(part, version).bodies[0]!.body.toString(),
+          ),
+        );
+      }
+      expect(ring.size).toBe(records.length);
+    }
+  });
+});
+
+/** A record's fields in the order a sink takes them. */
+const fieldsOf = (r: EventRecord) =>
+  [
+    r.seq,
+    r.kind,
+    r.task,
+    r.clock,
+    r.component,
+    r.segment,
+    r.time,
+    r.prevSeq,
+    r.locks,
+    r.name,
+    r.oldValue,
+    r.newValue,
+    r.location,
+    r.detail,
+  ] as const;
 
 describe('the runs of a version 2 batch', () => {
   it('hold what a task recorded back to back, and break where a shared field changes', async () => {
@@ -154,6 +212,10 @@ class Collector {
   refuseCompact: number | undefined;
   /** Says it reads compact batches on this many replies, then no more (another collector took its place). */
   advertiseFor = Infinity;
+  /** Answers 413 to a compact body of more events than this. */
+  tooLargeOver = Infinity;
+  /** The events of the compact bodies it accepted after the first, decoded. */
+  readonly received: Array<Record<string, any>> = [];
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -167,7 +229,13 @@ class Collector {
         return;
       }
       const runs = (body as Partial<CompactRunsBatch>).runs;
-      this.bodies.push({ compact, events: compact === 2 ? eventsOfRuns(runs).length : body.events!.length });
+      const count = compact === 2 ? eventsOfRuns(runs).length : body.events!.length;
+      if (compact && count > this.tooLargeOver) {
+        res.writeHead(413).end('{"success":false}');
+        return;
+      }
+      if (compact) this.received.push(...(decodeCompactBatch(body as CompactBatch) as Array<Record<string, any>>));
+      this.bodies.push({ compact, events: count });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       const formats = this.bodies.length <= this.advertiseFor ? this.formats : this.laterFormats;
       if (formats) headers['x-raceway-batch-formats'] = formats;
@@ -240,6 +308,29 @@ describe('choosing the batch form', () => {
     const collector = new Collector();
     await send(collector, { compactBatches: false });
     expect(collector.bodies.map((b) => b.compact)).toEqual([0, 0, 0]);
+  });
+
+  it('splits a compact batch the collector finds too large into halves that carry every event', async () => {
+    const collector = new Collector();
+    collector.tooLargeOver = 8;
+    const endpoint = await collector.start();
+    open.push(collector);
+    const client = new RacewayClient({ serviceName: 'forms', endpoint });
+    await client.startTrace('warm-up', async () => client.trackStateChange('x', 0, 1, 'Write', 'src/a.ts:1:1'));
+    await client.flush();
+    await client.startTrace('many', async () => {
+      for (let i = 0; i < 20; i++) client.trackStateChange('x', i, i + 1, 'Write', 'src/a.ts:2:1');
+    });
+    await client.shutdown();
+    // The 21-event version 2 body is refused; its halves (version 1), and theirs, until each fits.
+    const compact = collector.bodies.filter((b) => b.compact);
+    expect(compact.every((b) => b.compact === 1 && b.events <= 8)).toBe(true);
+    expect(compact.reduce((n, b) => n + b.events, 0)).toBe(21);
+    expect(collector.received.map((e) => e.kind.StateChange?.new_value ?? 'call')).toEqual([
+      'call',
+      ...Array.from({ length: 20 }, (_, i) => i + 1),
+    ]);
+    expect(client.stats()).toMatchObject({ dropped: 0, queued: 0 });
   });
 
   it('sends the same events as standard when a compact batch is not understood, and stays standard', async () => {

@@ -1,6 +1,8 @@
-import type { CompactVersion } from '@raceway/protocol';
-import type { EventRecord } from '../record/event-record.js';
+import type { CompactBatch, CompactRunsBatch, CompactVersion } from '@raceway/protocol';
+import { COMPACT_BATCH_VERSION, COMPACT_RUNS_VERSION, decodeCompactBatch, eventsOfRuns } from '@raceway/protocol';
+import type { EventRecord, RecordSource } from '../record/event-record.js';
 import { encodeCompactBatch } from './compact-batch.js';
+import { recordsOf } from './record-ring.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
 import { toWireEventJson } from './wire-event.js';
 
@@ -13,12 +15,12 @@ const BODY_FRAME_BYTES = BODY_OPEN.length + BODY_CLOSE.length;
 const COMMA = 0x2c;
 
 /**
- * One POST body and what it carries, kept to split it when the collector finds it too large: the events'
- * JSON texts (standard form), or the records (compact form, which can also be sent again as standard).
+ * One POST body and what it carries: the events' JSON texts (standard form), kept to split it when the
+ * collector finds it too large; a compact body is split, or sent again as standard events, from itself.
  */
 export type BatchBody =
   | { format: 'standard'; body: Buffer; count: number; events: string[] }
-  | { format: 'compact'; version: CompactVersion; body: Buffer; count: number; records: EventRecord[] };
+  | { format: 'compact'; version: CompactVersion; body: Buffer; count: number };
 
 /** Serialises records into POST bodies under MAX_BODY_BYTES, in either form. */
 export class BatchEncoder {
@@ -31,11 +33,14 @@ export class BatchEncoder {
    * Records → bodies, standard or in the compact version given. A record that cannot be encoded is
    * skipped and counted in `unencodable` (a compact batch with one is encoded again without it).
    */
-  encode(records: EventRecord[], compact: CompactVersion | undefined): { bodies: BatchBody[]; unencodable: number } {
-    return compact ? this.compact(records, compact) : this.standard(records);
+  encode(records: RecordSource, compact: CompactVersion | undefined): { bodies: BatchBody[]; unencodable: number } {
+    return compact ? this.compact(records, compact) : this.standard(recordsOf(records));
   }
 
-  /** The halves of a body, encoded alike; undefined for a single event. */
+  /**
+   * The halves of a body; undefined for a single event. A compact body's halves are version 1 batches
+   * with its tables (every server that reads version 2 reads version 1).
+   */
   split(batch: BatchBody): BatchBody[] | undefined {
     if (batch.count <= 1) return undefined;
     const half = Math.ceil(batch.count / 2);
@@ -46,19 +51,43 @@ export class BatchEncoder {
         count: events.length,
         events,
       }));
-    return [batch.records.slice(0, half), batch.records.slice(half)].flatMap(
-      (part) => this.compact(part, batch.version).bodies,
-    );
+    const parsed = parseCompact(batch.body);
+    const events = parsed.raceway_batch === COMPACT_RUNS_VERSION ? eventsOfRuns(parsed.runs) : parsed.events;
+    const { runs: _runs, events: _events, ...tables } = parsed as unknown as Record<string, unknown>;
+    return [events.slice(0, half), events.slice(half)].map((part) => ({
+      format: 'compact',
+      version: COMPACT_BATCH_VERSION,
+      body: Buffer.from(JSON.stringify({ ...tables, raceway_batch: COMPACT_BATCH_VERSION, events: part }), 'utf8'),
+      count: part.length,
+    }));
   }
 
-  /** A compact body's records as standard bodies (for a collector that refused the compact form). */
+  /** A compact body's events as standard bodies (for a collector that refused the compact form). */
   asStandard(batch: BatchBody): BatchBody[] {
-    return batch.format === 'standard' ? [batch] : this.standard(batch.records).bodies;
+    if (batch.format === 'standard') return [batch];
+    // The compact form decodes to exactly the standard events the records make (an event that would not
+    // decode is left out, and counted as dropped by the sender).
+    const events: string[] = [];
+    for (const event of decodeCompactBatch(parseCompact(batch.body))) if (event) events.push(JSON.stringify(event));
+    return this.standardBodies(events);
   }
 
   private standard(records: readonly EventRecord[]): { bodies: BatchBody[]; unencodable: number } {
-    const bodies: BatchBody[] = [];
     let unencodable = 0;
+    const events: string[] = [];
+    for (const record of records) {
+      try {
+        events.push(toWireEventJson(record, this.identity, this.redactor));
+      } catch {
+        unencodable++;
+      }
+    }
+    return { bodies: this.standardBodies(events), unencodable };
+  }
+
+  /** Events' JSON texts → standard bodies under MAX_BODY_BYTES. */
+  private standardBodies(events: readonly string[]): BatchBody[] {
+    const bodies: BatchBody[] = [];
     let current: string[] = [];
     let bytes: number[] = [];
     let size = BODY_FRAME_BYTES;
@@ -68,14 +97,7 @@ export class BatchEncoder {
       bytes = [];
       size = BODY_FRAME_BYTES;
     };
-    for (const record of records) {
-      let json: string;
-      try {
-        json = toWireEventJson(record, this.identity, this.redactor);
-      } catch {
-        unencodable++;
-        continue;
-      }
+    for (const json of events) {
       const length = Buffer.byteLength(json);
       if (size + length + 1 > MAX_BODY_BYTES && current.length > 0) close();
       current.push(json);
@@ -83,17 +105,18 @@ export class BatchEncoder {
       size += length + 1;
     }
     if (current.length > 0) close();
-    return { bodies, unencodable };
+    return bodies;
   }
 
-  private compact(records: EventRecord[], version: CompactVersion): { bodies: BatchBody[]; unencodable: number } {
+  private compact(records: RecordSource, version: CompactVersion): { bodies: BatchBody[]; unencodable: number } {
     if (records.length === 0) return { bodies: [], unencodable: 0 };
     let text: string;
     try {
       text = encodeCompactBatch(records, this.identity, this.redactor, version);
     } catch {
       // Which record failed is found by encoding each alone (rare: a value's own toJSON cannot run here).
-      const good = records.filter((r) => {
+      const all = recordsOf(records);
+      const good = all.filter((r) => {
         try {
           encodeCompactBatch([r], this.identity, this.redactor, version);
           return true;
@@ -108,12 +131,14 @@ export class BatchEncoder {
     if (body.length > MAX_BODY_BYTES && records.length > 1) {
       const half = Math.ceil(records.length / 2);
       const a = this.compact(records.slice(0, half), version);
-      const b = this.compact(records.slice(half), version);
+      const b = this.compact(records.slice(half, records.length), version);
       return { bodies: [...a.bodies, ...b.bodies], unencodable: a.unencodable + b.unencodable };
     }
-    return { bodies: [{ format: 'compact', version, body, count: records.length, records }], unencodable: 0 };
+    return { bodies: [{ format: 'compact', version, body, count: records.length }], unencodable: 0 };
   }
 }
+
+const parseCompact = (body: Buffer) => JSON.parse(body.toString('utf8')) as CompactBatch | CompactRunsBatch;
 
 /** The body of some of the events of a batch (when a collector refused the whole as too large). */
 export function bodyOf(events: readonly string[]): Buffer {

@@ -411,9 +411,19 @@ export class BatchExporter implements EventSink {
     const perPost = this.perPost();
     const backlog = this.queue.size > 2 * perPost;
     // (A compact backlog goes five batches at a time: ~5 000 events, a few milliseconds of encoding.)
-    const records = this.queue.shift(backlog ? (this.compact ? 5 : COMPACT_FACTOR) * perPost : perPost);
-    const { bodies, unencodable } = this.encoder.encode(records, this.compact);
-    this.stats_.dropped += unencodable;
-    return bodies;
+    const take = Math.min(this.queue.size, backlog ? (this.compact ? 5 : COMPACT_FACTOR) * perPost : perPost);
+    if (!this.compact) {
+      const { bodies, unencodable } = this.encoder.encode(this.queue.shift(take), undefined);
+      this.stats_.dropped += unencodable;
+      return bodies;
+    }
+    // Compact batches are encoded from the queue in place (no object per record), then the records go.
+    try {
+      const { bodies, unencodable } = this.encoder.encode(this.queue.window(take), this.compact);
+      this.stats_.dropped += unencodable;
+      return bodies;
+    } finally {
+      this.queue.drop(take);
+    }
   }
 }

@@ -13,7 +13,7 @@ import { processTag } from '../context/process-identity.js';
 import { state } from '../context/process-state.js';
 import type { Task, TraceInfo } from '../context/task.js';
 import { traceIdToUuid } from '../propagation/ids.js';
-import type { EventRecord } from '../record/event-record.js';
+import type { EventRecord, RecordSource } from '../record/event-record.js';
 import { capturedToJson } from '../record/values.js';
 import type { Redactor, ServiceIdentity } from './wire-event.js';
 import { kindPayload, REDACTED, SDK_TAGS } from './wire-event.js';
@@ -33,7 +33,7 @@ const RUN_SCRATCH: unknown[] = [];
  * that said it reads that version; the server decodes it to exactly the events `toWireEventJson` makes.
  */
 export function encodeCompactBatch(
-  records: readonly EventRecord[],
+  records: RecordSource,
   identity: ServiceIdentity,
   redactor: Redactor,
   version: CompactVersion = COMPACT_RUNS_VERSION,
@@ -54,7 +54,7 @@ export function encodeCompactBatch(
   const taskIndex = new Map<Task, number>();
   const clocks: number[][] = [];
   const clockIndex = new Map<VectorClock, number>();
-  const t0 = records.length > 0 ? Math.round(records[0]!.time * 1000) : 0;
+  const t0 = records.length > 0 ? Math.round(records.at(0)!.time * 1000) : 0;
 
   /** The fields an event shares with the others of its run: `[seq, task, prev_seq, segment, dt_us, clock, locks, component]`. */
   const header = (r: EventRecord): CompactRun => {
@@ -105,11 +105,13 @@ export function encodeCompactBatch(
   };
   if (version === COMPACT_BATCH_VERSION) {
     const events: CompactEvent[] = [];
-    for (const r of records)
+    for (let i = 0; i < records.length; i++) {
+      const r = records.at(i)!;
       events.push([
         ...(header(r) as [number, number, number, number, number, number, number[], number]),
         (r.kind === 'StateChange' && stateChange(r, redactor, str)) || kindPayload(r, redactor),
       ]);
+    }
     const batch: CompactBatch = { raceway_batch: COMPACT_BATCH_VERSION, ...base, events };
     return JSON.stringify(batch);
   }
@@ -122,7 +124,9 @@ export function encodeCompactBatch(
   let used = 0;
   let last: EventRecord | undefined;
   try {
-    for (const r of records) {
+    for (let i = 0; i < records.length; i++) {
+      // A window on the queue reuses two records in turn: `last` stays valid while `r` is read.
+      const r = records.at(i)!;
       if (k === 0 || !continuesRun(last!, r)) {
         if (k > 0) runs.push(run.slice(0, k) as CompactRun);
         if (k > used) used = k;

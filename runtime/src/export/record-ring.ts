@@ -1,7 +1,13 @@
 import type { VectorClock } from '../clock/vector-clock.js';
 import type { Task } from '../context/task.js';
-import type { EventKind } from '../record/event-record.js';
+import type { EventKind, RecordSource } from '../record/event-record.js';
 import { EventRecord } from '../record/event-record.js';
+
+/** An EventRecord whose fields a window on the queue overwrites (the same class: one shape for the encoder). */
+type ReusedRecord = { -readonly [K in keyof EventRecord]: EventRecord[K] };
+
+const blankRecord = (): EventRecord =>
+  new EventRecord(0, 'Custom', undefined!, undefined!, '', 0, 0, 0, [], '', undefined, undefined, '', undefined);
 
 /**
  * The exporter's bounded queue, as preallocated columns rather than one object per event: appending
@@ -127,11 +133,18 @@ export class RecordRing {
 
   /** Removes up to `n` of the oldest records and returns them as objects. */
   shift(n: number): EventRecord[] {
-    const take = Math.min(n, this.count);
+    const out = this.peek(0, n);
+    this.drop(out.length);
+    return out;
+  }
+
+  /** Up to `n` records from the `from`-th oldest, as objects, left in the queue. */
+  peek(from: number, n: number): EventRecord[] {
+    const take = Math.max(0, Math.min(n, this.count - from));
     // Sized once: pushing one by one reallocates the array as it grows (garbage on every batch).
     const out = new Array<EventRecord>(take);
     for (let k = 0; k < take; k++) {
-      const i = this.head;
+      const i = this.slot(from + k);
       out[k] = new EventRecord(
         this.seq[i]!,
         this.kind[i]!,
@@ -148,18 +161,94 @@ export class RecordRing {
         this.location[i]!,
         this.detail[i],
       );
+    }
+    return out;
+  }
+
+  /**
+   * The `n` oldest records as a window an encoder reads in place: no object per record. Valid until the
+   * queue changes; `drop(n)` then removes them.
+   */
+  window(n: number): RecordSource {
+    return new RingWindow(this, 0, Math.min(n, this.count));
+  }
+
+  /** The `k`-th oldest record's fields, written into `into`. */
+  read(k: number, into: EventRecord): EventRecord {
+    const i = this.slot(k);
+    const r = into as ReusedRecord;
+    r.seq = this.seq[i]!;
+    r.kind = this.kind[i]!;
+    r.task = this.task[i]!;
+    r.clock = this.clock[i]!;
+    r.component = this.component[i]!;
+    r.segment = this.segment[i]!;
+    r.time = this.time[i]!;
+    r.prevSeq = this.prevSeq[i]!;
+    r.locks = this.locks[i]!;
+    r.name = this.name[i]!;
+    r.oldValue = this.oldValue[i];
+    r.newValue = this.newValue[i];
+    r.location = this.location[i]!;
+    r.detail = this.detail[i];
+    return into;
+  }
+
+  /** Removes up to `n` of the oldest records. */
+  drop(n: number): void {
+    const take = Math.min(n, this.count);
+    for (let k = 0; k < take; k++) {
+      const i = this.head;
       // Let the garbage collector have what the record pointed to.
       this.task[i] = this.clock[i] = this.locks[i] = this.oldValue[i] = this.newValue[i] = this.detail[i] = undefined;
       this.head = i + 1 === this.allocated ? 0 : i + 1;
       this.count--;
     }
-    return out;
+  }
+
+  private slot(k: number): number {
+    const i = this.head + k;
+    return i >= this.allocated ? i - this.allocated : i;
   }
 
   /** Drops everything; returns how many records there were. */
   clear(): number {
     const dropped = this.count;
-    this.shift(this.count);
+    this.drop(this.count);
     return dropped;
   }
+}
+
+/**
+ * A run of queued records read in place. `at(k)` fills one of two reused records, alternately, so the
+ * record before stays valid while the next is read (an encoder compares neighbours).
+ */
+class RingWindow implements RecordSource {
+  private readonly reused = [blankRecord(), blankRecord()] as const;
+
+  constructor(
+    private readonly ring: RecordRing,
+    private readonly from: number,
+    readonly length: number,
+  ) {}
+
+  at(k: number): EventRecord | undefined {
+    if (k < 0 || k >= this.length) return undefined;
+    return this.ring.read(this.from + k, this.reused[k & 1]!);
+  }
+
+  slice(from: number, to: number): RecordSource {
+    const start = Math.max(0, Math.min(from, this.length));
+    return new RingWindow(this.ring, this.from + start, Math.max(0, Math.min(to, this.length) - start));
+  }
+
+  /** The window's records as objects of their own. */
+  records(): EventRecord[] {
+    return this.ring.peek(this.from, this.length);
+  }
+}
+
+/** A source's records as objects of their own (copied out of a queue window). */
+export function recordsOf(source: RecordSource): EventRecord[] {
+  return source instanceof RingWindow ? source.records() : (source as EventRecord[]);
 }

@@ -49,6 +49,16 @@ export class EventRecord {
   ) {}
 }
 
+/**
+ * Records an encoder reads by position: an array of records, or a window on the exporter's queue whose
+ * `at(k)` fills a reused record (valid until the next call but one).
+ */
+export interface RecordSource {
+  readonly length: number;
+  at(k: number): EventRecord | undefined;
+  slice(from: number, to: number): RecordSource;
+}
+
 /** A record's fields in constructor order: what the hot path hands to a sink, without making an object. */
 export type RecordFields = ConstructorParameters<typeof EventRecord>;
 
