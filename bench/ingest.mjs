@@ -60,6 +60,19 @@ export function body(sender, n) {
   return JSON.stringify({ events });
 }
 
+/** A compact batch's fields other than its tables and events: sender `sender`'s `n`-th batch. */
+const batchHeader = (version, sender, n) => ({
+  raceway_batch: version,
+  id_prefix: `${String(sender).padStart(8, '0')}-0000-8000-`,
+  process: `p${sender}`,
+  process_id: 1,
+  service_name: 'bench',
+  environment: 'bench',
+  instance_id: 'bench-1',
+  tags: { sdk_language: 'typescript' },
+  t0: 1_796_000_000_000_000 + n,
+});
+
 /**
  * The same events as `body` in the compact form our SDK sends to a server that reads it (per-batch tables
  * of strings, traces, tasks and clocks; `size` events per batch).
@@ -107,22 +120,7 @@ export function compactBody(sender, n, size = BATCH) {
       [seq % 2, str(`accounts.u${seq % 50}.balance`), str('src/bank.ts:12:5'), 100, 90],
     ]);
   }
-  return JSON.stringify({
-    raceway_batch: 1,
-    id_prefix: `${String(sender).padStart(8, '0')}-0000-8000-`,
-    process: `p${sender}`,
-    process_id: 1,
-    service_name: 'bench',
-    environment: 'bench',
-    instance_id: 'bench-1',
-    tags: { sdk_language: 'typescript' },
-    strings,
-    traces,
-    tasks,
-    clocks,
-    t0: 1_796_000_000_000_000 + n,
-    events,
-  });
+  return JSON.stringify({ ...batchHeader(1, sender, n), strings, traces, tasks, clocks, events });
 }
 
 /** Events per request in `runsBody`: the HTTP benchmark's handler records 28. */
@@ -171,19 +169,11 @@ export function requestsBody(sender, n, size, version) {
     else events.push([seq, run[1], seq === run[0] ? 0 : seq - 1, run[3], run[4], run[5], [], -1, change]);
   }
   return JSON.stringify({
-    raceway_batch: version,
-    id_prefix: `${String(sender).padStart(8, '0')}-0000-8000-`,
-    process: `p${sender}`,
-    process_id: 1,
-    service_name: 'bench',
-    environment: 'bench',
-    instance_id: 'bench-1',
-    tags: { sdk_language: 'typescript' },
+    ...batchHeader(version, sender, n),
     strings,
     traces,
     tasks,
     clocks,
-    t0: 1_796_000_000_000_000 + n,
     ...(version === 2 ? { runs } : { events }),
   });
 }

@@ -61,8 +61,8 @@ export type CompactStateChange = [
   oldValue: unknown,
   newValue?: unknown,
 ];
-/** `[seq, task, prev_seq, segment, dt_us, clock, locks, component, kind]` */
-export type CompactEvent = [
+/** `[seq, task, prev_seq, segment, dt_us, clock, locks, component]`: what a version 1 event starts with and a run's events share. */
+type EventFields = [
   seq: number,
   task: number,
   prevSeq: number,
@@ -71,24 +71,15 @@ export type CompactEvent = [
   clock: number,
   locks: number[],
   component: number,
-  kind: CompactStateChange | Record<string, unknown>,
 ];
+/** `[seq, task, prev_seq, segment, dt_us, clock, locks, component, kind]` */
+export type CompactEvent = [...fields: EventFields, kind: CompactStateChange | Record<string, unknown>];
 
 /**
  * A run of events (version 2): the first event's `[seq, task, prev_seq, segment, dt_us, clock, locks,
  * component]`, then each event's items (see above).
  */
-export type CompactRun = [
-  seq: number,
-  task: number,
-  prevSeq: number,
-  segment: number,
-  dtUs: number,
-  clock: number,
-  locks: number[],
-  component: number,
-  ...items: unknown[],
-];
+export type CompactRun = [...fields: EventFields, ...items: unknown[]];
 
 /** The fields a run's events share: its length before the first item. */
 export const RUN_HEADER_LENGTH = 8;

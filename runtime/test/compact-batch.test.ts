@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RacewayClient } from '../src/index.js';
 import { BatchEncoder } from '../src/export/batch-body.js';
 import type { EventRecord } from '../src/record/event-record.js';
+import { fieldsOf } from '../src/record/event-record.js';
 import { Redactor } from '../src/export/wire-event.js';
 import { RecordRing } from '../src/export/record-ring.js';
 
@@ -129,25 +130,6 @@ describe('encoding from the queue in place', () => {
     }
   });
 });
-
-/** A record's fields in the order a sink takes them. */
-const fieldsOf = (r: EventRecord) =>
-  [
-    r.seq,
-    r.kind,
-    r.task,
-    r.clock,
-    r.component,
-    r.segment,
-    r.time,
-    r.prevSeq,
-    r.locks,
-    r.name,
-    r.oldValue,
-    r.newValue,
-    r.location,
-    r.detail,
-  ] as const;
 
 describe('the runs of a version 2 batch', () => {
   it('hold what a task recorded back to back, and break where a shared field changes', async () => {

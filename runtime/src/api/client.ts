@@ -27,6 +27,7 @@ import type { RequestHost } from '../middleware/incoming.js';
 import { wrapHttpListener } from '../middleware/node-http.js';
 import { buildOutgoing } from '../propagation/headers.js';
 import type { AccessType, EventRecord, EventSink } from '../record/event-record.js';
+import { fieldsOf } from '../record/event-record.js';
 import { Recorder } from '../record/recorder.js';
 import { adoptAsDefault, getDefaultClient, offerDefaultClient } from './default-client.js';
 import type { AdoptableClient } from './default-client.js';
@@ -106,24 +107,7 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
 
   /** @internal see AdoptableClient */
   adopt(records: unknown[]): void {
-    for (const r of records as EventRecord[]) {
-      this.sink.append(
-        r.seq,
-        r.kind,
-        r.task,
-        r.clock,
-        r.component,
-        r.segment,
-        r.time,
-        r.prevSeq,
-        r.locks,
-        r.name,
-        r.oldValue,
-        r.newValue,
-        r.location,
-        r.detail,
-      );
-    }
+    for (const r of records as EventRecord[]) this.sink.append(...fieldsOf(r));
   }
 
   /** A client that keeps its events in memory (`memoryEvents()`) instead of sending them: for tests. */

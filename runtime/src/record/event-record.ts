@@ -62,6 +62,26 @@ export interface RecordSource {
 /** A record's fields in constructor order: what the hot path hands to a sink, without making an object. */
 export type RecordFields = ConstructorParameters<typeof EventRecord>;
 
+/** A record's fields in constructor order (to hand a record on to another sink). */
+export function fieldsOf(r: EventRecord): RecordFields {
+  return [
+    r.seq,
+    r.kind,
+    r.task,
+    r.clock,
+    r.component,
+    r.segment,
+    r.time,
+    r.prevSeq,
+    r.locks,
+    r.name,
+    r.oldValue,
+    r.newValue,
+    r.location,
+    r.detail,
+  ];
+}
+
 /** Where records go: the batch exporter, or an in-memory sink. */
 export interface EventSink {
   append(...fields: RecordFields): void;
