@@ -5,6 +5,7 @@ import { analysisAdversarial, analysisScaling } from './analysis.mjs';
 import { compactReadback } from './compact-readback.mjs';
 import { promiseWorkload } from './promise-workload.mjs';
 import { httpOverhead } from './http-overhead.mjs';
+import { httpStages } from './http-stages.mjs';
 import { httpInstructions } from './http-instructions.mjs';
 import { ingest } from './ingest.mjs';
 import { longRunning } from './long-running.mjs';
@@ -21,6 +22,7 @@ const benchmarks = [
   promiseWorkload,
   longRunning,
   httpOverhead,
+  httpStages,
   httpInstructions,
   ingest,
   compactReadback,

@@ -1,0 +1,172 @@
+// Where the instrumented Express service's overhead goes, stage by stage (the service and load of
+// bench/http-overhead.mjs): uninstrumented; the plain service with a middleware that only enters an
+// AsyncLocalStorage context per request (what any context-propagating middleware costs); the SDK's middleware
+// with no tracked access (its two events recorded, never encoded); instrumented with every event recorded and
+// queued but never encoded; encoded as for `raceway serve` but not sent; sent to a
+// collector that discards it. Each stage's ratio to the plain service, and the difference between
+// neighbours, is what that stage costs the app. Then each service is driven at one fixed rate all of them
+// sustain, and the app's CPU per request (user + system, all its threads, from /proc) is compared: steadier
+// than requests/s on a shared machine.
+// `--node <path>` runs the services under another Node binary (e.g. Node 24: AsyncContextFrame).
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { compileService, startDiscardingCollector } from './lib/express-service.mjs';
+import { median } from './lib/harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dir = path.join(here, '..', 'test-output', 'bench-http-stages');
+const preload = path.join(here, 'lib', 'export-stage.mjs');
+
+function start(node, file, env) {
+  const child = spawn(node, ['--import', preload, file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.on('exit', (code) => reject(new Error(`service exited (${code}) before listening`)));
+    child.stdout.on('data', (c) => {
+      out += String(c);
+      const m = /port (\d+)/.exec(out);
+      if (m) resolve({ child, url: `http://127.0.0.1:${m[1]}/transfer` });
+    });
+  });
+}
+
+const load = (url, seconds, overallRate) =>
+  new Promise((resolve, reject) =>
+    autocannon({ url, connections: 20, duration: seconds, ...(overallRate ? { overallRate } : {}) }, (err, result) =>
+      err ? reject(err) : resolve(result.requests),
+    ),
+  );
+
+/** CPU time the process has used so far, in µs (Linux), or undefined. */
+function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+/** `/proc/<pid>/stat` counts in clock ticks: 100 per second on Linux (USER_HZ). */
+const TICKS_PER_SECOND = 100;
+
+export async function httpStages({ quick = false, node = process.execPath } = {}) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const plain = compileService(dir, 'plain', { instrument: false });
+  const instrumented = compileService(dir, 'instrumented', { instrument: true });
+  const context = contextOnly(plain);
+  const untracked = compileService(dir, 'middleware-only', { instrument: true, tracked: false });
+  const discard = await startDiscardingCollector();
+  const endpoint = `http://127.0.0.1:${discard.address().port}`;
+  const on = { INSTRUMENTED: '1', RACEWAY_ENDPOINT: endpoint };
+  const stages = [
+    ['plain', 'uninstrumented', plain, { RACEWAY_ENABLED: 'false' }],
+    ['context', 'a context per request, nothing recorded', context, { RACEWAY_ENABLED: 'false' }],
+    ['middleware', "the SDK's middleware, no tracked access", untracked, { ...on, RACEWAY_BENCH_STAGE: 'recorded' }],
+    ['recorded', 'recorded and queued, never encoded', instrumented, { ...on, RACEWAY_BENCH_STAGE: 'recorded' }],
+    ['encoded', 'encoded (compact version 2), not sent', instrumented, { ...on, RACEWAY_BENCH_STAGE: 'encoded' }],
+    ['sent', 'sent to a discarding collector', instrumented, { ...on, RACEWAY_BENCH_STAGE: 'sent' }],
+  ];
+  const apps = {};
+  try {
+    for (const [name, , file, env] of stages) apps[name] = await start(node, file, env);
+    const rounds = quick ? 1 : 5;
+    const seconds = quick ? 1 : 4;
+    const samples = Object.fromEntries(stages.map(([name]) => [name, []]));
+    for (const [name] of stages) await load(apps[name].url, 1);
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < stages.length; k++) {
+        const [name] = stages[(k + r) % stages.length]; // rotate, so no stage always runs first
+        samples[name].push((await load(apps[name].url, seconds)).average);
+      }
+    }
+    // CPU per request at one rate every stage sustains (four fifths of the slowest one's).
+    const rate = Math.round((0.8 * Math.min(...stages.map(([name]) => median(samples[name])))) / 100) * 100;
+    const cpu = Object.fromEntries(stages.map(([name]) => [name, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < stages.length; k++) {
+        const [name] = stages[(k + r) % stages.length];
+        const { pid } = apps[name].child;
+        const before = cpuMicros(pid);
+        const { total } = await load(apps[name].url, seconds, rate);
+        const after = cpuMicros(pid);
+        if (before !== undefined && after !== undefined && total > 0) cpu[name].push((after - before) / total);
+      }
+    }
+    const plainRate = median(samples.plain);
+    const ratio = Object.fromEntries(stages.map(([name]) => [name, median(samples[name]) / plainRate]));
+    process.stdout.write(
+      `\nHTTP overhead by stage (the service of the HTTP overhead benchmark, Node ${await versionOf(node)}, ${rounds} x ${seconds}s rotating; the step is what the stage adds, as a share of the plain service's requests/s and in CPU per request)\n`,
+    );
+    let previous = 1;
+    let previousCpu;
+    for (const [name, label] of stages) {
+      const step = name === 'plain' ? '        ' : `${(ratio[name] - previous).toFixed(2).padStart(8)}`;
+      const used = cpu[name].length > 0 ? median(cpu[name]) : undefined;
+      const cpuStep =
+        used !== undefined && previousCpu !== undefined
+          ? ` (${used >= previousCpu ? '+' : ''}${(used - previousCpu).toFixed(1)})`
+          : '';
+      process.stdout.write(
+        `  ${label.padEnd(42)} ${median(samples[name]).toFixed(0).padStart(7)} req/s ${ratio[name].toFixed(2)}x${step}` +
+          (used !== undefined ? `   ${used.toFixed(1).padStart(6)} µs CPU per request${cpuStep}` : '') +
+          '\n',
+      );
+      previous = ratio[name];
+      previousCpu = used;
+    }
+    process.stdout.write(`  (CPU per request at ${rate} requests/s, all stages; median of ${rounds})\n`);
+    return [
+      { benchmark: 'HTTP overhead stages', metric: 'a context per request only', ratio: ratio.context, target: 'info' },
+      {
+        benchmark: 'HTTP overhead stages',
+        metric: 'middleware only, never encoded',
+        ratio: ratio.middleware,
+        target: 'info',
+      },
+      { benchmark: 'HTTP overhead stages', metric: 'recorded, never encoded', ratio: ratio.recorded, target: 'info' },
+      { benchmark: 'HTTP overhead stages', metric: 'encoded, not sent', ratio: ratio.encoded, target: 'info' },
+      { benchmark: 'HTTP overhead stages', metric: 'sent, collector discards', ratio: ratio.sent, target: 'info' },
+    ];
+  } finally {
+    for (const { child } of Object.values(apps)) {
+      child.removeAllListeners('exit');
+      child.kill('SIGTERM');
+    }
+    discard.close();
+  }
+}
+
+/** The plain service with one middleware that runs the rest of the request in an AsyncLocalStorage context. */
+function contextOnly(plainFile) {
+  const anchor = 'const app = express();';
+  const js = readFileSync(plainFile, 'utf8');
+  if (!js.includes(anchor)) throw new Error(`${plainFile}: no '${anchor}' to add the context middleware after`);
+  const file = plainFile.replace(/plain\.mjs$/, 'context.mjs');
+  writeFileSync(
+    file,
+    `import { AsyncLocalStorage } from 'node:async_hooks';\nconst requestContext = new AsyncLocalStorage();\n` +
+      js.replace(anchor, `${anchor}\napp.use((req, res, next) => requestContext.run({ req }, next));`),
+  );
+  return file;
+}
+
+function versionOf(node) {
+  return new Promise((resolve) => {
+    const child = spawn(node, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('exit', () => resolve(out.trim().replace(/^v/, '')));
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const at = process.argv.indexOf('--node');
+  await httpStages({ quick: process.argv.includes('--quick'), node: at > 0 ? process.argv[at + 1] : undefined });
+}
