@@ -8,46 +8,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { compileService, startDiscardingCollector } from './lib/express-service.mjs';
+import { compileService, load, startDiscardingCollector, startService } from './lib/express-service.mjs';
 import { median } from './lib/harness.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(repo, 'test-output', 'bench-http');
-
-function start(file, env) {
-  // The SDK's own notices (queue full) go to stderr, ignored here: the counters are printed instead.
-  const child = spawn(process.execPath, [file], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let out = '';
-  // `stats` resolves to the SDK's counters, which the app prints when told to stop.
-  const stats = new Promise((resolve) =>
-    child.on('exit', () => {
-      const m = /stats (\{.*\})/.exec(out);
-      resolve(m ? JSON.parse(m[1]) : undefined);
-    }),
-  );
-  return new Promise((resolve) => {
-    let listening = false;
-    child.stdout.on('data', (c) => {
-      out += String(c);
-      const m = /port (\d+)/.exec(out);
-      if (m && !listening) {
-        listening = true;
-        resolve({ child, stats, url: `http://127.0.0.1:${m[1]}/transfer` });
-      }
-    });
-  });
-}
-
-const load = (url, seconds) =>
-  new Promise((resolve, reject) =>
-    autocannon({ url, connections: 20, duration: seconds }, (err, result) =>
-      err ? reject(err) : resolve(result.requests.average),
-    ),
-  );
 
 export async function httpOverhead({ quick = false } = {}) {
   rmSync(dir, { recursive: true, force: true });
@@ -67,13 +32,13 @@ export async function httpOverhead({ quick = false } = {}) {
   );
   const discard = await startDiscardingCollector();
   const apps = {
-    plain: await start(plain, { RACEWAY_ENABLED: 'false' }),
-    instrumented: await start(instrumented, { INSTRUMENTED: '1', RACEWAY_ENDPOINT: endpoint }),
-    discarded: await start(instrumented, {
+    plain: await startService(plain, { RACEWAY_ENABLED: 'false' }),
+    instrumented: await startService(instrumented, { INSTRUMENTED: '1', RACEWAY_ENDPOINT: endpoint }),
+    discarded: await startService(instrumented, {
       INSTRUMENTED: '1',
       RACEWAY_ENDPOINT: `http://127.0.0.1:${discard.address().port}`,
     }),
-    standard: await start(instrumented, {
+    standard: await startService(instrumented, {
       INSTRUMENTED: '1',
       RACEWAY_ENDPOINT: `http://127.0.0.1:${discard.address().port}`,
       RACEWAY_COMPACT_BATCHES: 'false',
@@ -87,7 +52,7 @@ export async function httpOverhead({ quick = false } = {}) {
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(k + r) % names.length]; // rotate, so no case always runs first
-      samples[name].push(await load(apps[name].url, seconds));
+      samples[name].push((await load(apps[name].url, seconds)).average);
     }
   }
   for (const { child } of Object.values(apps)) child.kill('SIGTERM');

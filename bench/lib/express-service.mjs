@@ -1,7 +1,9 @@
 // The Express service both HTTP benchmarks measure, compiled plain and with the transformer.
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import autocannon from 'autocannon';
 import ts from 'typescript';
 import racewayTransformer from '@raceway/transformer';
 import { BATCH_FORMATS_HEADER, COMPACT_FORMATS } from '@raceway/protocol';
@@ -61,10 +63,12 @@ export function compileService(dir, name, { instrument, tracked = true }) {
 
 /**
  * A collector that reads each batch to its end and acknowledges it, nothing more; it says it reads compact
- * batches, as `raceway serve` does. Resolves to the listening server.
+ * batches, as `raceway serve` does. Resolves to the listening server; `posts` counts the POSTs per path.
  */
 export async function startDiscardingCollector() {
+  const posts = new Map();
   const discard = http.createServer((req, res) => {
+    posts.set(req.url, (posts.get(req.url) ?? 0) + 1);
     req.on('data', () => {});
     req.on('end', () =>
       res
@@ -72,6 +76,48 @@ export async function startDiscardingCollector() {
         .end('{"success":true,"data":null,"error":null}'),
     );
   });
+  discard.posts = posts;
   await new Promise((resolve) => discard.listen(0, '127.0.0.1', resolve));
   return discard;
 }
+
+/**
+ * Starts a compiled service (`node`, default this one, with `nodeArgs` before the file) and resolves to
+ * `{ child, url, stats }` once it listens: `stats` resolves to the SDK's counters, which the service prints
+ * when told to stop (undefined for a plain one). The SDK's own notices (stderr) are ignored.
+ */
+export function startService(file, env, { node = process.execPath, nodeArgs = [] } = {}) {
+  const child = spawn(node, [...nodeArgs, file], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  let listening = false;
+  const stats = new Promise((resolve) =>
+    child.on('exit', () => {
+      const m = /stats (\{.*\})/.exec(out);
+      resolve(m ? JSON.parse(m[1]) : undefined);
+    }),
+  );
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => {
+      if (!listening) reject(new Error(`${file} exited (${code}) before listening`));
+    });
+    child.stdout.on('data', (c) => {
+      out += String(c);
+      const m = /port (\d+)/.exec(out);
+      if (m && !listening) {
+        listening = true;
+        resolve({ child, stats, url: `http://127.0.0.1:${m[1]}/transfer` });
+      }
+    });
+  });
+}
+
+/** autocannon's request counts for `seconds` of 20 connections, at `overallRate` requests/s when given. */
+export const load = (url, seconds, overallRate) =>
+  new Promise((resolve, reject) =>
+    autocannon({ url, connections: 20, duration: seconds, ...(overallRate ? { overallRate } : {}) }, (err, result) =>
+      err ? reject(err) : resolve(result.requests),
+    ),
+  );
