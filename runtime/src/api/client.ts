@@ -15,6 +15,7 @@ import { RacewayContextError } from '../errors.js';
 import type { ExporterStats } from '../export/batch-exporter.js';
 import { BatchExporter } from '../export/batch-exporter.js';
 import { HttpTransport } from '../export/http-transport.js';
+import { ThreadTransport } from '../export/thread-transport.js';
 import { MemorySink } from '../export/memory-sink.js';
 import { Redactor } from '../export/wire-event.js';
 import type { ServiceIdentity } from '../export/wire-event.js';
@@ -64,7 +65,9 @@ export class RacewayClient implements RequestHost, PropagationSource, AdoptableC
     if (o.enabled && sinkKind === 'memory') {
       sink = this.memory = new MemorySink(this.identity, redactor);
     } else if (o.enabled) {
-      sink = this.exporter = new BatchExporter(new HttpTransport(o.endpoint, o.apiKey), this.identity, redactor, o);
+      const fromAppThread = new HttpTransport(o.endpoint, o.apiKey);
+      const transport = o.senderThread ? new ThreadTransport(o.endpoint, o.apiKey, fromAppThread) : fromAppThread;
+      sink = this.exporter = new BatchExporter(transport, this.identity, redactor, o);
     }
     this.recorder = new Recorder(sink, o.captureValues, o.enabled);
     this.sink = sink;

@@ -31,6 +31,11 @@ export interface RacewayOptions {
    * does). `false` always sends standard Raceway events. Other collectors get standard events either way.
    */
   compactBatches?: boolean;
+  /**
+   * POST batches from a thread of their own (default true): the app's thread only encodes them. `false`
+   * sends from the app's thread. Falls back to it, said once, where a worker thread cannot start.
+   */
+  senderThread?: boolean;
   /** Per-request timeout for the sender in ms (default 5000). */
   requestTimeoutMs?: number;
   /** How long `shutdown()` and the exit flush may take in ms (default 2000). */
@@ -55,6 +60,7 @@ export interface ResolvedOptions {
   redact: RegExp[];
   captureValues: boolean;
   compactBatches: boolean;
+  senderThread: boolean;
   requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   onDiagnostic: DiagnosticHandler | undefined;

@@ -22,6 +22,7 @@ const schema: Record<keyof RacewayOptions, Kind> = {
   redact: 'patterns',
   captureValues: 'boolean',
   compactBatches: 'boolean',
+  senderThread: 'boolean',
   requestTimeoutMs: 'positiveInt',
   shutdownTimeoutMs: 'positiveInt',
   onDiagnostic: 'function',
@@ -87,6 +88,7 @@ export function resolveOptions(options: RacewayOptions = {}): ResolvedOptions {
     redact: (options.redact ?? []).map((p) => (typeof p === 'string' ? globToRegExp(p) : p)),
     captureValues: options.captureValues ?? true,
     compactBatches: options.compactBatches ?? true,
+    senderThread: options.senderThread ?? true,
     requestTimeoutMs: options.requestTimeoutMs ?? 5000,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 2000,
     onDiagnostic: options.onDiagnostic,
@@ -138,19 +140,24 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RacewayOpt
     }
     options.enabled = !(value === 'false' || value === '0');
   }
-  if (env.RACEWAY_COMPACT_BATCHES !== undefined) {
-    const value = env.RACEWAY_COMPACT_BATCHES.trim().toLowerCase();
-    if (!['true', 'false', '1', '0'].includes(value))
-      throw new RacewayConfigError(
-        `RACEWAY_COMPACT_BATCHES must be true or false, got "${env.RACEWAY_COMPACT_BATCHES}"`,
-      );
-    options.compactBatches = value === 'true' || value === '1';
-  }
+  const compactBatches = booleanFromEnv(env, 'RACEWAY_COMPACT_BATCHES');
+  if (compactBatches !== undefined) options.compactBatches = compactBatches;
+  const senderThread = booleanFromEnv(env, 'RACEWAY_SENDER_THREAD');
+  if (senderThread !== undefined) options.senderThread = senderThread;
   const flushIntervalMs = positiveIntFromEnv(env, 'RACEWAY_FLUSH_INTERVAL_MS');
   if (flushIntervalMs !== undefined) options.flushIntervalMs = flushIntervalMs;
   const maxQueue = positiveIntFromEnv(env, 'RACEWAY_MAX_QUEUE');
   if (maxQueue !== undefined) options.maxQueue = maxQueue;
   return options;
+}
+
+function booleanFromEnv(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const text = env[name];
+  if (text === undefined) return undefined;
+  const value = text.trim().toLowerCase();
+  if (!['true', 'false', '1', '0'].includes(value))
+    throw new RacewayConfigError(`${name} must be true or false, got "${text}"`);
+  return value === 'true' || value === '1';
 }
 
 function positiveIntFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {

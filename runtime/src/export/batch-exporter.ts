@@ -359,7 +359,13 @@ export class BatchExporter implements EventSink {
 
   private async drain(): Promise<void> {
     this.reportDrops();
+    let first = true;
     while (this.queue.size > 0 && !this.stopped) {
+      // After the first POST only full ones: what arrived meanwhile waits for the next flush (or for a
+      // full POST). Sending whatever came during each round trip made a stream of small POSTs, which
+      // cost the app more than the events in them.
+      if (!first && this.queue.size < this.perPost() && this.deadline === Infinity) break;
+      first = false;
       // Every body of this take counts as in flight from now on: records out of the queue and not yet
       // sent must still be counted by stats() and, at shutdown, as dropped.
       const bodies = this.takeBatch();

@@ -1,15 +1,15 @@
 import http from 'node:http';
 import https from 'node:https';
-import { BATCH_FORMATS_HEADER, newestCompactVersion, RACEWAY_INTERNAL } from '@raceway/protocol';
+import { BATCH_FORMATS_HEADER } from '@raceway/protocol';
 import { storage } from '../context/storage.js';
-import { isRetryableStatus, parseRetryAfter } from './retry-policy.js';
+import { outcomeOfResponse, postHeaders } from './response-outcome.js';
 import type { SendResult, Transport } from './transport.js';
 
 // Captured at load so later wrapping of http.request by anyone cannot route our traffic through it.
 const httpRequest = http.request;
 const httpsRequest = https.request;
 
-/** POSTs batches to `${endpoint}/events` with keep-alive, a timeout, and the internal-traffic marker. */
+/** POSTs batches to `${endpoint}/events` from the app's thread, with keep-alive, a timeout, and the internal-traffic marker. */
 export class HttpTransport implements Transport {
   private readonly url: URL;
   private readonly agent: http.Agent;
@@ -30,18 +30,9 @@ export class HttpTransport implements Transport {
 
   private post(body: Buffer, timeoutMs: number): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        'content-length': String(body.length),
-        [RACEWAY_INTERNAL]: 'true',
-      };
-      if (this.apiKey) {
-        headers.authorization = `Bearer ${this.apiKey}`;
-        headers['x-raceway-key'] = this.apiKey;
-      }
       const request = (this.url.protocol === 'https:' ? httpsRequest : httpRequest)(this.url, {
         method: 'POST',
-        headers,
+        headers: postHeaders(body.length, this.apiKey),
         agent: this.agent,
         timeout: timeoutMs,
       });
@@ -53,24 +44,13 @@ export class HttpTransport implements Transport {
         }
       };
       request.on('response', (response) => {
-        const status = response.statusCode ?? 0;
         response.resume();
         response.on('error', () => undefined);
-        if (status >= 200 && status < 300) {
-          const formats = response.headers[BATCH_FORMATS_HEADER];
-          const compact = typeof formats === 'string' ? newestCompactVersion(formats) : undefined;
-          return done(compact ? { kind: 'ok', compact } : { kind: 'ok' });
-        }
-        if (status === 413) return done({ kind: 'too-large' });
-        if (isRetryableStatus(status)) {
-          const after = parseRetryAfter(response.headers['retry-after']);
-          return done({
-            kind: 'retryable',
-            reason: `HTTP ${status}`,
-            ...(after !== undefined ? { retryAfterMs: after } : {}),
-          });
-        }
-        done({ kind: 'rejected', reason: `HTTP ${status}`, status });
+        const formats = response.headers[BATCH_FORMATS_HEADER];
+        const retryAfter = response.headers['retry-after'];
+        done(
+          outcomeOfResponse(response.statusCode ?? 0, typeof formats === 'string' ? formats : undefined, retryAfter),
+        );
       });
       request.on('timeout', () => {
         request.destroy(new Error(`timed out after ${timeoutMs} ms`));

@@ -77,9 +77,19 @@ export function kindPayload(r: EventRecord, redactor: Redactor): Record<string, 
         },
       };
     }
+    // Literal keys throughout: an object literal with a computed key is built by a slow runtime call.
     case 'LockAcquire':
+      return { LockAcquire: { lock_id: r.name, lock_type: r.detail, location: r.location } };
     case 'LockRelease':
-      return { [r.kind]: { lock_id: r.name, lock_type: r.detail, location: r.location } };
+      return { LockRelease: { lock_id: r.name, lock_type: r.detail, location: r.location } };
+    case 'HttpRequest':
+      return { HttpRequest: r.detail };
+    case 'HttpResponse':
+      return { HttpResponse: r.detail };
+    case 'Error':
+      return { Error: r.detail };
+    case 'Custom':
+      return { Custom: r.detail };
     default:
       return { [r.kind]: r.detail };
   }
