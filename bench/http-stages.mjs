@@ -5,8 +5,9 @@
 // queued but never encoded; encoded as for `raceway serve` but not sent; sent from the app's thread, then
 // from the sender thread (the default), to a collector that discards it. Each stage's ratio to the plain service, and the difference between
 // neighbours, is what that stage costs the app. Then each service is driven at one fixed rate all of them
-// sustain, and the app's CPU per request (user + system, all its threads, from /proc) is compared: steadier
-// than requests/s on a shared machine.
+// sustain, and the app's CPU per request (user + system, from /proc) is compared: steadier than requests/s
+// on a shared machine. It is given for all the app's threads and for its main (JavaScript) thread, which
+// bounds the requests/s while another core has room: work moved to other threads shows as the difference.
 // `--node <path>` runs the services under another Node binary (e.g. Node 24: AsyncContextFrame).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,10 +20,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.join(here, '..', 'test-output', 'bench-http-stages');
 const preload = path.join(here, 'lib', 'export-stage.mjs');
 
-/** CPU time the process has used so far, in µs (Linux), or undefined. */
-function cpuMicros(pid) {
+/**
+ * CPU time used so far, in µs (Linux), or undefined: the whole process's, or with `mainThread` only its
+ * main thread's (the app's JavaScript thread, which bounds its requests/s while another core is free).
+ */
+function cpuMicros(pid, mainThread = false) {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
   } catch {
     return undefined;
@@ -77,14 +82,17 @@ export async function httpStages({ quick = false, node = process.execPath } = {}
     // CPU per request at one rate every stage sustains (four fifths of the slowest one's).
     const rate = Math.round((0.8 * Math.min(...stages.map(([name]) => median(samples[name])))) / 100) * 100;
     const cpu = Object.fromEntries(stages.map(([name]) => [name, []]));
+    const mainCpu = Object.fromEntries(stages.map(([name]) => [name, []]));
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < stages.length; k++) {
         const [name] = stages[(k + r) % stages.length];
         const { pid } = apps[name].child;
-        const before = cpuMicros(pid);
+        const before = [cpuMicros(pid), cpuMicros(pid, true)];
         const { total } = await load(apps[name].url, seconds, rate);
-        const after = cpuMicros(pid);
-        if (before !== undefined && after !== undefined && total > 0) cpu[name].push((after - before) / total);
+        const after = [cpuMicros(pid), cpuMicros(pid, true)];
+        if (total === 0) continue;
+        if (before[0] !== undefined && after[0] !== undefined) cpu[name].push((after[0] - before[0]) / total);
+        if (before[1] !== undefined && after[1] !== undefined) mainCpu[name].push((after[1] - before[1]) / total);
       }
     }
     // A stage that still posts was not cut (the SDK's layout moved under bench/lib/export-stage.mjs).
@@ -109,6 +117,7 @@ export async function httpStages({ quick = false, node = process.execPath } = {}
       process.stdout.write(
         `  ${label.padEnd(42)} ${median(samples[name]).toFixed(0).padStart(7)} req/s ${ratio[name].toFixed(2)}x${step}` +
           (used !== undefined ? `   ${used.toFixed(1).padStart(6)} µs CPU per request${cpuStep}` : '') +
+          (mainCpu[name].length > 0 ? `, main thread ${median(mainCpu[name]).toFixed(1)}` : '') +
           '\n',
       );
       previous = ratio[name];
