@@ -74,6 +74,40 @@ describe('batcher', () => {
     await clock.advance(0);
     expect(transport.sends.map((s) => s.events)).toEqual([10]);
   });
+
+  it('after a full batch, leaves fewer than a batch for the next interval instead of posting them at once', async () => {
+    const { clock, transport, record } = setup();
+    record(15);
+    await clock.advance(0);
+    expect(transport.sends.map((s) => s.events)).toEqual([10]);
+    await clock.advance(999);
+    expect(transport.sends.map((s) => s.events)).toEqual([10]);
+    await clock.advance(1);
+    expect(transport.sends.map((s) => s.events)).toEqual([10, 5]);
+  });
+
+  it('closes its transport when surrendered: at once when idle, else once the batch being sent is answered', async () => {
+    const idle = setup();
+    idle.exporter.surrender();
+    expect(idle.transport.shutDown).toBe(true);
+
+    const { clock, transport, exporter, record } = setup();
+    let answer: (result: SendResult) => void = () => undefined;
+    transport.send = (body: Buffer) => {
+      transport.sends.push({ at: clock.now(), events: 10, timeoutMs: 0 });
+      void body;
+      return new Promise<SendResult>((resolve) => (answer = resolve));
+    };
+    record(10);
+    await clock.advance(0);
+    expect(transport.sends).toHaveLength(1);
+    exporter.surrender();
+    await settle();
+    expect(transport.shutDown).toBe(false);
+    answer({ kind: 'ok' });
+    await settle();
+    expect(transport.shutDown).toBe(true);
+  });
 });
 
 describe('retrying transport', () => {

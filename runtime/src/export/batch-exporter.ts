@@ -337,6 +337,10 @@ export class BatchExporter implements EventSink {
     exitWatchers.delete(this.onExit);
     this.stopped = true;
     this.sender.interrupt();
+    // The transport (its connections, its sender thread) goes once the batches being sent are done.
+    const close = () => this.sender.shutdown();
+    if (this.pumping) void this.pumping.then(close, close);
+    else close();
     return this.queue.shift(this.queue.size);
   }
 
