@@ -59,9 +59,9 @@ async function postsFromThisThread(fn: () => Promise<void>): Promise<number> {
  * Runs an ES module script that loads this package's build; its stdout, stderr and exit status. Not
  * synchronous: the collector it sends to runs in this process.
  */
-function runScript(script: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv } = {}) {
+function runScript(script: string, options: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; commonJs?: boolean } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'raceway-sender-thread-'));
-  const file = path.join(dir, 'main.mjs');
+  const file = path.join(dir, options.commonJs ? 'main.cjs' : 'main.mjs');
   writeFileSync(file, script);
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
     execFile(
@@ -157,6 +157,24 @@ describe('sender thread', () => {
     } finally {
       transport.shutdown();
     }
+  });
+
+  it('runs the same from the CommonJS build', async () => {
+    const col = await collector();
+    const entry = new URL('../dist/cjs/index.js', import.meta.url);
+    const result = await runScript(
+      `const { RacewayClient } = require(${JSON.stringify(entry.pathname)});
+       const diagnosticsChannel = require('node:diagnostics_channel');
+       let fromApp = 0;
+       diagnosticsChannel.subscribe('http.client.request.start', () => fromApp++);
+       const c = new RacewayClient({ endpoint: ${JSON.stringify(col.url)}, serviceName: 'cjs' });
+       for (let i = 0; i < 12; i++) c.trackStateChange('x', i, i + 1, 'Write', 'a.ts:1:1');
+       c.shutdown().then(() => console.log(JSON.stringify({ ...c.stats(), fromApp })));`,
+      { commonJs: true },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ sent: 12, dropped: 0, fromApp: 0 });
+    expect(col.events).toHaveLength(12);
   });
 
   it('sends from the app thread, and says so once, where a worker thread cannot start', async () => {

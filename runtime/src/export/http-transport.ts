@@ -2,7 +2,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { BATCH_FORMATS_HEADER } from '@raceway/protocol';
 import { storage } from '../context/storage.js';
-import { outcomeOfResponse, postHeaders } from './response-outcome.js';
+import { outcomeOfAnswer, postHeaders } from './response-outcome.js';
+import { postOnce } from './sender-thread-source.js';
 import type { SendResult, Transport } from './transport.js';
 
 // Captured at load so later wrapping of http.request by anyone cannot route our traffic through it.
@@ -25,39 +26,23 @@ export class HttpTransport implements Transport {
 
   send(body: Buffer, timeoutMs: number): Promise<SendResult> {
     // Outside every context: the SDK's own traffic is not part of any trace.
-    return storage.exit(() => this.post(body, timeoutMs));
-  }
-
-  private post(body: Buffer, timeoutMs: number): Promise<SendResult> {
-    return new Promise<SendResult>((resolve) => {
-      const request = (this.url.protocol === 'https:' ? httpsRequest : httpRequest)(this.url, {
-        method: 'POST',
-        headers: postHeaders(body.length, this.apiKey),
-        agent: this.agent,
-        timeout: timeoutMs,
-      });
-      let settled = false;
-      const done = (result: SendResult) => {
-        if (!settled) {
-          settled = true;
-          resolve(result);
-        }
-      };
-      request.on('response', (response) => {
-        response.resume();
-        response.on('error', () => undefined);
-        const formats = response.headers[BATCH_FORMATS_HEADER];
-        const retryAfter = response.headers['retry-after'];
-        done(
-          outcomeOfResponse(response.statusCode ?? 0, typeof formats === 'string' ? formats : undefined, retryAfter),
-        );
-      });
-      request.on('timeout', () => {
-        request.destroy(new Error(`timed out after ${timeoutMs} ms`));
-      });
-      request.on('error', (error) => done({ kind: 'retryable', reason: error.message || String(error) }));
-      request.end(body);
-    });
+    return storage.exit(
+      () =>
+        new Promise<SendResult>((resolve) =>
+          postOnce(
+            this.url.protocol === 'https:' ? httpsRequest : httpRequest,
+            this.url,
+            {
+              headers: postHeaders(body.length, this.apiKey),
+              agent: this.agent,
+              timeoutMs,
+              formatsHeader: BATCH_FORMATS_HEADER,
+            },
+            body,
+            (answer) => resolve(outcomeOfAnswer(answer)),
+          ),
+        ),
+    );
   }
 
   shutdown(): void {

@@ -1,5 +1,6 @@
 import { newestCompactVersion, RACEWAY_INTERNAL } from '@raceway/protocol';
 import { isRetryableStatus, parseRetryAfter } from './retry-policy.js';
+import type { PostAnswer } from './sender-thread-source.js';
 import type { SendResult } from './transport.js';
 
 /**
@@ -21,6 +22,12 @@ export function outcomeOfResponse(
     return { kind: 'retryable', reason: `HTTP ${status}`, ...(after !== undefined ? { retryAfterMs: after } : {}) };
   }
   return { kind: 'rejected', reason: `HTTP ${status}`, status };
+}
+
+/** What an answer to a POST, or its failure (retried: the collector may come back), means for the batch. */
+export function outcomeOfAnswer(answer: PostAnswer): SendResult {
+  if ('error' in answer) return { kind: 'retryable', reason: answer.error };
+  return outcomeOfResponse(answer.status, answer.formats, answer.retryAfter);
 }
 
 /** The headers of a POST of `bytes` bytes of batch JSON. */

@@ -12,10 +12,12 @@ export interface ThreadPost {
   readonly timeoutMs: number;
 }
 
-/** The sender thread's answer: the collector's status and the headers that matter, or why no answer came. */
-export type ThreadReply =
-  | { readonly id: number; readonly status: number; readonly formats?: string; readonly retryAfter?: string }
-  | { readonly id: number; readonly error: string };
+/** The collector's answer to one POST: its status and the headers that matter, or why no answer came. */
+export type PostAnswer =
+  { readonly status: number; readonly formats?: string; readonly retryAfter?: string } | { readonly error: string };
+
+/** The sender thread's answer to the app's thread. */
+export type ThreadReply = PostAnswer & { readonly id: number };
 
 /** What the sender thread is started with. */
 export interface SenderThreadData {
@@ -24,10 +26,54 @@ export interface SenderThreadData {
 }
 
 /**
- * The sender thread's whole program. It is started from this function's source text (`eval`), so that it
- * runs the same from the ESM and the CommonJS build and from inside a bundle: it must use nothing but
- * Node's own modules, loaded here with `require`. It does only the network part of a POST; the app's
- * thread reads the answer (response-outcome.ts).
+ * One POST of a batch body through Node's HTTP client, with a timeout; `done` is called once. Both
+ * transports run it: the app-thread one directly, the sender thread from its source text, so it uses
+ * nothing but its parameters.
+ */
+export function postOnce(
+  request: typeof Http.request,
+  url: URL,
+  options: { headers: Record<string, string>; agent: Http.Agent; timeoutMs: number; formatsHeader: string },
+  body: Uint8Array,
+  done: (answer: PostAnswer) => void,
+): void {
+  let answered = false;
+  const answer = (result: PostAnswer) => {
+    if (answered) return;
+    answered = true;
+    done(result);
+  };
+  try {
+    const post = request(url, {
+      method: 'POST',
+      headers: options.headers,
+      agent: options.agent,
+      timeout: options.timeoutMs,
+    });
+    post.on('response', (response) => {
+      response.resume();
+      response.on('error', () => undefined);
+      const formats = response.headers[options.formatsHeader];
+      const retryAfter = response.headers['retry-after'];
+      answer({
+        status: response.statusCode ?? 0,
+        ...(typeof formats === 'string' ? { formats } : {}),
+        ...(retryAfter !== undefined ? { retryAfter } : {}),
+      });
+    });
+    post.on('timeout', () => post.destroy(new Error(`timed out after ${options.timeoutMs} ms`)));
+    post.on('error', (error) => answer({ error: error.message || String(error) }));
+    post.end(body);
+  } catch (error) {
+    answer({ error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/**
+ * The sender thread's program. It is started from source text (`eval`), so that it runs the same from
+ * the ESM and the CommonJS build and from inside a bundle: it uses only Node's own modules, loaded here
+ * with `require`, and `postOnce`, whose source goes with it. The app's thread reads the answers
+ * (response-outcome.ts).
  */
 function senderThread(): void {
   /* eslint-disable @typescript-eslint/no-require-imports -- run from its source text, where `require` is what there is */
@@ -48,35 +94,17 @@ function senderThread(): void {
       port.close();
       return;
     }
-    let replied = false;
-    const reply = (answer: Omit<ThreadReply, 'id'>) => {
-      if (replied) return;
-      replied = true;
-      port.postMessage({ id: post.id, ...answer });
-    };
+    const reply = (answer: PostAnswer) => port.postMessage({ ...answer, id: post.id });
     try {
       const url = new URL(post.url);
       const secure = url.protocol === 'https:';
-      const request = (secure ? https : http).request(url, {
-        method: 'POST',
-        headers: post.headers,
-        agent: secure ? agents.https : agents.http,
-        timeout: post.timeoutMs,
-      });
-      request.on('response', (response) => {
-        response.resume();
-        response.on('error', () => undefined);
-        const formats = response.headers[formatsHeader];
-        const retryAfter = response.headers['retry-after'];
-        reply({
-          status: response.statusCode ?? 0,
-          ...(typeof formats === 'string' ? { formats } : {}),
-          ...(retryAfter !== undefined ? { retryAfter } : {}),
-        });
-      });
-      request.on('timeout', () => request.destroy(new Error(`timed out after ${post.timeoutMs} ms`)));
-      request.on('error', (error) => reply({ error: error.message || String(error) }));
-      request.end(post.body);
+      postOnce(
+        secure ? https.request : http.request,
+        url,
+        { headers: post.headers, agent: secure ? agents.https : agents.http, timeoutMs: post.timeoutMs, formatsHeader },
+        post.body,
+        reply,
+      );
     } catch (error) {
       reply({ error: error instanceof Error ? error.message : String(error) });
     }
@@ -84,4 +112,4 @@ function senderThread(): void {
 }
 
 /** The source text a `Worker` is started from (`eval: true`). */
-export const SENDER_THREAD_SOURCE = `(${senderThread.toString()})();`;
+export const SENDER_THREAD_SOURCE = `const postOnce = ${postOnce.toString()};\n(${senderThread.toString()})();`;

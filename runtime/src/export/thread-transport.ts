@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { BATCH_FORMATS_HEADER } from '@raceway/protocol';
 import { storage } from '../context/storage.js';
 import { reportOnce } from '../diag/diagnostics.js';
-import { outcomeOfResponse, postHeaders } from './response-outcome.js';
+import { outcomeOfAnswer, postHeaders } from './response-outcome.js';
 import type { SenderThreadData, ThreadPost, ThreadReply } from './sender-thread-source.js';
 import { SENDER_THREAD_SOURCE } from './sender-thread-source.js';
 import type { SendResult, Transport } from './transport.js';
@@ -77,7 +77,7 @@ export class ThreadTransport implements Transport {
         });
       });
       worker.unref();
-      worker.on('message', (reply: ThreadReply) => this.settle(reply.id, resultOf(reply)));
+      worker.on('message', (reply: ThreadReply) => this.settle(reply.id, outcomeOfAnswer(reply)));
       worker.on('error', (error) => this.stopped(worker, `the sender thread failed: ${error.message}`));
       worker.on('exit', (code) => this.stopped(worker, `the sender thread exited (${code})`));
       this.worker = worker;
@@ -113,9 +113,4 @@ export class ThreadTransport implements Transport {
     if (this.pending.size === 0) this.worker?.unref();
     resolve(result);
   }
-}
-
-function resultOf(reply: ThreadReply): SendResult {
-  if ('error' in reply) return { kind: 'retryable', reason: reply.error };
-  return outcomeOfResponse(reply.status, reply.formats, reply.retryAfter);
 }
