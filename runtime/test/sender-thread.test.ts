@@ -147,7 +147,8 @@ describe('sender thread', () => {
     try {
       const body = Buffer.from(JSON.stringify({ events: [] }));
       const first = transport.send(body, 5_000);
-      await vi.waitFor(() => expect(col.attempts).toHaveLength(1));
+      // A worker thread can take a while to start on a busy machine.
+      await vi.waitFor(() => expect(col.attempts).toHaveLength(1), { timeout: 10_000 });
       await (transport as unknown as { worker: Worker }).worker.terminate();
       await expect(first).resolves.toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/sender thread/) });
       const posts = await postsFromThisThread(async () => {
@@ -223,7 +224,7 @@ describe('sender thread', () => {
     col.script = [{ status: 200, delayMs: 200 }];
     const c = client(col.url, { batchSize: 5 });
     emit(c, 7); // a full POST of five goes; two wait
-    await vi.waitFor(() => expect(c.stats().sent).toBe(5));
+    await vi.waitFor(() => expect(c.stats().sent).toBe(5), { timeout: 10_000 });
     await new Promise((r) => setTimeout(r, 100));
     expect(col.attempts.map((a) => a.count)).toEqual([5]);
     emit(c, 3); // five waiting: a full POST goes without waiting for the flush interval
