@@ -79,7 +79,11 @@ export async function httpOverhead({ quick = false } = {}) {
   process.stdout.write(
     `  the same with standard events (compactBatches: false) ${st.toFixed(0).padStart(7)} req/s   ${(st / p).toFixed(2)}x\n`,
   );
-  const counts = (s) => (s ? `${s.sent} events sent, ${s.dropped} dropped (queue full)` : 'no counters');
+  const counts = (s) =>
+    s
+      ? `${s.sent} events sent, ${s.dropped} dropped (queue full)` +
+        (s.backlogPeakBytes ? `, backlog at most ${(s.backlogPeakBytes / 2 ** 20).toFixed(1)} MiB` : '')
+      : 'no counters';
   process.stdout.write(
     `  SDK counters: to raceway serve ${counts(sent.instrumented)}; to the discarding collector ${counts(sent.discarded)}; standard ${counts(sent.standard)}\n`,
   );

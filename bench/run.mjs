@@ -14,6 +14,7 @@ import { outage } from './outage.mjs';
 import { exploreBench } from './explore.mjs';
 import { storedAnalysis } from './stored-analysis.mjs';
 import { runtimeHotPath } from './runtime-hot-path.mjs';
+import { slowCollector } from './slow-collector.mjs';
 
 const quick = process.argv.includes('--quick');
 const benchmarks = [
@@ -22,6 +23,7 @@ const benchmarks = [
   promiseWorkload,
   longRunning,
   httpOverhead,
+  slowCollector,
   httpStages,
   httpInstructions,
   ingest,

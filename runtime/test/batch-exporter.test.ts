@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CompactBatch, CompactRunsBatch } from '@raceway/protocol';
+import { COMPACT_RUNS_VERSION, decodeCompactBatch, isCompactBatch } from '@raceway/protocol';
 import { BatchExporter } from '../src/export/batch-exporter.js';
 import { MAX_ATTEMPTS } from '../src/export/retry-policy.js';
 import type { SendResult, Transport } from '../src/export/transport.js';
@@ -11,18 +13,27 @@ import { FakeClock, settle } from './helpers/fake-clock.js';
  * transport: intervals, backoff, Retry-After, splitting and deadlines, with no socket and no waiting.
  */
 class ScriptedTransport implements Transport {
-  readonly sends: Array<{ at: number; events: number; timeoutMs: number }> = [];
-  /** Answers in order; `'hang'` never answers. Then `fallback`. */
-  script: Array<SendResult | 'hang'> = [];
+  readonly sends: Array<{ at: number; events: number; timeoutMs: number; compact: boolean }> = [];
+  /** The sequence numbers of the events POSTed, in the order they went. */
+  readonly seqs: number[] = [];
+  /** Answers in order; `'hang'` never answers; `'hold'` answers when the test calls the resolver it leaves in `held`. Then `fallback`. */
+  script: Array<SendResult | 'hang' | 'hold'> = [];
+  readonly held: Array<(result: SendResult) => void> = [];
   fallback: SendResult = { kind: 'ok' };
   shutDown = false;
 
   constructor(private readonly clock: FakeClock) {}
 
   send(body: Buffer, timeoutMs: number): Promise<SendResult> {
-    const events = (JSON.parse(body.toString('utf8')) as { events: unknown[] }).events.length;
-    this.sends.push({ at: this.clock.now(), events, timeoutMs });
+    const parsed = JSON.parse(body.toString('utf8')) as { events: Array<{ id: string }> };
+    const events = isCompactBatch(parsed)
+      ? decodeCompactBatch(parsed as unknown as CompactBatch | CompactRunsBatch).map((e) => e!)
+      : parsed.events;
+    // An event id ends in its sequence number (15 hex digits; see the protocol's eventIdOf).
+    for (const e of events) this.seqs.push(parseInt(e.id.replace(/-/g, '').slice(-15), 16));
+    this.sends.push({ at: this.clock.now(), events: events.length, timeoutMs, compact: isCompactBatch(parsed) });
     const answer = this.script.shift() ?? this.fallback;
+    if (answer === 'hold') return new Promise((resolve) => this.held.push(resolve));
     return answer === 'hang' ? new Promise(() => undefined) : Promise.resolve(answer);
   }
 
@@ -94,7 +105,7 @@ describe('batcher', () => {
     const { clock, transport, exporter, record } = setup();
     let answer: (result: SendResult) => void = () => undefined;
     transport.send = (body: Buffer) => {
-      transport.sends.push({ at: clock.now(), events: 10, timeoutMs: 0 });
+      transport.sends.push({ at: clock.now(), events: 10, timeoutMs: 0, compact: false });
       void body;
       return new Promise<SendResult>((resolve) => (answer = resolve));
     };
@@ -194,5 +205,105 @@ describe('shutdown', () => {
     await done;
     expect(transport.sends).toHaveLength(1);
     expect(exporter.stats()).toMatchObject({ sent: 0, dropped: 3 });
+  });
+});
+
+describe('backlog of encoded batches', () => {
+  /** Compact batches negotiated (first POST answered as `raceway serve` does), then the next POST held. */
+  async function slowCollector(maxBacklogBytes: number, overrides: Partial<typeof config> = {}) {
+    const s = setup({ maxQueue: 1000, ...overrides, maxBacklogBytes } as Partial<typeof config>);
+    s.transport.fallback = { kind: 'ok', compact: COMPACT_RUNS_VERSION };
+    s.record(10);
+    await s.clock.advance(0);
+    expect(s.transport.sends).toEqual([expect.objectContaining({ events: 10, compact: false })]);
+    s.transport.script = ['hold'];
+    s.record(100); // a compact POST's worth (10 × batchSize): sent at once, and held
+    await s.clock.advance(0);
+    expect(s.transport.held).toHaveLength(1);
+    /** Records `n` events, letting the batcher's timers run every 50 as an app's event loop would. */
+    const recordWhileHeld = async (n: number) => {
+      for (let done = 0; done < n; done += 50) {
+        s.record(Math.min(50, n - done));
+        await s.clock.advance(0);
+      }
+    };
+    return { ...s, recordWhileHeld };
+  }
+
+  it('holds what a slow collector has not taken yet as encoded batches, and sends all of it in order', async () => {
+    const { clock, transport, exporter, recordWhileHeld } = await slowCollector(1 << 20);
+    await recordWhileHeld(5000); // five times the queue
+    const held = exporter.stats();
+    expect(held).toMatchObject({ dropped: 0, queued: 5100 });
+    expect(held.backlogBytes).toBeGreaterThan(0);
+    transport.held[0]!({ kind: 'ok', compact: COMPACT_RUNS_VERSION });
+    await clock.advance(1000);
+    expect(exporter.stats()).toMatchObject({ sent: 5110, dropped: 0, queued: 0, backlogBytes: 0 });
+    expect(exporter.stats().backlogPeakBytes).toBe(held.backlogBytes);
+    // Every event once, in the order recorded (the backlog goes before what is still queued).
+    expect(transport.seqs).toEqual([...transport.seqs].sort((a, b) => a - b));
+    expect(new Set(transport.seqs).size).toBe(5110);
+  });
+
+  it('without a backlog (maxBacklogBytes 0), the queue alone holds them and the rest are dropped', async () => {
+    const { clock, transport, exporter, recordWhileHeld } = await slowCollector(0);
+    await recordWhileHeld(5000);
+    const { dropped } = exporter.stats();
+    expect(dropped).toBe(4000); // all but the queue's 1 000
+    transport.held[0]!({ kind: 'ok', compact: COMPACT_RUNS_VERSION });
+    await clock.advance(1000);
+    expect(exporter.stats()).toMatchObject({ sent: 5110 - dropped, dropped, queued: 0 });
+  });
+
+  it('stops encoding ahead at maxBacklogBytes: then the queue fills and drops as before', async () => {
+    const { clock, transport, exporter, recordWhileHeld } = await slowCollector(2000);
+    await recordWhileHeld(5000);
+    const { dropped, queued } = exporter.stats();
+    // One body of 250 events passes 2 000 bytes: the backlog stops there, the queue holds up to its size.
+    expect(queued).toBeLessThanOrEqual(100 + 250 + 1000);
+    expect(queued).toBeGreaterThan(100 + 1000);
+    expect(dropped).toBe(5100 - queued);
+    transport.held[0]!({ kind: 'ok', compact: COMPACT_RUNS_VERSION });
+    await clock.advance(1000);
+    expect(exporter.stats()).toMatchObject({ sent: 5110 - dropped, dropped, queued: 0 });
+  });
+
+  it('keeps no backlog for a collector that does not answer: the queue bounds what is held', async () => {
+    const { clock, transport, exporter, record } = setup({ maxQueue: 1000, maxBacklogBytes: 1 << 20 } as Partial<
+      typeof config
+    >);
+    transport.fallback = { kind: 'ok', compact: COMPACT_RUNS_VERSION };
+    record(10);
+    await clock.advance(0);
+    transport.script = [{ kind: 'retryable', reason: 'connect ECONNREFUSED' }, 'hold'];
+    record(100);
+    await clock.advance(0);
+    for (let i = 0; i < 100; i++) {
+      record(50);
+      await clock.advance(1);
+    }
+    expect(exporter.stats().queued).toBeLessThanOrEqual(1100);
+    expect(exporter.stats().dropped).toBeGreaterThan(3000);
+  });
+
+  it('counts a backlog the collector never takes as dropped at shutdown', async () => {
+    const { clock, exporter, recordWhileHeld } = await slowCollector(1 << 20);
+    await recordWhileHeld(3000);
+    const done = exporter.shutdown();
+    await clock.advance(config.shutdownTimeoutMs);
+    await done;
+    expect(exporter.stats()).toMatchObject({ sent: 10, dropped: 3100, queued: 0 });
+  });
+
+  it('still sends its backlog after handing its queue over to another client', async () => {
+    const { clock, transport, exporter, recordWhileHeld } = await slowCollector(1 << 20);
+    await recordWhileHeld(3000);
+    const handed = exporter.surrender();
+    const backlog = 3100 - handed.length;
+    expect(backlog).toBeGreaterThan(1000);
+    transport.held[0]!({ kind: 'ok', compact: COMPACT_RUNS_VERSION });
+    await clock.advance(0);
+    expect(exporter.stats()).toMatchObject({ sent: 10 + backlog, dropped: 0, queued: 0 });
+    expect(transport.shutDown).toBe(true);
   });
 });

@@ -48,7 +48,16 @@ describe('batched sender', () => {
     expect(col.batches[0]!.headers.authorization).toBe('Bearer secret');
     expect(col.batches[0]!.headers['x-raceway-key']).toBe('secret');
     expect(col.batches[0]!.headers['x-raceway-internal']).toBe('true');
-    expect(c.stats()).toEqual({ sent: 15, dropped: 0, retried: 0, queued: 0, droppedTraces: 0, truncatedTraces: 0 });
+    expect(c.stats()).toEqual({
+      sent: 15,
+      dropped: 0,
+      retried: 0,
+      queued: 0,
+      droppedTraces: 0,
+      truncatedTraces: 0,
+      backlogBytes: 0,
+      backlogPeakBytes: 0,
+    });
   });
 
   it('sends larger POSTs to drain a backlog', async () => {

@@ -151,10 +151,12 @@ describe('options', () => {
         RACEWAY_ENABLED: 'false',
         RACEWAY_FLUSH_INTERVAL_MS: '250',
         RACEWAY_MAX_QUEUE: '50000',
+        RACEWAY_MAX_BACKLOG_BYTES: '0',
       }),
     ).toEqual({
       flushIntervalMs: 250,
       maxQueue: 50_000,
+      maxBacklogBytes: 0,
       endpoint: 'http://c:1',
       serviceName: 's',
       apiKey: 'k',
@@ -165,6 +167,12 @@ describe('options', () => {
     expect(() => optionsFromEnv({ RACEWAY_ENABLED: 'maybe' })).toThrow(/RACEWAY_ENABLED/);
     expect(() => optionsFromEnv({ RACEWAY_MAX_QUEUE: '1e3x' })).toThrow(/RACEWAY_MAX_QUEUE must be a positive integer/);
     expect(() => optionsFromEnv({ RACEWAY_MAX_QUEUE: '-5' })).toThrow(/RACEWAY_MAX_QUEUE/);
+    expect(() => optionsFromEnv({ RACEWAY_MAX_BACKLOG_BYTES: '16M' })).toThrow(
+      /RACEWAY_MAX_BACKLOG_BYTES must be a non-negative integer/,
+    );
+    expect(() => new RacewayClient({ maxBacklogBytes: -1 })).toThrow(
+      /"maxBacklogBytes" must be a non-negative integer/,
+    );
   });
 
   it("takes the endpoint as people write it: host:port means http, the /events path is the server's", () => {

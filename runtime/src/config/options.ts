@@ -16,6 +16,11 @@ export interface RacewayOptions {
   batchSize?: number;
   /** Events held while the collector is slow or down (default 50 000); beyond it new events are dropped. */
   maxQueue?: number;
+  /**
+   * Bytes of encoded (compact) batches held beside the queue while a collector that answers falls behind
+   * (default 16 MiB, ~300 000 events; 0: none). A collector that does not answer gets only the queue.
+   */
+  maxBacklogBytes?: number;
   /** `false` turns every tracking call into a no-op. */
   enabled?: boolean;
   /** Inject trace headers into outbound fetch / node:http requests made inside a context (default true). */
@@ -54,6 +59,7 @@ export interface ResolvedOptions {
   flushIntervalMs: number;
   batchSize: number;
   maxQueue: number;
+  maxBacklogBytes: number;
   enabled: boolean;
   autoPropagate: boolean;
   instrumentTimers: boolean;

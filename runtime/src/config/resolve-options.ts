@@ -3,7 +3,10 @@ import { reportOnce } from '../diag/diagnostics.js';
 import { RacewayConfigError } from '../errors.js';
 import type { RacewayOptions, ResolvedOptions } from './options.js';
 
-type Kind = 'string' | 'boolean' | 'positiveInt' | 'patterns' | 'function';
+/** Encoded batches held while a collector falls behind (see BatchExporter's backlog). */
+const DEFAULT_BACKLOG_BYTES = 16 * 1024 * 1024;
+
+type Kind = 'string' | 'boolean' | 'positiveInt' | 'count' | 'patterns' | 'function';
 
 /** One schema for the client options: unknown keys and wrong types are configuration errors. */
 const schema: Record<keyof RacewayOptions, Kind> = {
@@ -16,6 +19,7 @@ const schema: Record<keyof RacewayOptions, Kind> = {
   flushIntervalMs: 'positiveInt',
   batchSize: 'positiveInt',
   maxQueue: 'positiveInt',
+  maxBacklogBytes: 'count',
   enabled: 'boolean',
   autoPropagate: 'boolean',
   instrumentTimers: 'boolean',
@@ -41,6 +45,9 @@ function checkValue(key: string, kind: Kind, value: unknown): void {
       break;
     case 'positiveInt':
       if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) fail('a positive integer');
+      break;
+    case 'count':
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) fail('a non-negative integer');
       break;
     case 'patterns':
       if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' && !(p instanceof RegExp))) {
@@ -82,6 +89,8 @@ export function resolveOptions(options: RacewayOptions = {}): ResolvedOptions {
     batchSize: options.batchSize ?? 100,
     // Half a second of a busy service (~100k events/s): a collector pausing that long loses nothing.
     maxQueue: options.maxQueue ?? 50_000,
+    // Seconds of a busy service's events once encoded: a collector that falls behind under a burst loses none.
+    maxBacklogBytes: options.maxBacklogBytes ?? DEFAULT_BACKLOG_BYTES,
     enabled: options.enabled ?? true,
     autoPropagate: options.autoPropagate ?? true,
     instrumentTimers: options.instrumentTimers ?? true,
@@ -148,6 +157,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): RacewayOpt
   if (flushIntervalMs !== undefined) options.flushIntervalMs = flushIntervalMs;
   const maxQueue = positiveIntFromEnv(env, 'RACEWAY_MAX_QUEUE');
   if (maxQueue !== undefined) options.maxQueue = maxQueue;
+  const maxBacklogBytes = countFromEnv(env, 'RACEWAY_MAX_BACKLOG_BYTES');
+  if (maxBacklogBytes !== undefined) options.maxBacklogBytes = maxBacklogBytes;
   return options;
 }
 
@@ -158,6 +169,15 @@ function booleanFromEnv(env: NodeJS.ProcessEnv, name: string): boolean | undefin
   if (!['true', 'false', '1', '0'].includes(value))
     throw new RacewayConfigError(`${name} must be true or false, got "${text}"`);
   return value === 'true' || value === '1';
+}
+
+function countFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const text = env[name]?.trim();
+  if (!text) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RacewayConfigError(`${name} must be a non-negative integer, got "${text}"`);
+  return n;
 }
 
 function positiveIntFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {

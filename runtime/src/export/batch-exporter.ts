@@ -32,6 +32,10 @@ export interface ExporterStats {
   droppedTraces?: number;
   /** Traces cut short (the queue was full while they ran): the server leaves them out of its analysis. */
   truncatedTraces?: number;
+  /** Bytes of encoded batches waiting behind a collector that fell behind (see `maxBacklogBytes`). */
+  backlogBytes?: number;
+  /** The most the backlog held at once: how far the collector fell behind. */
+  backlogPeakBytes?: number;
 }
 
 /** One `exit` listener for every exporter of this build (a listener each would trip Node's leak warning). */
@@ -64,6 +68,11 @@ export interface ExporterConfig {
   shutdownTimeoutMs: number;
   /** Send compact batches to a collector that says it reads them (default true). */
   compactBatches?: boolean;
+  /**
+   * Encoded (compact) batches held beside the queue, in bytes, while a collector that answers is slower
+   * than the app records (default 0: none).
+   */
+  maxBacklogBytes?: number;
 }
 
 /** How many more events a compact POST carries than a standard one. */
@@ -71,6 +80,15 @@ const COMPACT_FACTOR = 10;
 
 /** After a collector refused a compact batch, its word that it reads them is not taken for this long. */
 const COMPACT_DISTRUST_MS = 10 * 60_000;
+
+/** Compact batches a POST carries under a backlog (~5 000 events, a few milliseconds of encoding). */
+const BACKLOG_BATCHES = 5;
+
+/** A batch taken from the queue: counted as queued (stats) until it is acknowledged or given up on. */
+interface PendingBatch {
+  count: number;
+  abandoned: boolean;
+}
 
 /**
  * The batcher: bounded queue → batches → retrying transport → transport. Accepting a record is a push;
@@ -92,8 +110,19 @@ export class BatchExporter implements EventSink {
   private deadline = Infinity;
   private stopped = false;
   private exitFlushPending = false;
-  /** Batches taken from the queue and not yet acknowledged or given up on. */
-  private readonly inFlight = new Set<{ count: number; abandoned: boolean }>();
+  /** Batches taken from the queue and not yet acknowledged or given up on (the backlog's included). */
+  private readonly inFlight = new Set<PendingBatch>();
+  /**
+   * Compact bodies encoded ahead of their turn, oldest first: while a POST is under way and the queue
+   * passes two POSTs' worth, its head is encoded here (the same work sending it would do later), so a
+   * collector that answers but falls behind costs memory in encoded bytes (~30-60 per event) rather than
+   * records, up to `maxBacklogBytes`, before any trace is dropped.
+   */
+  private readonly backlog: Array<{ body: BatchBody; batch: PendingBatch }> = [];
+  private backlogBytes = 0;
+  private backlogPeakBytes = 0;
+  /** The last delivery reached the collector: only then is work encoded ahead for it. */
+  private answering = false;
   private readonly onBeforeExit = () => this.exitFlush();
   private readonly onExit = () => this.sayUndelivered();
   /**
@@ -218,8 +247,30 @@ export class BatchExporter implements EventSink {
     if (this.queue.size >= this.perPost() && this.soon === undefined) {
       this.soon = this.clock.setTimeout(() => {
         this.soon = undefined;
-        void this.pump();
+        if (this.pumping) this.encodeAhead();
+        else void this.pump();
       }, 0);
+    }
+  }
+
+  /**
+   * While a POST is under way: moves the queue's head into the backlog as compact bodies, a POST's worth
+   * at a time, as long as more than two POSTs' worth wait and the backlog has room. Only for a collector
+   * that answered the last delivery and reads compact batches (a down collector keeps the queue's bound).
+   */
+  private encodeAhead(): void {
+    const limit = this.config.maxBacklogBytes ?? 0;
+    if (!this.compact || !this.answering || this.stopped || limit <= 0) return;
+    // (A quarter of a small queue at a time, so that it never fills while two POSTs' worth wait.)
+    const take = Math.min(BACKLOG_BATCHES * this.perPost(), Math.max(1, Math.floor(this.config.maxQueue / 4)));
+    while (this.queue.size >= 2 * take && this.backlogBytes < limit) {
+      for (const body of this.takeBatch(take)) {
+        const batch = { count: body.count, abandoned: false };
+        this.inFlight.add(batch);
+        this.backlog.push({ body, batch });
+        this.backlogBytes += body.body.length;
+      }
+      if (this.backlogBytes > this.backlogPeakBytes) this.backlogPeakBytes = this.backlogBytes;
     }
   }
 
@@ -239,6 +290,8 @@ export class BatchExporter implements EventSink {
       queued: this.queue.size + pending,
       droppedTraces: this.droppedTraces,
       truncatedTraces: this.truncatedCount,
+      backlogBytes: this.backlogBytes,
+      backlogPeakBytes: this.backlogPeakBytes,
     };
   }
 
@@ -323,13 +376,15 @@ export class BatchExporter implements EventSink {
       this.stats_.dropped += batch.count;
     }
     this.inFlight.clear();
+    this.backlog.length = 0;
+    this.backlogBytes = 0;
     this.stats_.dropped += this.queue.clear();
     this.sender.shutdown();
   }
 
   /**
    * Hands the queued records over (to the client that takes this one's place) and stops without counting
-   * them as dropped; batches already being sent finish.
+   * them as dropped; batches already being sent finish, and so do the encoded ones of the backlog.
    */
   surrender(): EventRecord[] {
     this.clock.clearInterval(this.interval);
@@ -346,7 +401,7 @@ export class BatchExporter implements EventSink {
 
   /** Best effort on `beforeExit`: one flush, bounded by the shutdown deadline; no loop if it fails. */
   private exitFlush(): void {
-    if (!this.exitFlushPending || this.queue.size === 0) return;
+    if (!this.exitFlushPending || (this.queue.size === 0 && this.backlog.length === 0)) return;
     this.exitFlushPending = false;
     this.deadline = this.clock.now() + this.config.shutdownTimeoutMs;
     void this.flush().finally(() => {
@@ -364,18 +419,26 @@ export class BatchExporter implements EventSink {
   private async drain(): Promise<void> {
     this.reportDrops();
     let first = true;
-    while (this.queue.size > 0 && !this.stopped) {
+    // The backlog goes first (it holds the oldest events), and also after surrender(): its events are
+    // encoded already and cannot be handed over.
+    while (this.backlog.length > 0 || (this.queue.size > 0 && !this.stopped)) {
       // After the first POST only full ones: what arrived meanwhile waits for the next flush (or for a
       // full POST). Sending whatever came during each round trip made a stream of small POSTs, which
       // cost the app more than the events in them.
-      if (!first && this.queue.size < this.perPost() && this.deadline === Infinity) break;
+      if (!first && this.backlog.length === 0 && this.queue.size < this.perPost() && this.deadline === Infinity) break;
       first = false;
-      // Every body of this take counts as in flight from now on: records out of the queue and not yet
-      // sent must still be counted by stats() and, at shutdown, as dropped.
-      const bodies = this.takeBatch();
+      let taken: Array<{ body: BatchBody; batch: PendingBatch }>;
+      if (this.backlog.length > 0) {
+        const next = this.backlog.shift()!;
+        this.backlogBytes -= next.body.body.length;
+        taken = [next];
+      } else {
+        // Every body of this take counts as in flight from now on: records out of the queue and not yet
+        // sent must still be counted by stats() and, at shutdown, as dropped.
+        taken = this.takeBatch().map((body) => ({ body, batch: { count: body.count, abandoned: false } }));
+        for (const { batch } of taken) this.inFlight.add(batch);
+      }
       this.reportDrops(); // there is room now, even when the queue was full
-      const taken = bodies.map((body) => ({ body, batch: { count: body.count, abandoned: false } }));
-      for (const { batch } of taken) this.inFlight.add(batch);
       for (const { body, batch } of taken) {
         if (batch.abandoned) continue;
         try {
@@ -383,9 +446,13 @@ export class BatchExporter implements EventSink {
             deadline: () => this.deadline,
             stopped: () => this.stopped,
             abandoned: () => batch.abandoned,
-            failed: (reason) => (this.lastFailure = reason),
+            failed: (reason) => {
+              this.lastFailure = reason;
+              this.answering = false;
+            },
           });
           if (batch.abandoned) continue;
+          this.answering = outcome.failure === undefined && outcome.sent > 0;
           this.noteFormats(outcome);
           this.stats_.sent += outcome.sent;
           this.stats_.dropped += outcome.dropped;
@@ -415,13 +482,17 @@ export class BatchExporter implements EventSink {
     this.compact = this.clock.now() - this.compactRefusedAt >= COMPACT_DISTRUST_MS ? outcome.compact : undefined;
   }
 
-  /** Takes up to batchSize records and serialises them into bodies under the size limit. */
-  private takeBatch(): BatchBody[] {
+  /**
+   * Takes a POST's worth of records (or `count`) and serialises them into bodies under the size limit.
+   */
+  private takeBatch(count?: number): BatchBody[] {
     // Under a backlog, fewer and larger POSTs (still split under the body limit) drain it faster.
     const perPost = this.perPost();
     const backlog = this.queue.size > 2 * perPost;
-    // (A compact backlog goes five batches at a time: ~5 000 events, a few milliseconds of encoding.)
-    const take = Math.min(this.queue.size, backlog ? (this.compact ? 5 : COMPACT_FACTOR) * perPost : perPost);
+    const take = Math.min(
+      this.queue.size,
+      count ?? (backlog ? (this.compact ? BACKLOG_BATCHES : COMPACT_FACTOR) * perPost : perPost),
+    );
     if (!this.compact) {
       const { bodies, unencodable } = this.encoder.encode(this.queue.shift(take), undefined);
       this.stats_.dropped += unencodable;
