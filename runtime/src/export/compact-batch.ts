@@ -182,22 +182,24 @@ function flatStateChange(
 ): number {
   const access = ACCESS_INDEX.get(r.detail as string);
   if (access === undefined) return at;
-  run[at + 1] = str(r.name);
-  run[at + 2] = str(r.location);
+  // Written in index order: a store past the end would leave a hole, and JSON.stringify reads an array
+  // with holes element by element through property lookups (several times slower), the scratch's copies too.
   if (redactor.redacts(r.name)) {
     run[at] = access * 2;
+    run[at + 1] = str(r.name);
+    run[at + 2] = str(r.location);
     run[at + 3] = REDACTED;
     return at + 4;
   }
   const oldValue = capturedToJson(r.oldValue);
   const newValue = capturedToJson(r.newValue);
   // A read carries one value: written once. `undefined` is sent as null, as in standard events.
+  const both = newValue !== oldValue;
+  run[at] = both ? access * 2 + 1 : access * 2;
+  run[at + 1] = str(r.name);
+  run[at + 2] = str(r.location);
   run[at + 3] = oldValue ?? null;
-  if (newValue === oldValue) {
-    run[at] = access * 2;
-    return at + 4;
-  }
-  run[at] = access * 2 + 1;
+  if (!both) return at + 4;
   run[at + 4] = newValue ?? null;
   return at + 5;
 }

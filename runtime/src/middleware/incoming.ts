@@ -3,7 +3,12 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { release } from '../context/causality.js';
 import { newRootTask, newTrace } from '../context/storage.js';
 import type { Task } from '../context/task.js';
-import { encodeClockWithinBudget, extractIncoming, RACEWAY_CLOCK, RACEWAY_INTERNAL } from '../propagation/headers.js';
+import {
+  encodeClockWithinBudget,
+  extractIncomingHeaders,
+  RACEWAY_CLOCK,
+  RACEWAY_INTERNAL,
+} from '../propagation/headers.js';
 import { describeError } from '../record/errors-to-events.js';
 import type { Recorder } from '../record/recorder.js';
 
@@ -16,8 +21,21 @@ export interface RequestHost {
   readonly autoPropagate: boolean;
 }
 
-/** Request headers recorded with the request; everything else (cookies, auth) stays out. */
-const RECORDED_HEADERS = ['content-type', 'user-agent', 'content-length'];
+/**
+ * The request headers recorded with the request (`content-type`, `user-agent`, `content-length`);
+ * everything else (cookies, auth) stays out. Read and written with literal names: a loop over the names
+ * makes its lookups megamorphic.
+ */
+function recordedHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const recorded: Record<string, string> = {};
+  const contentType = headers['content-type'];
+  if (typeof contentType === 'string') recorded['content-type'] = contentType;
+  const userAgent = headers['user-agent'];
+  if (typeof userAgent === 'string') recorded['user-agent'] = userAgent;
+  const contentLength = headers['content-length'];
+  if (typeof contentLength === 'string') recorded['content-length'] = contentLength;
+  return recorded;
+}
 
 export function isInternal(headers: IncomingHttpHeaders): boolean {
   return String(headers[RACEWAY_INTERNAL] ?? '').toLowerCase() === 'true';
@@ -37,17 +55,12 @@ export function beginRequest(
   url: string | undefined,
   headers: IncomingHttpHeaders,
 ): Task {
-  const incoming = extractIncoming((name) => headers[name]);
+  const incoming = extractIncomingHeaders(headers);
   const task = newRootTask(newTrace(incoming.trace, host), incoming.clock);
-  const recorded: Record<string, string> = {};
-  for (const name of RECORDED_HEADERS) {
-    const value = headers[name];
-    if (typeof value === 'string') recorded[name] = value;
-  }
   host.recorder.event(
     'HttpRequest',
     method ?? 'GET',
-    { method: method ?? 'GET', url: pathOf(url), headers: recorded, body: null },
+    { method: method ?? 'GET', url: pathOf(url), headers: recordedHeaders(headers), body: null },
     '',
     undefined,
     task,

@@ -29,9 +29,27 @@ function first(value: string | string[] | undefined): string | undefined {
  * a bad traceparent starts a new trace, a bad raceway-clock is ignored whole.
  */
 export function extractIncoming(get: HeaderGetter): IncomingContext {
-  const parent = parseTraceparent(first(get(TRACEPARENT)));
-  const clockHeader = decodeRacewayClock(first(get(RACEWAY_CLOCK)));
-  const tracestate = parent ? parseTracestate(get(TRACESTATE)) : undefined;
+  return incomingOf(get(TRACEPARENT), get(RACEWAY_CLOCK), get(TRACESTATE));
+}
+
+/**
+ * The same from Node's header object. Each header is read at a site of its own: one site reading
+ * several names turns megamorphic, a slow lookup on every request.
+ */
+export function extractIncomingHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): IncomingContext {
+  return incomingOf(headers[TRACEPARENT], headers[RACEWAY_CLOCK], headers[TRACESTATE]);
+}
+
+function incomingOf(
+  traceparent: string | string[] | undefined,
+  racewayClock: string | string[] | undefined,
+  tracestateHeader: string | string[] | undefined,
+): IncomingContext {
+  const parent = parseTraceparent(first(traceparent));
+  const clockHeader = decodeRacewayClock(first(racewayClock));
+  const tracestate = parent ? parseTracestate(tracestateHeader) : undefined;
   if (!parent && !clockHeader) return { trace: undefined, clock: undefined };
   // A traceparent naming another trace than the clock means someone set traceparent on purpose:
   // the W3C header wins and the stale clock is ignored.
