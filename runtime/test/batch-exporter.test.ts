@@ -286,6 +286,25 @@ describe('backlog of encoded batches', () => {
     expect(exporter.stats().dropped).toBeGreaterThan(3000);
   });
 
+  it('sends its backlog again as standard events when the collector behind the endpoint stops reading compact batches', async () => {
+    const { clock, transport, exporter, recordWhileHeld } = await slowCollector(1 << 20);
+    await recordWhileHeld(2000);
+    expect(exporter.stats().backlogBytes).toBeGreaterThan(0);
+    transport.fallback = { kind: 'rejected', reason: 'HTTP 400', status: 400 };
+    transport.held[0]!({ kind: 'ok', compact: COMPACT_RUNS_VERSION });
+    // Every compact body is refused, then its events go as standard ones, which this collector takes.
+    const send = transport.send.bind(transport);
+    transport.send = (body, timeoutMs) => {
+      const compact = isCompactBatch(JSON.parse(body.toString('utf8')));
+      transport.fallback = compact ? { kind: 'rejected', reason: 'HTTP 400', status: 400 } : { kind: 'ok' };
+      return send(body, timeoutMs);
+    };
+    await clock.advance(5000);
+    expect(exporter.stats()).toMatchObject({ sent: 2110, dropped: 0, queued: 0, backlogBytes: 0 });
+    expect(new Set(transport.seqs).size).toBe(2110);
+    expect(transport.sends.at(-1)).toMatchObject({ compact: false });
+  });
+
   it('counts a backlog the collector never takes as dropped at shutdown', async () => {
     const { clock, exporter, recordWhileHeld } = await slowCollector(1 << 20);
     await recordWhileHeld(3000);
