@@ -115,7 +115,7 @@ export class BatchExporter implements EventSink {
   /**
    * Compact bodies encoded ahead of their turn, oldest first: while a POST is under way and the queue
    * passes two POSTs' worth, its head is encoded here (the same work sending it would do later), so a
-   * collector that answers but falls behind costs memory in encoded bytes (~30-60 per event) rather than
+   * collector that answers but falls behind costs memory in encoded bytes (~25-60 per event) rather than
    * records, up to `maxBacklogBytes`, before any trace is dropped.
    */
   private readonly backlog: Array<{ body: BatchBody; batch: PendingBatch }> = [];
