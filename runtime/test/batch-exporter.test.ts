@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CompactBatch, CompactRunsBatch } from '@raceway/protocol';
 import { COMPACT_RUNS_VERSION, decodeCompactBatch, isCompactBatch } from '@raceway/protocol';
 import { BatchExporter } from '../src/export/batch-exporter.js';
+import { resetDiagnostics, setDiagnosticHandler } from '../src/diag/diagnostics.js';
 import { MAX_ATTEMPTS } from '../src/export/retry-policy.js';
 import type { SendResult, Transport } from '../src/export/transport.js';
 import { Redactor } from '../src/export/wire-event.js';
@@ -256,8 +257,16 @@ describe('backlog of encoded batches', () => {
   });
 
   it('stops encoding ahead at maxBacklogBytes: then the queue fills and drops as before', async () => {
+    const said: string[] = [];
+    resetDiagnostics();
+    setDiagnosticHandler((code, message) => said.push(`${code}: ${message}`));
     const { clock, transport, exporter, recordWhileHeld } = await slowCollector(2000);
     await recordWhileHeld(5000);
+    setDiagnosticHandler(() => undefined);
+    // The drop is said with why the backlog did not take it.
+    expect(said).toEqual([
+      expect.stringMatching(/^queue-full: .*its backlog of encoded batches full \(\d+ bytes, maxBacklogBytes 2000\)/),
+    ]);
     const { dropped, queued } = exporter.stats();
     // One body of 250 events passes 2 000 bytes: the backlog stops there, the queue holds up to its size.
     expect(queued).toBeLessThanOrEqual(100 + 250 + 1000);

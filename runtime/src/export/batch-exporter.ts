@@ -195,7 +195,7 @@ export class BatchExporter implements EventSink {
           this.droppedTraces++;
           reportOnce(
             'queue-high',
-            `event queue over ${HIGH_WATER * 100}% of ${this.config.maxQueue}; new traces are dropped whole until the collector catches up`,
+            `event queue over ${HIGH_WATER * 100}% of ${this.config.maxQueue}${this.backlogSaying()}; new traces are dropped whole until the collector catches up`,
           );
         }
       } else admitted = known;
@@ -228,7 +228,7 @@ export class BatchExporter implements EventSink {
       if (trace === getMainTask().trace) {
         reportOnce(
           'queue-full',
-          `event queue full (${this.config.maxQueue}); dropping events until the collector catches up`,
+          `event queue full (${this.config.maxQueue})${this.backlogSaying()}; dropping events until the collector catches up`,
         );
         return;
       }
@@ -239,7 +239,7 @@ export class BatchExporter implements EventSink {
       if (this.truncated.size < MAX_TRUNCATED_IDS) this.truncated.add(trace.traceId);
       reportOnce(
         'queue-full',
-        `event queue full (${this.config.maxQueue}); traces under way are cut short and left out of the analysis`,
+        `event queue full (${this.config.maxQueue})${this.backlogSaying()}; traces under way are cut short and left out of the analysis`,
       );
       return;
     }
@@ -272,6 +272,15 @@ export class BatchExporter implements EventSink {
       }
       if (this.backlogBytes > this.backlogPeakBytes) this.backlogPeakBytes = this.backlogBytes;
     }
+  }
+
+  /** Why the backlog did not take the excess, for the drop diagnostics (empty when it has none to say). */
+  private backlogSaying(): string {
+    const limit = this.config.maxBacklogBytes ?? 0;
+    if (limit <= 0 || !this.compact) return '';
+    if (this.backlogBytes >= limit)
+      return ` and its backlog of encoded batches full (${this.backlogBytes} bytes, maxBacklogBytes ${limit})`;
+    return this.answering ? '' : ' (the collector is not answering: nothing is encoded ahead for it)';
   }
 
   /** Records whether `trace` is sent: on the trace itself when no other exporter has, else in this one's map. */
