@@ -1,6 +1,8 @@
 // Machine instructions per request of the Express service of http-overhead.mjs, counted by valgrind's
-// callgrind after a warm-up: uninstrumented, with only the middleware (no tracked access), and fully
-// instrumented with its events sent to a collector that discards them. Unlike requests/s, an instruction
+// callgrind after a warm-up (all the process's threads): uninstrumented, with only the middleware (no
+// tracked access), and fully instrumented with its events sent to a collector that discards them. A full
+// run also counts the stages of http-stages.mjs between them (a bare AsyncLocalStorage context; events
+// recorded, never encoded; encoded, never sent), so each stage's share is known to the instruction. Unlike requests/s, an instruction
 // count does not move with what else the machine runs, so one run tells whether a change made the
 // per-request cost smaller. plain / instrumented approximates the requests/s ratio of a CPU-bound service
 // (it leaves out cache misses and the collector's share of the cores). Skipped where valgrind is missing.
@@ -9,10 +11,11 @@ import http from 'node:http';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileService, startDiscardingCollector } from './lib/express-service.mjs';
+import { compileService, contextOnly, startDiscardingCollector } from './lib/express-service.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(repo, 'test-output', 'bench-http-instructions');
+const preload = path.join(repo, 'bench', 'lib', 'export-stage.mjs');
 
 /** Why the benchmark cannot run here, or undefined when valgrind can run this Node. */
 function whyNotHere() {
@@ -60,7 +63,15 @@ async function instructionsPerRequest(name, file, env, warm, measured) {
   const out = path.join(dir, `${name}.callgrind`);
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, file],
+    [
+      '--tool=callgrind',
+      '--instr-atstart=no',
+      `--callgrind-out-file=${out}`,
+      process.execPath,
+      '--import',
+      preload,
+      file,
+    ],
     { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let printed = '';
@@ -108,26 +119,38 @@ export async function httpInstructions({ quick = false } = {}) {
   const instrumented = compileService(dir, 'instrumented', { instrument: true });
   const middleware = compileService(dir, 'middleware', { instrument: true, tracked: false });
   const discard = await startDiscardingCollector();
-  const endpoint = `http://127.0.0.1:${discard.address().port}`;
+  const on = (stage) => ({
+    INSTRUMENTED: '1',
+    RACEWAY_ENDPOINT: `http://127.0.0.1:${discard.address().port}`,
+    RACEWAY_BENCH_STAGE: stage,
+  });
   const warm = quick ? 1_500 : 8_000;
   const measured = quick ? 300 : 4_000;
+  // [name, label, file, env, full run only]
   const cases = [
-    ['plain', plain, { RACEWAY_ENABLED: 'false' }],
-    ['middleware', middleware, { INSTRUMENTED: '1', RACEWAY_ENDPOINT: endpoint }],
-    ['instrumented', instrumented, { INSTRUMENTED: '1', RACEWAY_ENDPOINT: endpoint }],
-  ];
+    ['plain', 'uninstrumented', plain, { RACEWAY_ENABLED: 'false' }],
+    ['context', 'a bare AsyncLocalStorage context', contextOnly(plain), { RACEWAY_ENABLED: 'false' }, true],
+    ['middleware', 'middleware only (2 events)', middleware, on('sent')],
+    ['recorded', 'events recorded, never encoded', instrumented, on('recorded'), true],
+    ['encoded', 'encoded (compact 2), never sent', instrumented, on('encoded'), true],
+    ['instrumented', 'instrumented, every event sent', instrumented, on('sent')],
+  ].filter((c) => !quick || !c[4]);
   const per = {};
   try {
-    for (const [name, file, env] of cases) per[name] = await instructionsPerRequest(name, file, env, warm, measured);
+    for (const [name, , file, env] of cases) per[name] = await instructionsPerRequest(name, file, env, warm, measured);
   } finally {
     discard.close();
   }
   const k = (n) => `${(n / 1000).toFixed(0).padStart(6)}k`;
+  const rows = cases.map(([name, label]) => {
+    const n = per[name];
+    const over = name === 'plain' ? '' : `   (+${k(n - per.plain).trim()})`;
+    return `  ${label.padEnd(34)} ${k(n)}   ${(n / per.plain).toFixed(2)}x${over}\n`;
+  });
   process.stdout.write(
     `\nHTTP instructions per request (callgrind, ${measured} requests after ${warm}, 20 in flight; events to a discarding collector)\n` +
-      `  uninstrumented               ${k(per.plain)}   1.00x\n` +
-      `  middleware only (2 events)   ${k(per.middleware)}   ${(per.middleware / per.plain).toFixed(2)}x   (+${k(per.middleware - per.plain).trim()})\n` +
-      `  instrumented (28 events)     ${k(per.instrumented)}   ${(per.instrumented / per.plain).toFixed(2)}x   (+${k(per.instrumented - per.plain).trim()}; plain / instrumented ${(per.plain / per.instrumented).toFixed(2)}x)\n`,
+      rows.join('') +
+      `  plain / instrumented ${(per.plain / per.instrumented).toFixed(2)}x\n`,
   );
   // A quick run measures before the compiler is done with the service: its ratio says nothing about the target.
   return [

@@ -10,10 +10,10 @@
 // bounds the requests/s while another core has room: work moved to other threads shows as the difference.
 // `--node <path>` runs the services under another Node binary (e.g. Node 24: AsyncContextFrame).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileService, load, startDiscardingCollector, startService } from './lib/express-service.mjs';
+import { compileService, contextOnly, load, startDiscardingCollector, startService } from './lib/express-service.mjs';
 import { median } from './lib/harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -154,20 +154,6 @@ export async function httpStages({ quick = false, node = process.execPath } = {}
     }
     discard.close();
   }
-}
-
-/** The plain service with one middleware that runs the rest of the request in an AsyncLocalStorage context. */
-function contextOnly(plainFile) {
-  const anchor = 'const app = express();';
-  const js = readFileSync(plainFile, 'utf8');
-  if (!js.includes(anchor)) throw new Error(`${plainFile}: no '${anchor}' to add the context middleware after`);
-  const file = plainFile.replace(/plain\.mjs$/, 'context.mjs');
-  writeFileSync(
-    file,
-    `import { AsyncLocalStorage } from 'node:async_hooks';\nconst requestContext = new AsyncLocalStorage();\n` +
-      js.replace(anchor, `${anchor}\napp.use((req, res, next) => requestContext.run({ req }, next));`),
-  );
-  return file;
 }
 
 function versionOf(node) {

@@ -1,7 +1,7 @@
 // The Express service both HTTP benchmarks measure, compiled plain and with the transformer.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import ts from 'typescript';
@@ -59,6 +59,20 @@ export function compileService(dir, name, { instrument, tracked = true }) {
   const target = path.join(dir, `${name}.mjs`);
   writeFileSync(target, js);
   return target;
+}
+
+/** The plain service with one middleware that runs the rest of the request in an AsyncLocalStorage context. */
+export function contextOnly(plainFile) {
+  const anchor = 'const app = express();';
+  const js = readFileSync(plainFile, 'utf8');
+  if (!js.includes(anchor)) throw new Error(`${plainFile}: no '${anchor}' to add the context middleware after`);
+  const file = plainFile.replace(/plain\.mjs$/, 'context.mjs');
+  writeFileSync(
+    file,
+    `import { AsyncLocalStorage } from 'node:async_hooks';\nconst requestContext = new AsyncLocalStorage();\n` +
+      js.replace(anchor, `${anchor}\napp.use((req, res, next) => requestContext.run({ req }, next));`),
+  );
+  return file;
 }
 
 /**
