@@ -144,7 +144,8 @@ export async function httpInstructions({ quick = false } = {}) {
   const k = (n) => `${(n / 1000).toFixed(0).padStart(6)}k`;
   const rows = cases.map(([name, label]) => {
     const n = per[name];
-    const over = name === 'plain' ? '' : `   (+${k(n - per.plain).trim()})`;
+    const d = n - per.plain;
+    const over = name === 'plain' ? '' : `   (${d < 0 ? '-' : '+'}${k(Math.abs(d)).trim()})`;
     return `  ${label.padEnd(34)} ${k(n)}   ${(n / per.plain).toFixed(2)}x${over}\n`;
   });
   process.stdout.write(
