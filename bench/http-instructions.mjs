@@ -2,10 +2,11 @@
 // callgrind after a warm-up (all the process's threads): uninstrumented, with only the middleware (no
 // tracked access), and fully instrumented with its events sent to a collector that discards them. A full
 // run also counts the stages of http-stages.mjs between them (a bare AsyncLocalStorage context; events
-// recorded, never encoded; encoded, never sent), so each stage's share is known to the instruction. Unlike requests/s, an instruction
-// count does not move with what else the machine runs, so one run tells whether a change made the
-// per-request cost smaller. plain / instrumented approximates the requests/s ratio of a CPU-bound service
-// (it leaves out cache misses and the collector's share of the cores). Skipped where valgrind is missing.
+// recorded, never encoded; encoded, never sent), each stage's share to the instruction. Unlike requests/s,
+// an instruction count does not move with what else the machine runs, so one run tells whether a change
+// made the per-request cost smaller (within ±5%). plain / instrumented approximates the requests/s ratio of
+// a CPU-bound service (it leaves out cache misses and the collector's share of the cores). Skipped where
+// valgrind is missing.
 import { execFileSync, spawn } from 'node:child_process';
 import http from 'node:http';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { compileService, contextOnly, startDiscardingCollector } from './lib/exp
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(repo, 'test-output', 'bench-http-instructions');
+// Loaded into every case alike (it stops the export only where RACEWAY_BENCH_STAGE says so).
 const preload = path.join(repo, 'bench', 'lib', 'export-stage.mjs');
 
 /** Why the benchmark cannot run here, or undefined when valgrind can run this Node. */
