@@ -104,7 +104,10 @@ async function instructionsPerRequest(name, file, env, warm, measured) {
     }
   }
   // The dump on request is written beside the final one, with a numbered suffix.
-  const dump = path.join(dir, readdirSync(dir).find((f) => f.startsWith(`${name}.callgrind.`)));
+  const dump = path.join(
+    dir,
+    readdirSync(dir).find((f) => f.startsWith(`${name}.callgrind.`)),
+  );
   const totals = /^totals: (\d+)/m.exec(readFileSync(dump, 'utf8'));
   if (!totals) throw new Error(`${name}: no totals in the callgrind dump`);
   const compiler = optimizingCompilerShare(dump);
