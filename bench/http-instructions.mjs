@@ -114,7 +114,27 @@ async function instructionsPerRequest(name, file, env, warm, measured) {
   return {
     all: Number(totals[1]) / measured,
     withoutCompiler: compiler === undefined ? undefined : (Number(totals[1]) - compiler) / measured,
+    slowLiterals: slowLiteralShare(dump) / measured,
   };
+}
+
+/** `[cost, function]` per function of a callgrind dump (self or inclusive), or undefined without callgrind_annotate. */
+function costsByFunction(dump, inclusive) {
+  let text;
+  try {
+    text = execFileSync('callgrind_annotate', [`--inclusive=${inclusive ? 'yes' : 'no'}`, '--threshold=100', dump], {
+      maxBuffer: 1 << 28,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).toString();
+  } catch {
+    return undefined;
+  }
+  const rows = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$/.exec(line);
+    if (m) rows.push([Number(m[1].replaceAll(',', '')), m[2]]);
+  }
+  return rows;
 }
 
 /**
@@ -124,24 +144,18 @@ async function instructionsPerRequest(name, file, env, warm, measured) {
  * runs once per batch), which a process at full speed has done in its first seconds.
  */
 function optimizingCompilerShare(dump) {
-  let text;
-  try {
-    text = execFileSync('callgrind_annotate', ['--inclusive=no', '--threshold=100', dump], {
-      maxBuffer: 1 << 28,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).toString();
-  } catch {
-    return undefined;
-  }
-  let sum = 0;
-  let seen = false;
-  for (const line of text.split('\n')) {
-    const m = /^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$/.exec(line);
-    if (!m || !m[2].includes('v8::internal::compiler::')) continue;
-    seen = true;
-    sum += Number(m[1].replaceAll(',', ''));
-  }
-  return seen ? sum : undefined;
+  const rows = costsByFunction(dump, false)?.filter(([, fn]) => fn.includes('v8::internal::compiler::'));
+  return rows?.length ? rows.reduce((sum, [cost]) => sum + cost, 0) : undefined;
+}
+
+/**
+ * Instructions spent building object literals with computed keys through V8's runtime (inclusive). Some
+ * processes fall into a state where Node's `process.nextTick` builds every tick object that way, with a
+ * new hidden class each time (+20-50k instructions per request): printed so such a run can be told apart.
+ */
+function slowLiteralShare(dump) {
+  const row = costsByFunction(dump, true)?.find(([, fn]) => fn.includes('Runtime_DefineKeyedOwnPropertyInLiteral'));
+  return row ? row[0] : 0;
 }
 
 export async function httpInstructions({ quick = false } = {}) {
@@ -186,9 +200,15 @@ export async function httpInstructions({ quick = false } = {}) {
     const over = name === 'plain' ? ''.padEnd(8) : `(${d < 0 ? '-' : '+'}${k(Math.abs(d)).trim()})`.padEnd(8);
     return `${k(n)} ${(n / per.plain[field]).toFixed(2)}x ${over}`;
   };
+  // Beyond this, a case's count holds the slow state of nextTick (a few hundred instructions otherwise).
+  const SLOW_LITERALS = 5_000;
   const rows = cases.map(
     ([name, label]) =>
-      `  ${label.padEnd(34)} ${columns(name, 'all')}${known ? `   ${columns(name, 'withoutCompiler')}` : ''}\n`,
+      `  ${label.padEnd(34)} ${columns(name, 'all')}${known ? `   ${columns(name, 'withoutCompiler')}` : ''}` +
+      (per[name].slowLiterals > SLOW_LITERALS
+        ? `  of which ${k(per[name].slowLiterals).trim()} building Node's tick objects through V8's runtime (slow state, BENCHMARKS.md)`
+        : '') +
+      '\n',
   );
   const ratio = (field) => per.plain[field] / per.instrumented[field];
   process.stdout.write(
