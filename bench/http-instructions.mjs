@@ -229,7 +229,7 @@ export async function httpInstructions({ quick = false } = {}) {
       ? [
           {
             benchmark: 'HTTP instructions',
-            metric: 'the same without the JIT compiler',
+            metric: 'the same, without the optimizing compiler',
             ratio: ratio('withoutCompiler'),
             target: quick ? 'none (quick run: still warming up)' : '>= 0.90x',
           },
