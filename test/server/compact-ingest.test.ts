@@ -153,6 +153,67 @@ describe('compact batches at POST /events', () => {
   });
 });
 
+describe('compact runs in the SQLite store', () => {
+  /** Requests whose handlers have no await: each trace's state changes are one run of the batch. */
+  async function handlers(client: RacewayClient, requests: number): Promise<void> {
+    const counters = { hits: 0, total: 0 };
+    for (let r = 0; r < requests; r++)
+      await client.startTrace(`request ${r}`, async () => {
+        for (let i = 0; i < 5; i++) {
+          client.trackStateChange('hits', counters.hits, counters.hits, 'Read', 'src/app.ts:4:3');
+          client.trackStateChange('hits', counters.hits, ++counters.hits, 'Write', 'src/app.ts:4:3');
+          client.trackStateChange('total', counters.total, (counters.total += r), 'Write', 'src/app.ts:5:3');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        client.trackStateChange('hits', counters.hits, counters.hits, 'Read', 'src/app.ts:7:3');
+      });
+  }
+
+  it('keeps a run of events as one row, and every query reads and counts each event', async () => {
+    const client = RacewayClient.inMemory({ serviceName: 'shop' });
+    await handlers(client, 6);
+    const recs = (client as unknown as { memory: { records: EventRecord[] } }).memory.records;
+    const encoder = encoderOf(client);
+    const compact = server();
+    const standard = server();
+    await post(standard.app, encoder.encode(recs, undefined).bodies[0]!.body.toString());
+    expect((await post(compact.app, encoder.encode(recs, 2).bodies[0]!.body.toString())).json().data).toMatchObject({
+      inserted: recs.length,
+    });
+    const rowsOf = (store: SqliteStore) =>
+      (store as unknown as { db: { prepare(sql: string): { pluck(): { get(): number } } } }).db
+        .prepare('SELECT count(*) FROM events')
+        .pluck()
+        .get();
+    expect(rowsOf(standard.store)).toBe(recs.length);
+    // Each request: its start, its 15 changes before the await in one row, the read after it.
+    expect(recs.length).toBe(6 * 17);
+    expect(rowsOf(compact.store)).toBe(6 * 3);
+    expect(compact.store.counts()).toEqual(standard.store.counts());
+    expect([...compact.store.allEvents()]).toEqual([...standard.store.allEvents()]);
+    expect([...compact.store.allEvents(['StateChange'])]).toEqual([...standard.store.allEvents(['StateChange'])]);
+    const { lastSeq, events } = compact.store.position();
+    expect(events).toBe(recs.length);
+    expect(compact.store.countBetween(0, lastSeq)).toBe(recs.length);
+    // Read in pages of sequence numbers, the events come out whole and in order.
+    const paged = [];
+    for (let seq = 0; seq < lastSeq; seq += 5)
+      paged.push(...compact.store.eventsBetween(seq, Math.min(seq + 5, lastSeq)));
+    expect(paged).toEqual([...standard.store.allEvents()]);
+    for (const when of ['before', 'after'] as const) {
+      if (when === 'after') compact.store.indexPending();
+      const traces = (await standard.app.inject('/api/traces')).json();
+      expect((await compact.app.inject('/api/traces')).json()).toEqual(traces);
+      expect(compact.store.services()).toEqual(standard.store.services());
+      for (const { traceId } of traces.data.traces as Array<{ traceId: string }>)
+        expect(compact.store.traceEvents(traceId)).toEqual(standard.store.traceEvents(traceId));
+    }
+    expect((await compact.app.inject('/api/races')).json()).toEqual((await standard.app.inject('/api/races')).json());
+    expect(compact.store.prune(Date.now() + 60_000)).toBe(recs.length);
+    expect(compact.store.counts()).toEqual({ events: 0, traces: 0 });
+  });
+});
+
 describe('hostile compact batches', () => {
   const DEEP = '<deeply nested>';
   /** A valid compact batch of the lost update (version 1 unless told), to break one part of. */

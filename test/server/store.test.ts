@@ -118,7 +118,7 @@ describe('SQLite store', () => {
     expect([...store.eventsBetween(40, store.position().lastSeq)]).toEqual([event(3, 1)]);
     expect(store.traceEvents(traceOf(1))).toEqual([event(1, 1), event(3, 1)]);
     const raw = new Database(file, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(3);
+    expect(raw.pragma('user_version', { simple: true })).toBe(4);
     expect(raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'events_v2'").pluck().get()).toBe(0);
     raw.close();
   });
@@ -149,6 +149,27 @@ describe('SQLite store', () => {
     expect(total).toBe(7);
     expect(traces.reduce((n, tr) => n + tr.events, 0)).toBe(360);
     expect(store.services()).toEqual([{ name: 'svc', events: 360, traces: 7 }]);
+  });
+
+  it('converts a database of the third layout in place: each of its rows stays one event', () => {
+    const file = dbFile();
+    const first = new SqliteStore(file);
+    const stored = [event(1, 1), event(2, 2), event(3, 1)];
+    first.insert(stored);
+    first.close();
+    const old = new Database(file);
+    old.exec('ALTER TABLE events DROP COLUMN count; PRAGMA user_version = 3;'); // the third layout's table
+    old.close();
+
+    const store = open(file);
+    expect(store.counts()).toEqual({ events: 3, traces: 2 });
+    expect([...store.allEvents()]).toEqual(stored);
+    expect(store.countBetween(0, store.position().lastSeq)).toBe(3);
+    expect(store.insert([event(3, 1), event(4, 2)])).toEqual({ inserted: 1, duplicates: 1 });
+    expect(store.traceEvents(traceOf(2))).toEqual([event(2, 2), event(4, 2)]);
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma('user_version', { simple: true })).toBe(4);
+    raw.close();
   });
 
   it('refuses a database written by a newer server', () => {

@@ -1,8 +1,11 @@
 import type Database from 'better-sqlite3';
 
 /** The layout `SqliteStore` reads and writes (`PRAGMA user_version`). */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
+// An `events` row is one event, or (`count` > 1) a run of consecutive events of one compact batch (positions
+// `position` … `position + count - 1`, consecutive sequence numbers) that share every other column: a request
+// handler's events, written as one row instead of one each. Standard events are always one row each.
 // Events of standard batches keep their id in `events.id` (unique). Events of compact batches are identified by
 // their batch's id prefix and their sequence number: `sequence_ranges` holds each stored run of consecutive
 // numbers (one row per batch from our SDK), which is what makes a retried compact batch a duplicate, at one
@@ -29,7 +32,8 @@ CREATE TABLE IF NOT EXISTS events (
   upstream_span TEXT,
   ts TEXT NOT NULL,
   batch INTEGER NOT NULL,
-  position INTEGER NOT NULL
+  position INTEGER NOT NULL,
+  count INTEGER NOT NULL DEFAULT 1
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events (id) WHERE id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS sequence_ranges (
@@ -63,8 +67,8 @@ INSERT OR IGNORE INTO store_state (name, value) VALUES ('indexed_through', 0), (
 
 /**
  * Brings a database file to SCHEMA_VERSION: creates a new one, or converts an older layout in place, keeping
- * every event: the first (one JSON text per event, trace index kept on every insert), or the second (every
- * event with an id). A file written by a newer server is refused rather than guessed at.
+ * every event: the first (one JSON text per event, trace index kept on every insert), the second (every
+ * event with an id) or the third (one row per event). A file written by a newer server is refused rather than guessed at.
  */
 export function migrate(db: Database.Database): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -83,6 +87,12 @@ export function migrate(db: Database.Database): void {
     if (firstLayout) {
       db.exec('DROP INDEX IF EXISTS events_trace; ALTER TABLE events RENAME TO events_v1;');
     }
+    if (version === 3) {
+      // The third layout is this one without run rows: each of its rows is one event.
+      db.exec('ALTER TABLE events ADD COLUMN count INTEGER NOT NULL DEFAULT 1');
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return;
+    }
     const secondLayout = version === 2;
     const counter = secondLayout
       ? ((db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get() as number | undefined) ?? 0)
@@ -90,7 +100,10 @@ export function migrate(db: Database.Database): void {
     if (secondLayout) db.exec('ALTER TABLE events RENAME TO events_v2;');
     db.exec(TABLES);
     if (secondLayout) {
-      db.exec('INSERT INTO events SELECT * FROM events_v2; DROP TABLE events_v2;');
+      db.exec(`
+        INSERT INTO events (seq, id, trace_key, kind, service, span, upstream_span, ts, batch, position)
+          SELECT seq, id, trace_key, kind, service, span, upstream_span, ts, batch, position FROM events_v2;
+        DROP TABLE events_v2;`);
       // The copy moved the counter to the largest kept number; numbers of pruned events stay used.
       db.prepare("DELETE FROM sqlite_sequence WHERE name = 'events'").run();
       db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(counter);
