@@ -15,6 +15,7 @@ import {
 import { nestsDeeperThan } from '../analysis/value-summary.js';
 import { rowKindOf } from '../store/event-row.js';
 import type { EventRow, Rejection } from '../store/ingest-batch.js';
+import { runRows } from '../store/ingest-batch.js';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 /** The standard schema of `kind`, for the events a compact batch carries as standard objects. */
@@ -49,10 +50,11 @@ const isText = (v: unknown, max: number): v is string => typeof v === 'string' &
  * Checks a parsed compact batch to the same limits as standard events (FIELD_LIMITS, value depth, kind
  * schemas), and makes the stored row of each event from the tables, without building the events. The
  * header and tables are checked once (a fault there refuses the batch); each event alone (a fault refuses
- * that event by its index).
+ * that event by its index). `rows` are run rows (`runRows`); `count` is how many events they stand for.
  */
 export function checkCompactBatch(body: Record<string, unknown>): {
   rows: EventRow[];
+  count: number;
   rejected: Rejection[];
   idPrefix: string;
 } {
@@ -158,7 +160,8 @@ export function checkCompactBatch(body: Record<string, unknown>): {
       index,
     ]);
   });
-  return { rows, rejected, idPrefix: batch.id_prefix };
+  // Rows cross two threads to the writer: a run of a task's events goes as one.
+  return { rows: runRows(rows), count: rows.length, rejected, idPrefix: batch.id_prefix };
 }
 
 function checkTags(tags: unknown): boolean {

@@ -37,8 +37,8 @@ export function parseBatch(text: string): ParsedBatch {
   }
   if (isCompactBatch(body)) {
     try {
-      const { rows, rejected, idPrefix } = checkCompactBatch(body as Record<string, unknown>);
-      return { kind: 'batch', count: rows.length, rows, rejected, idPrefix };
+      const { rows, count, rejected, idPrefix } = checkCompactBatch(body as Record<string, unknown>);
+      return { kind: 'batch', count, rows, rejected, idPrefix };
     } catch (error) {
       if (error instanceof CompactBatchError) return { kind: 'bad-batch', reason: error.message };
       throw error;

@@ -2,9 +2,11 @@ import { eventIdOf } from '@raceway/protocol';
 
 /**
  * What the store needs of one validated event: the columns it indexes, and where the event sits in
- * the batch text. `[key, traceId, kind, service, span, upstreamSpan, timestamp, position]`.
+ * the batch text. `[key, traceId, kind, service, span, upstreamSpan, timestamp, position, count?]`.
  * The key is the event's id, or, in a compact batch, its sequence number: the id is then the batch's id
  * prefix and that number (`eventIdOf`), and is never built on the way in.
+ * A compact batch's row can stand for `count` consecutive events (`runRows`): sequence numbers `key` …
+ * `key + count - 1` at positions `position` … `position + count - 1`, every other column the same.
  * A tuple (not an object) because batches cross to the writer thread by structured clone.
  */
 export type EventRow = [
@@ -16,7 +18,77 @@ export type EventRow = [
   upstreamSpan: string | null,
   timestamp: string,
   position: number,
+  count?: number,
 ];
+
+/** How many events `row` stands for. */
+export const eventsIn = (row: EventRow): number => row[8] ?? 1;
+
+/** How many events `rows` stand for. */
+export function eventCount(rows: EventRow[]): number {
+  let n = 0;
+  for (const row of rows) n += row[8] ?? 1;
+  return n;
+}
+
+/**
+ * A compact batch's rows with each run of consecutive events that share every column as one row with its
+ * `count` (the next sequence number at the next position): a request handler's events between two `await`s.
+ * Rows that already stand for several events are extended the same way.
+ */
+export function runRows(rows: EventRow[]): EventRow[] {
+  const out: EventRow[] = [];
+  let head: EventRow | undefined;
+  let count = 0;
+  for (const row of rows) {
+    if (
+      head &&
+      row[0] === (head[0] as number) + count &&
+      row[7] === head[7] + count &&
+      row[1] === head[1] &&
+      row[2] === head[2] &&
+      row[3] === head[3] &&
+      row[4] === head[4] &&
+      row[5] === head[5] &&
+      row[6] === head[6]
+    ) {
+      count += row[8] ?? 1;
+      continue;
+    }
+    if (head) out.push(withCount(head, count));
+    head = row;
+    count = row[8] ?? 1;
+  }
+  if (head) out.push(withCount(head, count));
+  return out;
+}
+
+function withCount(row: EventRow, count: number): EventRow {
+  if (count === 1) return row.length === 8 ? row : (row.slice(0, 8) as EventRow);
+  const run = row.slice(0, 8) as EventRow;
+  run[8] = count;
+  return run;
+}
+
+/** Rows with one row per event: a row standing for several events becomes one row for each. */
+export function eventRows(rows: EventRow[]): EventRow[] {
+  if (rows.every((row) => (row[8] ?? 1) === 1)) return rows;
+  const out: EventRow[] = [];
+  for (const row of rows) {
+    const count = row[8] ?? 1;
+    if (count === 1) {
+      out.push(row.length > 8 ? (row.slice(0, 8) as EventRow) : row);
+      continue;
+    }
+    for (let i = 0; i < count; i++) {
+      const one = row.slice(0, 8) as EventRow;
+      one[0] = (row[0] as number) + i;
+      one[7] = row[7] + i;
+      out.push(one);
+    }
+  }
+  return out;
+}
 
 /** A request body: its JSON text as it arrived, or that text already compressed for storage (`packBatchText`). */
 export type BatchBody = string | Uint8Array;

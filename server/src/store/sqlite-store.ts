@@ -8,6 +8,7 @@ import type { StoredId } from './repeated-event.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from './event-store.js';
 import { eventsOfBatchText, storedBody, unpackBatchText } from './batch-text.js';
 import type { BatchResult, EventRow, IngestBatch, Rejection } from './ingest-batch.js';
+import { eventCount, eventRows, eventsIn, runRows } from './ingest-batch.js';
 import { migrate } from './schema.js';
 import { codedError, STORE_FILE_GONE } from './storage-fault.js';
 
@@ -180,7 +181,7 @@ export class SqliteStore implements EventStore {
     let inserted = 0;
     for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
       const count = Math.min(ROWS_PER_INSERT, rows.length - from);
-      const changes = this.insertRows(rows, from, count, batch, undefined);
+      const changes = this.insertRows(rows, from, count, batch, false);
       inserted += changes;
       if (changes < count) this.findConflicts(rows, from, count, batch, conflicts);
     }
@@ -188,44 +189,50 @@ export class SqliteStore implements EventStore {
   }
 
   /**
-   * Rows of a compact batch, keyed by sequence number under `prefix`. Numbers inside a stored run, or whose
-   * id a standard event already has, are repeats (told apart from conflicts here); the rest are inserted
-   * without an id, and their runs of consecutive numbers recorded. A batch from our SDK is one run: one
-   * range lookup, one id-range lookup and one range row per batch.
+   * Rows of a compact batch, keyed by sequence number under `prefix` (run rows: `runRows`). Numbers inside a
+   * stored run, or whose id a standard event already has, are repeats (told apart from conflicts here); the
+   * rest are inserted without an id, a run of events as one row, and their runs of consecutive numbers
+   * recorded. A batch from our SDK is one run: one range lookup, one id-range lookup and one range row per batch.
    */
   private insertCompact(rows: EventRow[], prefix: string, batch: number, conflicts: Rejection[]): number {
-    const [lo, hi] = bounds(rows.map((row) => row[0] as number));
+    const [lo, hi] = seqBounds(rows);
     const runs = this.runsBetween(prefix, lo, hi);
     const standard = this.idsBetween.all(eventIdOf(prefix, lo), eventIdOf(prefix, hi)) as StoredId[];
     let fresh = rows;
     if (runs.length > 0 || standard.length > 0) {
       const byId = new Map(standard.map((r) => [r.id, r]));
       const read = new Map<number, Map<string, StoredEvent>>();
-      fresh = rows.filter((row) => {
-        const seq = row[0] as number;
-        const id = eventIdOf(prefix, seq);
-        const run = runOf(runs, seq);
-        let prior: StoredId | undefined = byId.get(id);
-        if (run) prior = this.storedCompactRow(read, run.batch, id);
-        if (!prior) return run === undefined;
-        const reason = conflictReason(prior, normalizeTraceId(row[1]), row, id);
-        if (reason) conflicts.push({ index: row[7], reason });
-        return false;
-      });
+      fresh = runRows(
+        eventRows(rows).filter((row) => {
+          const seq = row[0] as number;
+          const id = eventIdOf(prefix, seq);
+          const run = runOf(runs, seq);
+          let prior: StoredId | undefined = byId.get(id);
+          if (run) prior = this.storedCompactRow(read, run.batch, id);
+          if (!prior) return run === undefined;
+          const reason = conflictReason(prior, normalizeTraceId(row[1]), row, id);
+          if (reason) conflicts.push({ index: row[7], reason });
+          return false;
+        }),
+      );
     }
-    const { heads, lengths } = runRows(fresh);
-    for (let from = 0; from < heads.length; from += ROWS_PER_INSERT) {
-      this.insertRows(heads, from, Math.min(ROWS_PER_INSERT, heads.length - from), batch, lengths);
+    for (let from = 0; from < fresh.length; from += ROWS_PER_INSERT) {
+      this.insertRows(fresh, from, Math.min(ROWS_PER_INSERT, fresh.length - from), batch, true);
     }
-    const seqs = fresh.map((row) => row[0] as number).sort((a, b) => a - b);
-    for (let i = 0; i < seqs.length;) {
-      let j = i;
-      while (j + 1 < seqs.length && seqs[j + 1] === seqs[j]! + 1 && j + 1 - i < MAX_RUN) j++;
-      this.addRange.run(prefix, seqs[i], seqs[j], batch);
+    const spans = fresh.map((row): [number, number] => [row[0] as number, (row[0] as number) + eventsIn(row) - 1]);
+    spans.sort((a, b) => a[0] - b[0]);
+    for (let i = 0; i < spans.length;) {
+      const first = spans[i]![0];
+      let last = spans[i]![1];
+      let j = i + 1;
+      while (j < spans.length && spans[j]![0] === last + 1 && spans[j]![1] - first < MAX_RUN) last = spans[j++]![1];
+      for (let from = first; from <= last; from += MAX_RUN) {
+        this.addRange.run(prefix, from, Math.min(last, from + MAX_RUN - 1), batch);
+      }
       this.rangePrefixes.add(prefix);
-      i = j + 1;
+      i = j;
     }
-    return fresh.length;
+    return eventCount(fresh);
   }
 
   /**
@@ -295,22 +302,15 @@ export class SqliteStore implements EventStore {
   }
 
   /**
-   * Inserts `count` rows from `from`; returns how many were inserted. Without `lengths` the key is the event's
-   * id and each row one event; with them the key is a compact sequence number (not stored) and `lengths[i]`
-   * the events `rows[i]` stands for (runRows).
+   * Inserts `count` rows from `from`; returns how many were inserted. `compact`: the key is a sequence number
+   * (not stored) and a row may stand for several events; else the key is the event's id.
    */
-  private insertRows(
-    rows: EventRow[],
-    from: number,
-    count: number,
-    batch: number,
-    lengths: number[] | undefined,
-  ): number {
+  private insertRows(rows: EventRow[], from: number, count: number, batch: number, compact: boolean): number {
     const values = new Array<unknown>(count * EVENT_COLUMNS);
     for (let i = 0; i < count; i++) {
       const [key, traceId, kind, service, span, upstream, ts, position] = rows[from + i]!;
       const at = i * EVENT_COLUMNS;
-      values[at] = lengths ? null : key;
+      values[at] = compact ? null : key;
       values[at + 1] = this.traceKey(traceId);
       values[at + 2] = kind;
       values[at + 3] = service;
@@ -319,7 +319,7 @@ export class SqliteStore implements EventStore {
       values[at + 6] = ts;
       values[at + 7] = batch;
       values[at + 8] = position;
-      values[at + 9] = lengths ? lengths[from + i]! : 1;
+      values[at + 9] = rows[from + i]![8] ?? 1;
     }
     const changes = this.insertEventsStatement(count).run(values).changes;
     this.rowsWritten += changes;
@@ -437,7 +437,7 @@ export class SqliteStore implements EventStore {
     }
     return counts.map((inserted, i) => ({
       inserted,
-      duplicates: batches[i]!.rows.length - inserted - conflicts[i]!.length,
+      duplicates: eventCount(batches[i]!.rows) - inserted - conflicts[i]!.length,
       ...(conflicts[i]!.length ? { conflicts: conflicts[i]! } : {}),
     }));
   }
@@ -642,37 +642,16 @@ interface StoredRange {
   batch: number;
 }
 
-/**
- * A compact batch's rows as run rows: each row heads the rows after it that continue it (the next sequence
- * number at the next position, and every stored column the same), `lengths[i]` events in all.
- */
-export function runRows(rows: EventRow[]): { heads: EventRow[]; lengths: number[] } {
-  const heads: EventRow[] = [];
-  const lengths: number[] = [];
-  let head: EventRow | undefined;
-  let last: EventRow | undefined;
+/** The smallest and largest sequence number of compact rows (each row's last is `key + count - 1`). */
+function seqBounds(rows: EventRow[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
   for (const row of rows) {
-    if (
-      head &&
-      last &&
-      row[0] === (last[0] as number) + 1 &&
-      row[7] === last[7] + 1 &&
-      row[1] === head[1] &&
-      row[2] === head[2] &&
-      row[3] === head[3] &&
-      row[4] === head[4] &&
-      row[5] === head[5] &&
-      row[6] === head[6]
-    ) {
-      lengths[lengths.length - 1] = lengths.at(-1)! + 1;
-    } else {
-      heads.push(row);
-      lengths.push(1);
-      head = row;
-    }
-    last = row;
+    const seq = row[0] as number;
+    if (seq < lo) lo = seq;
+    if (seq + eventsIn(row) - 1 > hi) hi = seq + eventsIn(row) - 1;
   }
-  return { heads, lengths };
+  return [lo, hi];
 }
 
 /** The smallest and largest of `numbers` (a loop: spreading a large batch into Math.min overflows the stack). */

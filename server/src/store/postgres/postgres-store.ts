@@ -4,7 +4,7 @@ import { eventsOfBatchText, storedBody, unpackBatchText } from '../batch-text.js
 import { toEventRow } from '../event-row.js';
 import type { EventStore, ServiceEdge, ServiceSummary, StoredEvent, TraceSummary } from '../event-store.js';
 import type { BatchResult, EventRow, IngestBatch, Rejection } from '../ingest-batch.js';
-import { eventIdOfRow } from '../ingest-batch.js';
+import { eventIdOfRow, eventRows } from '../ingest-batch.js';
 import { normalizeTraceId } from '../sqlite-store.js';
 import { conflictReason } from '../repeated-event.js';
 import type { StoredId } from '../repeated-event.js';
@@ -220,7 +220,7 @@ export class PostgresStore implements EventStore {
         ? batch
         : {
             body: batch.body,
-            rows: batch.rows.map((row): EventRow => {
+            rows: eventRows(batch.rows).map((row): EventRow => {
               const withId: EventRow = [...row];
               withId[0] = eventIdOfRow(row, batch.idPrefix);
               return withId;
