@@ -193,6 +193,70 @@ describe('middlewares', () => {
     expect(concurrent(a!, b!)).toBe(true);
   });
 
+  it('records one response per request, with its status, however the request reached the middleware', async () => {
+    const client = RacewayClient.inMemory({ serviceName: 'finishing' });
+    // The middleware first (node:http says when the response finished), after an asynchronous middleware that
+    // held the request while others arrived (it listens for the response's 'finish' itself), and wrapping a
+    // node:http listener.
+    const first = express();
+    first.use(client.middleware());
+    const late = express();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    late.use((req, _res, next) => {
+      if (req.url === '/release') release();
+      if (req.url.startsWith('/held')) void released.then(() => next());
+      else next();
+    });
+    late.use(client.middleware());
+    for (const app of [first, late]) {
+      for (const path of ['/listeners', '/held/listeners'])
+        app.get(path, (_req, res) => void res.status(201).json({ finish: res.listenerCount('finish') }));
+      app.get(['/missing', '/release'], (_req, res) => void res.status(404).end());
+    }
+    const wrapped = client.wrapHandler((_req, res) => {
+      res.statusCode = 202;
+      res.end(JSON.stringify({ finish: res.listenerCount('finish') }));
+    });
+    const urls = {
+      first: await listen(http.createServer(first)),
+      late: await listen(http.createServer(late)),
+      wrapped: await listen(http.createServer(wrapped)),
+    };
+    const plain = await listen(
+      http.createServer((_req, res) => res.end(JSON.stringify({ finish: res.listenerCount('finish') }))),
+    );
+    const nodeOwn = (await (await fetch(plain)).json()).finish as number;
+    const listeners = async (url: string) => (await (await fetch(`${url}/listeners`)).json()).finish as number;
+    expect(await listeners(urls.first)).toBe(nodeOwn);
+    expect(await listeners(urls.wrapped)).toBe(nodeOwn);
+    expect(await listeners(urls.late)).toBe(nodeOwn);
+    const held = listeners(`${urls.late}/held`);
+    await fetch(`${urls.late}/release`);
+    expect(await held).toBe(nodeOwn + 1);
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => {
+        const url = [urls.first, urls.late, urls.wrapped][i % 3]!;
+        return fetch(`${url}/${i % 2 ? 'missing' : 'listeners'}`).then(async (r) => (await r.arrayBuffer(), r.status));
+      }),
+    );
+    await pause(20);
+    const events = client.memoryEvents() as WireEvent[];
+    const requests = events.filter((e) => kind(e) === 'HttpRequest');
+    const responses = events.filter((e) => kind(e) === 'HttpResponse');
+    expect(requests).toHaveLength(35);
+    expect(responses).toHaveLength(35);
+    for (const response of responses) {
+      const request = requests.filter((r) => r.trace_id === response.trace_id);
+      expect(request).toHaveLength(1);
+      expect(taskOf(response)).toBe(taskOf(request[0]!));
+      expect(happensBefore(request[0]!, response)).toBe(true);
+    }
+    expect(responses.map((r) => r.kind.HttpResponse.status).sort()).toEqual(
+      [201, 201, 202, 201, 404, ...statuses].sort(),
+    );
+  });
+
   it('skips requests marked X-Raceway-Internal', async () => {
     await fetch(`${urlA}/whoami`, { headers: { 'x-raceway-internal': 'true' } });
     await fetch(`${urlB}/reserve`, { method: 'POST', headers: { 'x-raceway-internal': 'true' } });

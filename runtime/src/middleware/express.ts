@@ -3,11 +3,13 @@ import { bindEmitter } from '../context/bind-emitter.js';
 import { currentTask, runInTask, storage } from '../context/storage.js';
 import { attachResponseClock, beginRequest, endRequest, isInternal, recordRequestError } from './incoming.js';
 import type { RequestHost } from './incoming.js';
+import { watchServerResponses, whenFinished } from './response-finish.js';
 
 type Next = (error?: unknown) => void;
 
 /** Express / Connect middleware: one root task per request, request and response events. */
 export function expressMiddleware(host: RequestHost) {
+  watchServerResponses();
   return function racewayMiddleware(
     req: IncomingMessage & { originalUrl?: string },
     res: ServerResponse,
@@ -21,7 +23,7 @@ export function expressMiddleware(host: RequestHost) {
       task = beginRequest(host, req.method, req.originalUrl ?? req.url, req.headers);
       attachResponseClock(host, req.headers, res, task);
       const t = task;
-      res.once('finish', () => endRequest(host, t, res.statusCode, startedAt));
+      whenFinished(res, (finished) => endRequest(host, t, finished.statusCode, startedAt));
       bindEmitter(req, t);
       bindEmitter(res, t);
     } catch {

@@ -4,6 +4,7 @@ import { runInTask, storage } from '../context/storage.js';
 import type { Task } from '../context/task.js';
 import { attachResponseClock, beginRequest, endRequest, isInternal, recordRequestError } from './incoming.js';
 import type { RequestHost } from './incoming.js';
+import { watchServerResponses, whenFinished } from './response-finish.js';
 
 type Listener<Req extends IncomingMessage, Res extends ServerResponse> = (req: Req, res: Res) => unknown;
 
@@ -12,6 +13,7 @@ export function wrapHttpListener<Req extends IncomingMessage, Res extends Server
   host: RequestHost,
   listener: Listener<Req, Res>,
 ) {
+  watchServerResponses();
   return function racewayListener(this: unknown, req: Req, res: Res): unknown {
     if (!host.enabled) return listener.call(this, req, res);
     if (isInternal(req.headers)) return storage.exit(() => listener.call(this, req, res));
@@ -20,7 +22,7 @@ export function wrapHttpListener<Req extends IncomingMessage, Res extends Server
     try {
       task = beginRequest(host, req.method, req.url, req.headers);
       attachResponseClock(host, req.headers, res, task);
-      res.once('finish', () => endRequest(host, task, res.statusCode, startedAt));
+      whenFinished(res, (finished) => endRequest(host, task, finished.statusCode, startedAt));
       bindEmitter(req, task);
       bindEmitter(res, task);
     } catch {
