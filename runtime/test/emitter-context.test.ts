@@ -14,6 +14,7 @@ import { concurrent, stateChanges, taskOf } from './helpers/causality.js';
  * Work done in a request's event-emitter callbacks (`req.on('data'|'end')`, `res.on('finish'|'close')`,
  * `pipeline`, listeners a library adds) belongs to the request: its task, its trace, its propagation.
  */
+type Listener = (...args: unknown[]) => unknown;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const closers: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -157,6 +158,34 @@ describe('context through event-emitter callbacks', () => {
     expect(await post(url, 'abc')).toBe('done');
     expect(counts).toEqual({ on: 0, once: 0 });
     counts = { on: 0, once: 0 };
+  });
+
+  it("adds node:http's own 'end' listener of a request answered before its body was read as it is, and binds the app's", async () => {
+    const client = RacewayClient.inMemory({ serviceName: 'shop' });
+    replaceDefaultClient(client);
+    const requests: http.IncomingMessage[] = [];
+    const ends: Array<[string | undefined, string | undefined]> = [];
+    const url = await listen(
+      http.createServer(
+        client.wrapHandler((req, res) => {
+          requests.push(req);
+          const handler = client.currentTaskId();
+          req.on('end', () => ends.push([handler, client.currentTaskId()]));
+          res.end('early'); // answered before the body is read: node:http then waits for the request's end
+        }),
+      ),
+    );
+    expect(await post(url, 'a body nobody reads')).toBe('early');
+    await pause(20);
+    const [req] = requests;
+    const names = req!.rawListeners('end').map((l) => (l as { listener?: Listener }).listener?.name ?? l.name);
+    // Node's listener (where this version adds one) is its own function; the app's is the SDK's wrapper of it.
+    expect(
+      req!.rawListeners('end').filter((l) => (l as { listener?: Listener }).listener?.name === 'clearIncoming'),
+    ).toEqual([]);
+    expect(names.filter((n) => n !== 'clearIncoming')).toHaveLength(1);
+    expect(ends).toHaveLength(1);
+    expect(ends[0]![1]).toBe(ends[0]![0]);
   });
 
   it('Express and Fastify: listeners on the raw request run in the request task', async () => {

@@ -32,6 +32,15 @@ const patched = new WeakMap<object, boolean>();
 /** `once` adds through `on`: only the outermost call wraps. */
 let adding = 0;
 
+/**
+ * node:http's own `'end'` listener on a request whose response finished first (`clearIncoming`: it lets go
+ * of the request once its body has been read). No application code runs in it, so it is added as it is:
+ * wrapping it, on nearly every request, cost ~15k instructions a request (a closure, the wrapper map, a
+ * context switch when it runs). Should Node rename it, it is wrapped like any other listener.
+ */
+const isNodeBookkeeping = (event: string | symbol, listener: Listener): boolean =>
+  event === 'end' && listener.name === 'clearIncoming';
+
 function wrap(binding: Binding, listener: Listener): Listener {
   const store = binding.store;
   const wrapped = function (this: unknown, ...args: unknown[]) {
@@ -69,7 +78,8 @@ function patchPrototype(proto: Record<string, unknown>): boolean {
       (original) =>
         function (this: EventEmitter, event: string | symbol, listener: Listener) {
           const binding = bindings.get(this);
-          if (!binding || adding > 0 || typeof listener !== 'function') return original.call(this, event, listener);
+          if (!binding || adding > 0 || typeof listener !== 'function' || isNodeBookkeeping(event, listener))
+            return original.call(this, event, listener);
           adding++;
           try {
             return original.call(this, event, wrap(binding, listener));
