@@ -164,7 +164,9 @@ describe('compact runs in the SQLite store', () => {
           client.trackStateChange('hits', counters.hits, ++counters.hits, 'Write', 'src/app.ts:4:3');
           client.trackStateChange('total', counters.total, (counters.total += r), 'Write', 'src/app.ts:5:3');
         }
-        await new Promise((resolve) => setTimeout(resolve, 1));
+        // Long enough that the read after it has another timestamp (a 1 ms timer can fire within the same
+        // millisecond, and then the read would rightly share its row).
+        await new Promise((resolve) => setTimeout(resolve, 5));
         client.trackStateChange('hits', counters.hits, counters.hits, 'Read', 'src/app.ts:7:3');
       });
   }
