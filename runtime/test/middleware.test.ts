@@ -203,10 +203,13 @@ describe('middlewares', () => {
     const late = express();
     let release = () => {};
     const released = new Promise<void>((resolve) => (release = resolve));
+    let heldArrived = () => {};
+    const arrived = new Promise<void>((resolve) => (heldArrived = resolve));
     late.use((req, _res, next) => {
       if (req.url === '/release') release();
-      if (req.url.startsWith('/held')) void released.then(() => next());
-      else next();
+      if (!req.url.startsWith('/held')) return next();
+      heldArrived();
+      void released.then(() => next());
     });
     late.use(client.middleware());
     for (const app of [first, late]) {
@@ -231,8 +234,10 @@ describe('middlewares', () => {
     expect(await listeners(urls.first)).toBe(nodeOwn);
     expect(await listeners(urls.wrapped)).toBe(nodeOwn);
     expect(await listeners(urls.late)).toBe(nodeOwn);
+    // The held request waits until another request has reached the server after it.
     const held = listeners(`${urls.late}/held`);
-    await fetch(`${urls.late}/release`);
+    await arrived;
+    await (await fetch(`${urls.late}/release`)).arrayBuffer();
     expect(await held).toBe(nodeOwn + 1);
     const statuses = await Promise.all(
       Array.from({ length: 30 }, (_, i) => {

@@ -27,14 +27,14 @@ export const eventsIn = (row: EventRow): number => row[8] ?? 1;
 /** How many events `rows` stand for. */
 export function eventCount(rows: EventRow[]): number {
   let n = 0;
-  for (const row of rows) n += row[8] ?? 1;
+  for (const row of rows) n += eventsIn(row);
   return n;
 }
 
 /**
- * A compact batch's rows with each run of consecutive events that share every column as one row with its
- * `count` (the next sequence number at the next position): a request handler's events between two `await`s.
- * Rows that already stand for several events are extended the same way.
+ * A compact batch's rows, one per event, with each run of consecutive events (the next sequence number at
+ * the next position) that share every other column as one row with its `count`: a request handler's events
+ * between two `await`s.
  */
 export function runRows(rows: EventRow[]): EventRow[] {
   const out: EventRow[] = [];
@@ -52,32 +52,31 @@ export function runRows(rows: EventRow[]): EventRow[] {
       row[5] === head[5] &&
       row[6] === head[6]
     ) {
-      count += row[8] ?? 1;
+      count++;
       continue;
     }
-    if (head) out.push(withCount(head, count));
+    if (head) out.push(count === 1 ? head : withCount(head, count));
     head = row;
-    count = row[8] ?? 1;
+    count = 1;
   }
-  if (head) out.push(withCount(head, count));
+  if (head) out.push(count === 1 ? head : withCount(head, count));
   return out;
 }
 
 function withCount(row: EventRow, count: number): EventRow {
-  if (count === 1) return row.length === 8 ? row : (row.slice(0, 8) as EventRow);
-  const run = row.slice(0, 8) as EventRow;
+  const run: EventRow = [...row];
   run[8] = count;
   return run;
 }
 
-/** Rows with one row per event: a row standing for several events becomes one row for each. */
+/** Run rows back as one row per event (the inverse of `runRows`). */
 export function eventRows(rows: EventRow[]): EventRow[] {
-  if (rows.every((row) => (row[8] ?? 1) === 1)) return rows;
+  if (rows.every((row) => eventsIn(row) === 1)) return rows;
   const out: EventRow[] = [];
   for (const row of rows) {
-    const count = row[8] ?? 1;
+    const count = eventsIn(row);
     if (count === 1) {
-      out.push(row.length > 8 ? (row.slice(0, 8) as EventRow) : row);
+      out.push(row);
       continue;
     }
     for (let i = 0; i < count; i++) {

@@ -219,18 +219,16 @@ export class SqliteStore implements EventStore {
     for (let from = 0; from < fresh.length; from += ROWS_PER_INSERT) {
       this.insertRows(fresh, from, Math.min(ROWS_PER_INSERT, fresh.length - from), batch, true);
     }
+    // The stored numbers as ranges of consecutive ones, each at most MAX_RUN long.
     const spans = fresh.map((row): [number, number] => [row[0] as number, (row[0] as number) + eventsIn(row) - 1]);
     spans.sort((a, b) => a[0] - b[0]);
     for (let i = 0; i < spans.length;) {
       const first = spans[i]![0];
-      let last = spans[i]![1];
-      let j = i + 1;
-      while (j < spans.length && spans[j]![0] === last + 1 && spans[j]![1] - first < MAX_RUN) last = spans[j++]![1];
-      for (let from = first; from <= last; from += MAX_RUN) {
+      let last = spans[i++]![1];
+      while (i < spans.length && spans[i]![0] === last + 1) last = spans[i++]![1];
+      for (let from = first; from <= last; from += MAX_RUN)
         this.addRange.run(prefix, from, Math.min(last, from + MAX_RUN - 1), batch);
-      }
       this.rangePrefixes.add(prefix);
-      i = j;
     }
     return eventCount(fresh);
   }
@@ -319,7 +317,7 @@ export class SqliteStore implements EventStore {
       values[at + 6] = ts;
       values[at + 7] = batch;
       values[at + 8] = position;
-      values[at + 9] = rows[from + i]![8] ?? 1;
+      values[at + 9] = eventsIn(rows[from + i]!);
     }
     const changes = this.insertEventsStatement(count).run(values).changes;
     this.rowsWritten += changes;
