@@ -1,4 +1,6 @@
 import http from 'node:http';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
@@ -260,6 +262,30 @@ describe('middlewares', () => {
     expect(responses.map((r) => r.kind.HttpResponse.status).sort()).toEqual(
       [201, 201, 202, 201, 404, ...statuses].sort(),
     );
+  });
+
+  it('lets go of a finished response no middleware took (another server of the process)', async () => {
+    // node:http publishes every server's requests to the middlewares' subscription; the last response
+    // published is kept only until a middleware takes it or it finished.
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    let seen: WeakRef<object> | undefined;
+    const server = http.createServer((_req, res) => {
+      seen = new WeakRef(res);
+      res.end('ok');
+    });
+    const url = await listen(server);
+    const agent = new http.Agent({ keepAlive: false });
+    await new Promise<void>((resolve, reject) =>
+      http.get(url, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject),
+    );
+    agent.destroy();
+    for (let i = 0; i < 20 && seen?.deref(); i++) {
+      await pause(10);
+      gc();
+    }
+    expect(seen).toBeDefined();
+    expect(seen!.deref()).toBeUndefined();
   });
 
   it('skips requests marked X-Raceway-Internal', async () => {

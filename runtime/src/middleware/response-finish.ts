@@ -34,6 +34,8 @@ function onStart(message: unknown): void {
 function onFinished(message: unknown): void {
   const res = (message as ServerMessage).response as ServerResponse | undefined;
   if (!res || typeof res !== 'object') return;
+  // A response no middleware took (a server of this process without ours) is let go once it finished.
+  if (res === started) started = undefined;
   const onFinish = finishing.get(res);
   if (!onFinish) return;
   finishing.delete(res);
