@@ -108,6 +108,9 @@ async function runSuite(build: Build, annotated: string): Promise<SuiteRun> {
     }).outputText,
   );
   const results = path.join(dir, 'results.json');
+  // The package's suite can run under another Node (RACEWAY_TEST_APP_NODE: CI runs it under Node 24, whose
+  // AsyncLocalStorage is built differently) while `raceway run` and its store stay on this one.
+  const appNode = process.env.RACEWAY_TEST_APP_NODE || process.execPath;
   const reportFile = path.join(dir, 'report.json');
   const vitest = path.join(repo, 'node_modules', 'vitest', 'vitest.mjs');
   const args = [
@@ -118,7 +121,7 @@ async function runSuite(build: Build, annotated: string): Promise<SuiteRun> {
     '--root',
     dir,
     '--',
-    process.execPath,
+    appNode,
     vitest,
     'run',
     '--root',
