@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,6 +27,20 @@ const librarySource = readFileSync(path.join(pkg, 'src', 'throttledQueue.ts'), '
 const suiteSource = readFileSync(path.join(pkg, 'src', 'throttledQueue.test.ts'), 'utf8');
 const ts59 = require('typescript') as typeof TS;
 const ts60 = require('typescript6') as typeof TS;
+
+/**
+ * The Node the package's suite runs under: `RACEWAY_TEST_APP_NODE` (CI runs it under Node 22 and 24, whose
+ * AsyncLocalStorage is built differently) while `raceway run` and its store stay on this one; by default this one.
+ */
+function appNodeOf(): { path: string; version: string } {
+  const given = process.env.RACEWAY_TEST_APP_NODE || process.execPath;
+  try {
+    return { path: given, version: execFileSync(given, ['-p', 'process.version'], { encoding: 'utf8' }).trim() };
+  } catch (error) {
+    throw new Error(`RACEWAY_TEST_APP_NODE=${given}: cannot run it as Node (${(error as Error).message})`);
+  }
+}
+const appNode = appNodeOf();
 
 type Build = 'plain' | 'babel' | 'tsc-5.9' | 'tsc-6.0';
 
@@ -108,9 +122,6 @@ async function runSuite(build: Build, annotated: string): Promise<SuiteRun> {
     }).outputText,
   );
   const results = path.join(dir, 'results.json');
-  // The package's suite can run under another Node (RACEWAY_TEST_APP_NODE: CI runs it under Node 24, whose
-  // AsyncLocalStorage is built differently) while `raceway run` and its store stay on this one.
-  const appNode = process.env.RACEWAY_TEST_APP_NODE || process.execPath;
   const reportFile = path.join(dir, 'report.json');
   const vitest = path.join(repo, 'node_modules', 'vitest', 'vitest.mjs');
   const args = [
@@ -121,7 +132,7 @@ async function runSuite(build: Build, annotated: string): Promise<SuiteRun> {
     '--root',
     dir,
     '--',
-    appNode,
+    appNode.path,
     vitest,
     'run',
     '--root',
@@ -155,7 +166,7 @@ async function runSuite(build: Build, annotated: string): Promise<SuiteRun> {
 }
 
 describe('a third-party package annotated everywhere runs its own test suite unchanged', () => {
-  it('throttled-queue: Babel, tsc 5.9 and tsc 6.0 builds end every test as the plain build does, and record', async () => {
+  it(`throttled-queue under Node ${appNode.version}: Babel, tsc 5.9 and tsc 6.0 builds end every test as the plain build does, and record`, async () => {
     const annotated = annotateEverything(ts59, 'throttledQueue.ts', librarySource);
     // Every binding, field and function of the library: the hints a heavy user would write.
     expect(annotated.tracked).toBeGreaterThanOrEqual(8);
