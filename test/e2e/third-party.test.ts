@@ -37,7 +37,9 @@ function appNodeOf(): { path: string; version: string } {
   try {
     return { path: given, version: execFileSync(given, ['-p', 'process.version'], { encoding: 'utf8' }).trim() };
   } catch (error) {
-    throw new Error(`RACEWAY_TEST_APP_NODE=${given}: cannot run it as Node (${(error as Error).message})`);
+    throw new Error(`RACEWAY_TEST_APP_NODE=${given}: cannot run it as Node (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }
 const appNode = appNodeOf();
